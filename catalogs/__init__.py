@@ -1,0 +1,1 @@
+"""Astronomy catalogs in and out: reading, cleaning, features, writing."""

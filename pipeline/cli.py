@@ -1,0 +1,34 @@
+"""The `astromlp` command line: one-line errors with exit code 2, tracebacks only under --debug."""
+
+from __future__ import annotations
+
+import sys
+from importlib.metadata import version
+
+import click
+
+from astromlp.nn.errors import AstromlpError
+
+
+class _Group(click.Group):
+    """Turns AstromlpError into one line on stderr and exit code 2 unless --debug is given."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except AstromlpError as exc:
+            if ctx.params.get("debug"):
+                raise
+            click.echo(f"astromlp: error: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group)
+@click.version_option(version("astromlp"), prog_name="astromlp")
+@click.option("--debug", is_flag=True, help="Show the full traceback of errors.")
+def main(debug: bool) -> None:
+    """Turn survey catalogs into trained neural networks and evaluation reports."""
+
+
+if __name__ == "__main__":
+    main()

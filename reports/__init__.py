@@ -1,0 +1,1 @@
+"""Judging a model: metrics, baselines and the HTML report."""
