@@ -1,0 +1,75 @@
+"""Train / validation / test assignment derived from row content and the seed.
+
+Each row gets a uniform number from a hash of its key columns mixed with the seed, computed partition by
+partition; within each stratum (class) rows are ranked by that number and the lowest go to test, then
+validation. A row's split therefore depends on its content and on the whole table, never on how the table
+was partitioned or how many workers read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from astromlp.nn.errors import AstromlpError
+
+SPLITS = ("train", "validation", "test")
+TRAIN, VALIDATION, TEST = range(3)
+_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+def _splitmix64(values: np.ndarray) -> np.ndarray:
+    """The SplitMix64 finaliser: spreads nearby integers (seeds, hashes) over all 64 bits."""
+    z = values.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return (z ^ (z >> np.uint64(31))) & _MASK64
+
+
+def row_uniforms(frame: pd.DataFrame, key_columns: Sequence[str], seed: int) -> np.ndarray:
+    """One number in [0, 1) per row, a function of the row's key values and the seed only."""
+    hashes = pd.util.hash_pandas_object(frame[list(key_columns)], index=False).to_numpy(np.uint64)
+    with np.errstate(over="ignore"):
+        mixed = _splitmix64(hashes ^ _splitmix64(np.array([seed], dtype=np.uint64))[0])
+    return (mixed >> np.uint64(11)).astype(np.float64) * 2.0**-53
+
+
+def split_sizes(n_rows: int, test: float, validation: float) -> tuple[int, int, int]:
+    """(train, validation, test) counts for one stratum; a non-zero fraction gets at least one row."""
+    n_test = max(1, round(n_rows * test)) if test > 0 else 0
+    n_val = max(1, round(n_rows * validation)) if validation > 0 else 0
+    return n_rows - n_test - n_val, n_val, n_test
+
+
+def assign_splits(uniforms: np.ndarray, strata: np.ndarray | None, test: float,
+                  validation: float) -> np.ndarray:
+    """Split code (TRAIN, VALIDATION, TEST) per row, exactly stratified by `strata` (None: one stratum)."""
+    codes = np.full(len(uniforms), TRAIN, dtype=np.int8)
+    named = strata is not None
+    strata = strata if named else np.zeros(len(uniforms), dtype=np.int8)
+    for stratum in np.unique(strata):
+        rows = np.flatnonzero(strata == stratum)
+        n_train, n_val, n_test = split_sizes(len(rows), test, validation)
+        if n_train < 1:
+            where = f"class {str(stratum)!r}" if named else "the table"
+            raise AstromlpError(
+                f"too few rows for the split: {where} has {len(rows)} rows, but test = {test} "
+                f"and validation = {validation} need at least {len(rows) - n_train + 1}; add rows or lower "
+                "[split] test / validation")
+        ranked = rows[np.argsort(uniforms[rows], kind="stable")]
+        codes[ranked[:n_test]] = TEST
+        codes[ranked[n_test:n_test + n_val]] = VALIDATION
+    return codes
+
+
+def split_counts(codes: np.ndarray, strata: np.ndarray | None = None) -> dict:
+    """Rows per split, and per class within each split when strata are given (for the run directory)."""
+    counts = {name: int(np.count_nonzero(codes == code)) for code, name in enumerate(SPLITS)}
+    if strata is None:
+        return counts
+    labels = [str(label) for label in np.unique(strata)]
+    per_class = {name: {label: int(np.count_nonzero((codes == code) & (strata == label))) for label in labels}
+                 for code, name in enumerate(SPLITS)}
+    return {**counts, "per_class": per_class}
