@@ -50,6 +50,19 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> Path:
     return path
 
 
+def atomic_path(path: Path, write: Callable[[Path], None]) -> Path:
+    """Let `write(temporary_path)` create a file beside `path` (same suffix), then rename it into place."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
+
+
 def write_json(path: Path, payload: Any) -> Path:
     text = json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n"
     return atomic_write(path, lambda handle: handle.write(text.encode()))

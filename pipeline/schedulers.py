@@ -1,0 +1,94 @@
+"""Where the Dask graph runs: an embedded local scheduler, a LocalCluster started for the run, or an
+existing distributed cluster; and one `compute` that shows a progress bar on whichever it is."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import dask
+from dask.diagnostics import ProgressBar
+
+from astromlp.nn.errors import AstromlpError
+
+LOCAL_SCHEDULERS = ("threads", "synchronous", "processes")
+DEFAULT_SCHEDULER = "threads"
+CONNECT_TIMEOUT = "5s"
+
+
+@dataclass
+class Executor:
+    """The scheduler a run computes on: a local scheduler name, or a distributed client."""
+
+    description: str
+    scheduler: str | None = None
+    client: object | None = None
+    show_progress: bool = False
+
+    def compute(self, *collections):
+        """Compute Dask collections or delayed objects, in order, with a progress bar when shown."""
+        if self.client is not None:
+            futures = self.client.compute(list(collections))
+            if self.show_progress:
+                from distributed import progress
+
+                progress(futures)
+                print(file=sys.stderr)
+            return tuple(self.client.gather(futures))
+        if not self.show_progress:
+            return dask.compute(*collections, scheduler=self.scheduler)
+        with ProgressBar(out=sys.stderr):
+            return dask.compute(*collections, scheduler=self.scheduler)
+
+
+def check_scheduler(spec: str | None, where: str) -> None:
+    """A scheduler is a local one by name or an address such as tcp://host:8786."""
+    if spec is None or spec in LOCAL_SCHEDULERS or "://" in spec:
+        return
+    raise AstromlpError(f"{where} scheduler {spec!r} is neither one of {', '.join(LOCAL_SCHEDULERS)} nor an "
+                        "address such as tcp://HOST:8786")
+
+
+@contextmanager
+def executor(scheduler: str | None = None, workers: int | None = None,
+             show_progress: bool = False) -> Iterator[Executor]:
+    """Open the run's scheduler and close whatever was started for it, errors included."""
+    check_scheduler(scheduler, "--scheduler / [run]")
+    if workers and scheduler and "://" in scheduler:
+        raise AstromlpError(f"--workers {workers} starts a local cluster but --scheduler {scheduler} names an "
+                            "existing one; give only one of them")
+    if workers:
+        with _local_cluster(workers) as client:
+            yield Executor(f"LocalCluster with {workers} worker processes", client=client,
+                           show_progress=show_progress)
+    elif scheduler and "://" in scheduler:
+        with _connect(scheduler) as client:
+            yield Executor(f"Dask cluster at {scheduler}", client=client, show_progress=show_progress)
+    else:
+        name = scheduler or DEFAULT_SCHEDULER
+        with dask.config.set(scheduler=name):  # also for computations started outside Executor.compute
+            yield Executor(f"local {name} scheduler", scheduler=name, show_progress=show_progress)
+
+
+@contextmanager
+def _local_cluster(workers: int):
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        yield client
+
+
+@contextmanager
+def _connect(address: str):
+    from distributed import Client
+
+    try:
+        client = Client(address, timeout=CONNECT_TIMEOUT)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise AstromlpError(f"cannot reach the Dask scheduler at {address} ({exc}); start it or check the "
+                            "address given by --scheduler or [run] scheduler") from None
+    with client:
+        yield client

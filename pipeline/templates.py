@@ -1,0 +1,93 @@
+"""Commented config templates for `astromlp init`; each runs as written on the bundled SDSS sample, and
+`astromlp demo` runs the classification and photo-z ones."""
+
+from __future__ import annotations
+
+_COMMON_DATA = """\
+# Catalog files or globs (FITS, VOTable, ECSV, CSV, Parquet), relative to this file.
+# "astromlp:sample" is the bundled SDSS DR14 sample (ugriz magnitudes, spectroscopic class and redshift).
+catalogs = ["astromlp:sample"]
+# hdu = 1                       # FITS HDU or VOTable table to read (default: the first table)
+# Values that mean "no measurement"; they become missing before anything else.
+sentinels = [-9999, 99.99]
+# Rows with a missing feature: "drop" them, "impute" training-split medians, or "error".
+missing = "drop"
+# Columns copied into prediction files next to the predictions.
+keep_columns = ["objid", "ra", "dec"]
+"""
+
+_FEATURES = """\
+[features]
+# name = expression over catalog columns (+ - * / **, log10, sqrt, abmag_nmgy, ...; any column case).
+u_g = "u - g"
+g_r = "g - r"
+r_i = "r - i"
+i_z = "i - z"
+r = "r"
+"""
+
+_REST = """\
+[split]
+# Fractions of rows held out; a row's split comes from a hash of its values and [run] seed, so it does
+# not depend on file chunking or on the number of workers.
+test = 0.2
+validation = 0.1
+{stratify}# key = ["ra", "dec"]          # columns identifying a row (default: every column the run reads)
+
+[normalise]
+method = "standard"             # standard | robust (median / IQR) | minmax | none; training split only
+
+[model]
+# MLPClassifier / MLPRegressor parameters (see `help(astromlp.nn.MLPClassifier)`).
+hidden_layer_sizes = [32, 32]
+activation = "relu"
+optimizer = "adam"
+learning_rate = 0.003
+batch_size = 128
+max_epochs = 60
+early_stopping = true           # stop when the validation loss has not improved for `patience` epochs
+patience = 8
+n_starts = 2                    # independent initialisations; each may run on a different Dask worker
+start_selection = "best"        # best (lowest validation loss) | ensemble (average of all starts)
+
+[run]
+seed = 42                       # one seed for the split, the initialisations and the bootstrap
+out = "{out}"             # the run directory, relative to this file
+# scheduler = "tcp://scheduler-host:8786"   # an existing Dask cluster (default: embedded local scheduler)
+# workers = 4                   # or start a local cluster with this many worker processes
+
+[report]
+n_bootstrap = 200               # bootstrap resamples for the confidence intervals
+magnitude = "r"                 # metrics per bin of this column
+"""
+
+TEMPLATES = {
+    "classification": (
+        "Classification of SDSS sources into GALAXY / STAR / QSO from their colours and r magnitude.",
+        '[task]\nkind = "classification"        # classification | regression | photoz\n'
+        'target = "class"              # the catalog column holding the labels\n',
+        "", "stratify = true                 # same class mix in every split\n"),
+    "photoz": (
+        "Photometric redshift of SDSS galaxies, judged with the astronomy metrics (bias, sigma_NMAD, "
+        "outliers).",
+        '[task]\nkind = "photoz"                # classification | regression | photoz\n'
+        'target = "redshift"           # the spectroscopic redshift column\n',
+        'select = { class = ["GALAXY"] } # keep only rows whose class is listed\n', ""),
+    "regression": (
+        "Regression of the redshift of SDSS galaxies and quasars from their colours and r magnitude.",
+        '[task]\nkind = "regression"            # classification | regression | photoz\n'
+        'target = "redshift"           # the numeric column to predict\n',
+        'select = { class = ["GALAXY", "QSO"] } # keep only rows whose class is listed\n', ""),
+}
+TASK_NAMES = tuple(TEMPLATES)
+
+
+def template(task: str, out: str | None = None) -> str:
+    """The commented config for `task`; its run directory is `out` (default: runs/<task>)."""
+    purpose, task_table, select, stratify = TEMPLATES[task]
+    header = (f"# astromlp run configuration. {purpose}\n"
+              "# Runs as written on the bundled sample:  astromlp run THIS_FILE\n"
+              "# Point [data] catalogs at your own files and adapt [task] and [features] to them.\n\n")
+    data = "[data]\n" + _COMMON_DATA + select
+    rest = _REST.format(stratify=stratify, out=out or f"runs/{task}")
+    return "\n".join([header + task_table, data, _FEATURES, rest])
