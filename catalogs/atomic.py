@@ -1,0 +1,36 @@
+"""Writing a file so that readers see either the old file or the complete new one, never a half."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from astromlp.nn.errors import AstromlpError
+
+
+def check_destination(path: Path, overwrite: bool) -> None:
+    """AstromlpError unless `path` can be (re)written: its directory exists and is writable."""
+    parent = path.parent
+    if not parent.is_dir():
+        raise AstromlpError(f"cannot write {str(path)!r}: directory {str(parent)!r} does not exist; create it first")
+    if path.is_dir():
+        raise AstromlpError(f"cannot write {str(path)!r}: it is a directory; give a file name")
+    if path.exists() and not overwrite:
+        raise AstromlpError(f"{str(path)!r} already exists; remove it or allow overwriting")
+    if not os.access(parent, os.W_OK):
+        raise AstromlpError(f"cannot write into {str(parent)!r} (permission denied); choose another directory")
+
+
+@contextmanager
+def atomic_path(path: Path, overwrite: bool = True) -> Iterator[Path]:
+    """A temporary name beside `path` to write to; renamed onto `path` on success, removed on any error."""
+    check_destination(path, overwrite)
+    temporary = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.partial"
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -1,0 +1,221 @@
+"""FITS binary and ASCII tables read in row chunks: memory-mapped for plain files, streamed when compressed."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import astropy.units as u
+import numpy as np
+import pandas as pd
+from astropy.io import fits
+from astropy.table import MaskedColumn, Table
+
+from astromlp.catalogs.columns import ColumnInfo
+from astromlp.catalogs.sources import (
+    compression_of,
+    conform,
+    empty_table_error,
+    frame_from_table,
+    info_from_table,
+    nullable,
+    rows_per_partition,
+    split_rows,
+)
+from astromlp.nn.errors import AstromlpError
+
+BLOCK = 2880
+OPENERS = {"gzip": gzip.open, "bzip2": bz2.open}
+TABLE_HDUS = (fits.BinTableHDU, fits.TableHDU)
+_VARIABLE_LENGTH = re.compile(r"^\d*[PQ]")
+
+
+def _open(path: Path) -> fits.HDUList:
+    try:
+        hdul = fits.open(path, memmap=True)
+    except (OSError, ValueError, EOFError) as exc:
+        raise AstromlpError(f"{path.name} is not a readable FITS file ({exc}); check that it is complete "
+                            "and really FITS") from None
+    return hdul
+
+
+def _describe_hdus(hdul: fits.HDUList) -> str:
+    return ", ".join(f"{i} {h.name or '(no name)'} ({type(h).__name__})" for i, h in enumerate(hdul))
+
+
+def _select_hdu(hdul: fits.HDUList, hdu: int | str | None, path: Path) -> int:
+    """Index of the requested table HDU (by index or EXTNAME, any case), or of the first table HDU."""
+    if hdu is None:
+        return _first_table(hdul, path)
+    if isinstance(hdu, str) and not hdu.strip().lstrip("-").isdigit():
+        named = [i for i, h in enumerate(hdul) if h.name.casefold() == hdu.strip().casefold()]
+        if not named:
+            raise AstromlpError(f"no HDU named {hdu!r} in {path.name}; it holds: {_describe_hdus(hdul)}")
+        index = named[0]
+    else:
+        index = int(hdu)
+        if not 0 <= index < len(hdul):
+            raise AstromlpError(f"{path.name} has no HDU {index}; it holds: {_describe_hdus(hdul)}")
+    if not isinstance(hdul[index], TABLE_HDUS):
+        raise AstromlpError(f"HDU {hdu!r} of {path.name} is not a table (it holds: {_describe_hdus(hdul)}); "
+                            "choose a binary or ASCII table HDU")
+    return index
+
+
+def _first_table(hdul: fits.HDUList, path: Path) -> int:
+    """Index of the first table HDU, loading headers only as far as needed (compressed files stream)."""
+    index = 0
+    while True:
+        try:
+            if isinstance(hdul[index], TABLE_HDUS):
+                return index
+        except IndexError:
+            raise AstromlpError(f"{path.name} has no table HDU (it holds: {_describe_hdus(hdul)}); "
+                                "give a FITS file with a binary or ASCII table") from None
+        index += 1
+
+
+def _header_descriptions(header: fits.Header) -> dict[str, str]:
+    """Column descriptions written as TCOMMn keywords or as comments on the TTYPEn cards."""
+    found = {}
+    for i in range(1, header.get("TFIELDS", 0) + 1):
+        text = header.get(f"TCOMM{i}") or header.comments[f"TTYPE{i}"]
+        if text:
+            found[header[f"TTYPE{i}"]] = str(text)
+    return found
+
+
+def _ascii_table_with_nulls(hdu: fits.TableHDU) -> Table:
+    """An ASCII-table HDU declaring TNULL strings, masked where the raw text is the null string.
+
+    astropy's Table.read fails on these (it sets the string TNULL as the fill value of a numeric column),
+    and FITS_rec alone turns null integers into 0, so the mask comes from the raw text fields.
+    """
+    raw = hdu.data.view(np.ndarray)
+    columns = []
+    for col in hdu.columns:
+        values = hdu.data[col.name]
+        if col.null is not None:
+            mask = np.char.strip(raw[col.name]) == str(col.null).strip().encode("ascii")
+        else:
+            mask = np.isnan(values) if values.dtype.kind == "f" else np.zeros(len(values), dtype=bool)
+        unit = u.Unit(col.unit, parse_strict="silent") if col.unit else None
+        columns.append(MaskedColumn(values, name=col.name, mask=mask, unit=unit))
+    return Table(columns)
+
+
+def table_of_hdu(hdu: fits.BinTableHDU | fits.TableHDU) -> Table:
+    """The astropy Table of a (chunk) table HDU: units kept, TNULL and NaN masked."""
+    if isinstance(hdu, fits.TableHDU) and any(col.null is not None for col in hdu.columns):
+        return _ascii_table_with_nulls(hdu)
+    return Table.read(hdu, unit_parse_strict="silent")
+
+
+@dataclass
+class FitsSource:
+    """One table HDU of a FITS file; partitions are row ranges decoded by astropy one chunk at a time."""
+
+    path: Path
+    label: str
+    hdu_index: int
+    header_text: str
+    data_offset: int
+    row_bytes: int
+    n_rows: int
+    compression: str | None
+    info: dict[str, ColumnInfo]
+    meta: pd.DataFrame
+
+    @classmethod
+    def open(cls, path: Path, hdu: int | str | None = None, chunk_rows: int | None = None) -> FitsSource:
+        compression = compression_of(path)
+        with _open(path) as hdul:
+            index = _select_hdu(hdul, hdu, path)
+            table_hdu = hdul[index]
+            header, where = table_hdu.header, hdul.fileinfo(index)
+        label = f"{path.name} HDU {index}" + (f" ({header.get('EXTNAME')})" if header.get("EXTNAME") else "")
+        n_rows, row_bytes = int(header["NAXIS2"]), int(header["NAXIS1"])
+        if n_rows == 0:
+            raise empty_table_error(label)
+        source = cls(path=path, label=label, hdu_index=index, header_text=header.tostring(),
+                     data_offset=int(where["datLoc"]), row_bytes=row_bytes, n_rows=n_rows,
+                     compression=compression, info={}, meta=pd.DataFrame())
+        source._check_complete(header)
+        source._describe(header)
+        return source
+
+    def _check_complete(self, header: fits.Header) -> None:
+        if self.compression is not None:
+            variable = [header[f"TTYPE{i}"] for i in range(1, header["TFIELDS"] + 1)
+                        if _VARIABLE_LENGTH.match(str(header[f"TFORM{i}"]))]
+            if variable:
+                raise AstromlpError(f"{self.label} has variable-length array column {variable[0]!r}, which "
+                                    "cannot be streamed from a compressed file; decompress it first")
+            return
+        needed = self.data_offset + self.n_rows * self.row_bytes
+        size = self.path.stat().st_size
+        if size < needed:
+            raise AstromlpError(f"{self.path.name} is truncated: {self.label} needs {needed} bytes but the file "
+                                f"holds {size}; re-download or re-create it")
+
+    def _describe(self, header: fits.Header) -> None:
+        """Schema from the first row, with integer columns that declare TNULL made nullable."""
+        table_hdu = self._chunk_hdu(0, 1)
+        table = table_of_hdu(table_hdu)
+        for name, text in _header_descriptions(header).items():
+            if name in table.colnames and not table[name].info.description:
+                table[name].info.description = text
+        frame = frame_from_table(table)
+        nulls = {c.name for c in table_hdu.columns if c.null is not None}
+        dtypes = {name: nullable(np.dtype(dtype)) if _base(name, table.colnames) in nulls else dtype
+                  for name, dtype in frame.dtypes.items() if isinstance(dtype, np.dtype)}
+        self.meta = frame.iloc[:0].astype(dtypes)
+        self.info = {name: ColumnInfo(name, str(self.meta[name].dtype), info.unit, info.description)
+                     for name, info in info_from_table(table, frame).items()}
+
+    def row_ranges(self, chunk_rows: int | None) -> list[tuple[int, int]]:
+        return split_rows(self.n_rows, rows_per_partition(chunk_rows, self.row_bytes))
+
+    def read_rows(self, start: int, stop: int, columns: list[str] | None) -> pd.DataFrame:
+        try:
+            table = table_of_hdu(self._chunk_hdu(start, stop))
+        except (OSError, ValueError, EOFError, TypeError) as exc:
+            raise AstromlpError(f"cannot decode rows {start}-{stop} of {self.label} ({exc}); "
+                                "check that the file is complete") from None
+        meta = self.meta if columns is None else self.meta[columns]
+        return conform(frame_from_table(table, list(meta.columns)), meta)
+
+    def _chunk_hdu(self, start: int, stop: int) -> fits.BinTableHDU | fits.TableHDU:
+        if self.compression is None:
+            return self._mapped_chunk(start, stop)
+        return self._streamed_chunk(start, stop)
+
+    def _mapped_chunk(self, start: int, stop: int) -> fits.BinTableHDU | fits.TableHDU:
+        """Rows [start, stop) as an HDU viewing the memory-mapped file; astropy unmaps it once unused."""
+        with fits.open(self.path, memmap=True) as hdul:
+            whole = hdul[self.hdu_index]
+            return type(whole)(data=whole.data[start:stop], header=whole.header)
+
+    def _streamed_chunk(self, start: int, stop: int) -> fits.BinTableHDU | fits.TableHDU:
+        """Rows [start, stop) decompressed from the stream into a small in-memory HDU of the same header."""
+        size = (stop - start) * self.row_bytes
+        with OPENERS[self.compression](self.path, "rb") as stream:
+            stream.seek(self.data_offset + start * self.row_bytes)
+            raw = stream.read(size)
+        if len(raw) < size:
+            raise AstromlpError(f"{self.path.name} is truncated: {self.label} ends before row {stop}; "
+                                "re-download or re-create it")
+        header = fits.Header.fromstring(self.header_text)
+        header["NAXIS2"] = stop - start
+        hdu_class = fits.BinTableHDU if header["XTENSION"].strip() == "BINTABLE" else fits.TableHDU
+        return hdu_class.fromstring(header.tostring().encode("ascii") + raw + bytes(-size % BLOCK))
+
+
+def _base(name: str, table_columns: list[str]) -> str:
+    """The FITS column a frame column came from (vector columns are split into name_0, name_1, ...)."""
+    if name in table_columns:
+        return name
+    return name.rsplit("_", 1)[0]

@@ -1,0 +1,79 @@
+"""`inspect_text`: what a catalog holds, per column: type, unit, missing and sentinel counts, range."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from astromlp.catalogs.cleaning import DEFAULT_SENTINELS, is_numeric, sentinel_mask
+from astromlp.catalogs.formats import detect
+from astromlp.catalogs.paths import expand_paths
+from astromlp.catalogs.readers import PathsLike, frame_of
+from astromlp.catalogs.sources import Source
+
+DESCRIPTION_WIDTH = 48
+HEADINGS = ("column", "type", "unit", "missing", "sentinels", "min", "max", "description")
+
+
+def _partition_stats(frame: pd.DataFrame, sentinels: Sequence[float]) -> pd.DataFrame:
+    """Per column of one partition: missing count, sentinel hits, finite min and max (numeric only)."""
+    rows = []
+    for name in frame.columns:
+        column = frame[name]
+        numeric = is_numeric(column.dtype)
+        floating = pd.api.types.is_float_dtype(column.dtype)
+        values = column.to_numpy(dtype="float64", na_value=np.nan) if numeric else None
+        finite = values[np.isfinite(values)] if numeric else np.array([])
+        rows.append({"column": name, "missing": int(column.isna().sum()),
+                     "sentinels": int(sentinel_mask(column, sentinels).sum()) if floating else 0,
+                     "min": finite.min() if finite.size else np.nan, "max": finite.max() if finite.size else np.nan})
+    return pd.DataFrame(rows, columns=["column", "missing", "sentinels", "min", "max"])
+
+
+def column_statistics(source: Source, sentinels: Sequence[float] = DEFAULT_SENTINELS) -> pd.DataFrame:
+    """Missing, sentinel, min and max per column of `source`, in one pass over its partitions."""
+    frame = frame_of([source])
+    meta = pd.DataFrame({"column": pd.Series([], dtype="str"), "missing": pd.Series([], dtype="int64"),
+                         "sentinels": pd.Series([], dtype="int64"), "min": pd.Series([], dtype="float64"),
+                         "max": pd.Series([], dtype="float64")})
+    parts = frame.map_partitions(_partition_stats, tuple(sentinels), meta=meta).compute()
+    summary = parts.groupby("column", sort=False).agg({"missing": "sum", "sentinels": "sum", "min": "min",
+                                                       "max": "max"})
+    return summary.reindex(list(source.meta.columns))
+
+
+def _number(value: float) -> str:
+    return "" if pd.isna(value) else f"{value:.6g}"
+
+
+def _shorten(text: str | None) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= DESCRIPTION_WIDTH else text[:DESCRIPTION_WIDTH - 3] + "..."
+
+
+def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+
+
+def _section(source: Source, format_name: str) -> str:
+    stats = column_statistics(source)
+    rows = [HEADINGS] + [(name, info.dtype, info.unit or "", str(stats.at[name, "missing"]),
+                          str(stats.at[name, "sentinels"]), _number(stats.at[name, "min"]),
+                          _number(stats.at[name, "max"]), _shorten(info.description))
+                         for name, info in source.info.items()]
+    title = f"{source.label}: {format_name.upper()}, {source.n_rows:,} rows, {len(source.info)} columns"
+    note = (f"(sentinels: float values equal to {', '.join(f'{v:g}' for v in DEFAULT_SENTINELS)}; counted, "
+            "not removed)")
+    return "\n".join([title, *_table(rows), note])
+
+
+def inspect_text(paths: PathsLike, *, hdu: int | str | None = None, format: str | None = None) -> str:
+    """A plain-text report of every catalog named by `paths`: one table of columns per file."""
+    sections = []
+    for path in expand_paths(paths):
+        kind = detect(path, format)
+        sections.append(_section(kind.open(path, hdu, None), kind.name))
+    return "\n\n".join(sections) + "\n"

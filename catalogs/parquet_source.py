@@ -1,0 +1,126 @@
+"""Parquet files read by row group through pyarrow, with units and descriptions from astropy's metadata."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from astropy.table import meta as table_meta
+
+from astromlp.catalogs.columns import ColumnInfo
+from astromlp.catalogs.sources import conform, empty_table_error, nullable
+from astromlp.nn.errors import AstromlpError
+
+ASTROPY_META_KEY = b"table_meta_yaml"
+_NULLABLE_INTS = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+                  pa.int64(): pd.Int64Dtype(), pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
+                  pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype()}
+
+
+def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
+    """Integers through pandas nullable types, so nulls never turn 64-bit ids into floats."""
+    return table.to_pandas(types_mapper=_NULLABLE_INTS.get)
+
+
+def _astropy_header(schema: pa.Schema) -> dict:
+    """The table header astropy stored in the schema metadata (written by astropy or astromlp), if any."""
+    raw = (schema.metadata or {}).get(ASTROPY_META_KEY)
+    return {} if raw is None else table_meta.get_header_from_yaml(raw.decode("utf-8").split("\n"))
+
+
+def _mask_columns(header: dict) -> dict[str, str]:
+    """data column -> mask column for masked columns astropy serialised as a pair ('u' and 'u.mask')."""
+    serialized = header.get("meta", {}).get("__serialized_columns__", {})
+    return {entry["data"]["name"]: entry["mask"]["name"] for entry in serialized.values()
+            if str(entry.get("__class__", "")).endswith("MaskedColumn") and {"data", "mask"} <= set(entry)}
+
+
+def _apply_masks(frame: pd.DataFrame, masks: dict[str, str]) -> pd.DataFrame:
+    for name, mask_name in masks.items():
+        if name in frame.columns:
+            frame[name] = frame[name].astype(nullable(frame[name].dtype)).mask(frame[mask_name].to_numpy(bool))
+    return frame.drop(columns=[m for m in masks.values() if m in frame.columns])
+
+
+def _has_nulls(metadata: pq.FileMetaData, index: int) -> bool:
+    """Whether a column may hold nulls: True unless every row group's statistics say none."""
+    for group in range(metadata.num_row_groups):
+        stats = metadata.row_group(group).column(index).statistics
+        if stats is None or not stats.has_null_count or stats.null_count > 0:
+            return True
+    return False
+
+
+def _meta(schema: pa.Schema, metadata: pq.FileMetaData, masks: dict[str, str]) -> pd.DataFrame:
+    empty = arrow_to_pandas(schema.empty_table())
+    nullable_ints = set(_NULLABLE_INTS.values())
+    numpy_ints = {name: np.dtype(str(dtype).lower()) for name, dtype in empty.dtypes.items()
+                  if dtype in nullable_ints and name not in masks
+                  and not _has_nulls(metadata, metadata.schema.names.index(name))}
+    return empty.astype(numpy_ints).drop(columns=list(masks.values()))
+
+
+@dataclass
+class ParquetSource:
+    """A Parquet file; partitions follow its row groups, merged up to the requested number of rows."""
+
+    path: Path
+    label: str
+    n_rows: int
+    group_starts: list[int]
+    masks: dict[str, str]
+    info: dict[str, ColumnInfo]
+    meta: pd.DataFrame
+
+    @classmethod
+    def open(cls, path: Path, hdu: int | str | None = None, chunk_rows: int | None = None) -> ParquetSource:
+        try:
+            metadata = pq.ParquetFile(path).metadata
+        except (OSError, pa.ArrowException) as exc:
+            raise AstromlpError(f"{path.name} is not a readable Parquet file ({exc}); check that it is "
+                                "complete") from None
+        if metadata.num_rows == 0:
+            raise empty_table_error(path.name)
+        schema = metadata.schema.to_arrow_schema()
+        header = _astropy_header(schema)
+        masks = _mask_columns(header)
+        meta = _meta(schema, metadata, masks)
+        attributes = {col["name"]: col for col in header.get("datatype", [])}
+        info = {name: ColumnInfo(name, str(dtype), attributes.get(name, {}).get("unit"),
+                                 attributes.get(name, {}).get("description"))
+                for name, dtype in meta.dtypes.items()}
+        sizes = [metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)]
+        starts = [int(s) for s in np.cumsum([0, *sizes])]
+        return cls(path=path, label=path.name, n_rows=metadata.num_rows, group_starts=starts, masks=masks,
+                   info=info, meta=meta)
+
+    def row_ranges(self, chunk_rows: int | None) -> list[tuple[int, int]]:
+        """Whole row groups, several merged while they stay below `chunk_rows` rows."""
+        ranges: list[tuple[int, int]] = []
+        for start, stop in zip(self.group_starts[:-1], self.group_starts[1:], strict=True):
+            if stop == start:
+                continue
+            if ranges and chunk_rows is not None and stop - ranges[-1][0] <= chunk_rows:
+                ranges[-1] = (ranges[-1][0], stop)
+            else:
+                ranges.append((start, stop))
+        return ranges
+
+    def read_rows(self, start: int, stop: int, columns: list[str] | None) -> pd.DataFrame:
+        first = bisect.bisect_right(self.group_starts, start) - 1
+        last = bisect.bisect_left(self.group_starts, stop)
+        masks = {name: mask for name, mask in self.masks.items() if columns is None or name in columns}
+        wanted = None if columns is None else list(columns) + list(masks.values())
+        try:
+            table = pq.ParquetFile(self.path).read_row_groups(range(first, last), columns=wanted)
+        except (OSError, pa.ArrowException) as exc:
+            raise AstromlpError(f"cannot read rows {start}-{stop} of {self.label} ({exc}); check that the "
+                                "file is complete") from None
+        offset = start - self.group_starts[first]
+        frame = _apply_masks(arrow_to_pandas(table.slice(offset, stop - start)), masks)
+        return conform(frame, self.meta if columns is None else self.meta[columns])

@@ -1,0 +1,45 @@
+"""Turning what the user typed (a path, a glob, a list of both) into readable catalog files."""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from astromlp.nn.errors import AstromlpError
+
+_GLOB_CHARACTERS = set("*?[")
+
+
+def _expand_one(item: str | os.PathLike) -> list[Path]:
+    text = os.fspath(item)
+    if _GLOB_CHARACTERS & set(text) and not Path(text).exists():
+        matches = sorted(glob.glob(text))
+        if not matches:
+            raise AstromlpError(f"no files match {text!r}; check the pattern and the directory")
+        return [Path(m) for m in matches]
+    return [Path(text)]
+
+
+def check_readable(path: Path) -> None:
+    """AstromlpError unless `path` is an existing, readable regular file."""
+    if not path.exists():
+        raise AstromlpError(f"catalog file {str(path)!r} does not exist; check the path")
+    if path.is_dir():
+        raise AstromlpError(f"{str(path)!r} is a directory, not a catalog file; give the files inside it "
+                            f"(e.g. {str(path / '*.fits')!r})")
+    if not os.access(path, os.R_OK):
+        raise AstromlpError(f"catalog file {str(path)!r} is not readable (permission denied); "
+                            "fix its permissions with chmod")
+
+
+def expand_paths(paths: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
+    """Every file named by `paths` (globs expanded in sorted order), each checked to be readable."""
+    items = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
+    if not items:
+        raise AstromlpError("no catalog files given; name at least one file")
+    files = [p for item in items for p in _expand_one(item)]
+    for path in files:
+        check_readable(path)
+    return files

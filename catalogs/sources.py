@@ -1,0 +1,146 @@
+"""What every catalog reader provides (a `Source`), and the astropy Table -> pandas conversion they share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+from astropy.table import Table
+
+from astromlp.catalogs.columns import ColumnInfo
+from astromlp.nn.errors import AstromlpError
+
+DEFAULT_PARTITION_BYTES = 32 * 2**20
+COMPRESSION_MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bzip2"}
+
+
+class Source(Protocol):
+    """One table in one file: its size and schema known up front, its rows read on demand by range."""
+
+    path: Path
+    label: str
+    n_rows: int
+    info: dict[str, ColumnInfo]
+    meta: pd.DataFrame
+
+    def row_ranges(self, chunk_rows: int | None) -> list[tuple[int, int]]: ...
+
+    def read_rows(self, start: int, stop: int, columns: list[str] | None) -> pd.DataFrame: ...
+
+
+def compression_of(path: Path) -> str | None:
+    """'gzip' or 'bzip2' when the file starts with that compressor's magic number, else None."""
+    with open(path, "rb") as handle:
+        head = handle.read(3)
+    return next((name for magic, name in COMPRESSION_MAGIC.items() if head.startswith(magic)), None)
+
+
+def split_rows(n_rows: int, chunk_rows: int) -> list[tuple[int, int]]:
+    """[start, stop) ranges of at most `chunk_rows` rows covering 0..n_rows."""
+    return [(start, min(start + chunk_rows, n_rows)) for start in range(0, n_rows, max(1, chunk_rows))]
+
+
+def rows_per_partition(chunk_rows: int | None, row_bytes: int) -> int:
+    """The caller's chunk size, or enough rows for about DEFAULT_PARTITION_BYTES of table data."""
+    if chunk_rows is not None:
+        if int(chunk_rows) < 1:
+            raise AstromlpError(f"chunk_rows must be a positive number of rows, not {chunk_rows!r}")
+        return int(chunk_rows)
+    return max(1, DEFAULT_PARTITION_BYTES // max(1, row_bytes))
+
+
+def _flat_table(table: Table) -> Table:
+    """`table` with vector columns split into name_0, name_1, ... and variable-length arrays left out."""
+    columns = []
+    for col in table.itercols():
+        if col.dtype.kind == "O":
+            continue
+        if col.ndim == 1:
+            columns.append(col)
+            continue
+        flat = col.reshape(len(col), -1)
+        for j in range(flat.shape[1]):
+            part = flat[:, j]
+            part.info.name = f"{col.info.name}_{j}"
+            part.info.unit, part.info.description = col.info.unit, col.info.description
+            columns.append(part)
+    return Table(columns, copy=False)
+
+
+def frame_from_table(table: Table, columns: list[str] | None = None) -> pd.DataFrame:
+    """A pandas frame of `table`'s values (optionally only `columns`): masked -> NaN / <NA>, text -> str."""
+    flat = _flat_table(table)
+    if columns is not None:
+        flat = Table([flat[name] for name in columns], copy=False)
+    frame = flat.to_pandas()
+    text = [name for name, dtype in frame.dtypes.items() if pd.api.types.is_object_dtype(dtype)]
+    if text:
+        frame = frame.astype(dict.fromkeys(text, "str"))
+    return frame
+
+
+def info_from_table(table: Table, frame: pd.DataFrame) -> dict[str, ColumnInfo]:
+    """ColumnInfo for each column of `frame` (converted from `table`), units and descriptions from astropy."""
+    flat = _flat_table(table)
+    info = {}
+    for name in frame.columns:
+        col = flat[name]
+        unit = col.info.unit
+        info[name] = ColumnInfo(name=name, dtype=str(frame[name].dtype),
+                                unit=None if unit is None else unit.to_string(),
+                                description=col.info.description or None)
+    return info
+
+
+def conform(frame: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with `meta`'s columns, order and dtypes (chunks of one file may differ, e.g. masked ints)."""
+    frame = frame[list(meta.columns)]
+    changes = {name: dtype for name, dtype in meta.dtypes.items() if frame[name].dtype != dtype}
+    return frame.astype(changes) if changes else frame
+
+
+def nullable(dtype: np.dtype) -> object:
+    """The pandas nullable counterpart of an integer dtype (int16 -> Int16), other dtypes unchanged."""
+    if dtype.kind in "iu":
+        return pd.api.types.pandas_dtype(dtype.name.capitalize().replace("Uint", "UInt"))
+    return dtype
+
+
+def empty_table_error(label: str) -> AstromlpError:
+    return AstromlpError(f"{label} has no rows; give a catalog that contains data")
+
+
+@dataclass
+class TableSource:
+    """A table astropy reads whole (VOTable, ECSV): parsed once, then served in row ranges from memory."""
+
+    path: Path
+    label: str
+    frame: pd.DataFrame = field(repr=False)
+    info: dict[str, ColumnInfo]
+
+    @classmethod
+    def from_table(cls, path: Path, label: str, table: Table) -> TableSource:
+        if len(table) == 0:
+            raise empty_table_error(label)
+        frame = frame_from_table(table)
+        return cls(path=path, label=label, frame=frame, info=info_from_table(table, frame))
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.frame)
+
+    @property
+    def meta(self) -> pd.DataFrame:
+        return self.frame.iloc[:0]
+
+    def row_ranges(self, chunk_rows: int | None) -> list[tuple[int, int]]:
+        row_bytes = int(self.frame.memory_usage(index=False, deep=False).sum() // max(1, self.n_rows))
+        return split_rows(self.n_rows, rows_per_partition(chunk_rows, row_bytes))
+
+    def read_rows(self, start: int, stop: int, columns: list[str] | None) -> pd.DataFrame:
+        part = self.frame.iloc[start:stop]
+        return part if columns is None else part[columns]

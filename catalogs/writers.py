@@ -1,0 +1,45 @@
+"""`write`: a Dask or pandas frame to FITS or Parquet (chosen by extension), streamed and atomic."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import dask.dataframe as dd
+import pandas as pd
+
+from astromlp.catalogs.atomic import atomic_path
+from astromlp.catalogs.column_meta import ColumnInfos
+from astromlp.catalogs.fits_writer import text_widths, write_fits
+from astromlp.catalogs.formats import by_suffix
+from astromlp.catalogs.parquet_writer import write_parquet
+from astromlp.catalogs.partitions import iter_chunks, meta_of
+from astromlp.nn.errors import AstromlpError
+
+Frame = pd.DataFrame | dd.DataFrame
+
+
+def _fits(df: Frame, path: Path, target: Path, info: ColumnInfos | None) -> int:
+    meta = meta_of(df)
+    compress = path.name.lower().endswith(".gz")
+    return write_fits(iter_chunks(df), meta, target, text_widths(df, meta), info, compress=compress)
+
+
+def _parquet(df: Frame, path: Path, target: Path, info: ColumnInfos | None) -> int:
+    return write_parquet(iter_chunks(df), meta_of(df), target, info)
+
+
+WRITERS: dict[str, Callable[[Frame, Path, Path, ColumnInfos | None], int]] = {"fits": _fits, "parquet": _parquet}
+
+
+def write(df: Frame, path: str | os.PathLike, *, overwrite: bool = True, info: ColumnInfos | None = None) -> int:
+    """Write `df` to `path` as FITS (.fits, .fits.gz) or Parquet (.parquet), partition by partition, through
+    a temporary file renamed into place; `info` supplies units and descriptions. Returns rows written."""
+    path = Path(path)
+    kind = by_suffix(path)
+    if kind is None or kind.name not in WRITERS or (path.name.lower().endswith(".gz") and kind.name != "fits"):
+        raise AstromlpError(f"cannot write {path.name}: astromlp writes .fits, .fits.gz and .parquet files; "
+                            "change the extension")
+    with atomic_path(path, overwrite) as target:
+        return WRITERS[kind.name](df, path, target, info)
