@@ -78,35 +78,42 @@ def _unquote(text: str) -> tuple[str, dict[str, str]]:
     return _QUOTED.sub(placeholder, text), quoted
 
 
-def _forbidden(node: ast.AST, text: str) -> AstromlpError:
-    kind = _NAMED_CONSTRUCTS.get(type(node), type(node).__name__.lower())
-    segment = ast.get_source_segment(text, node) if hasattr(node, "lineno") else None
-    token = f" {segment!r}" if segment else ""
-    return AstromlpError(f"feature expression {text!r} uses a forbidden {kind}{token}; allowed are {ALLOWED}")
-
-
 class _Checker:
     """Walks the tree, accepting only the allowed constructs and resolving names to columns."""
 
-    def __init__(self, text: str, quoted: Mapping[str, str], available: Sequence[str], source: str):
-        self.text, self.quoted, self.available, self.source = text, quoted, list(available), source
+    def __init__(self, text: str, code: str, quoted: Mapping[str, str], available: Sequence[str], source: str):
+        self.text, self.code, self.quoted, self.available, self.source = text, code, quoted, list(available), source
         self.names: dict[str, str] = {}
+
+    def segment(self, node: ast.AST) -> str:
+        """The source text of `node` as the user wrote it (back-quoted names restored)."""
+        text = ast.get_source_segment(self.code, node) or ""
+        for key, name in self.quoted.items():
+            text = text.replace(key, f"`{name}`")
+        return text
+
+    def forbidden(self, node: ast.AST) -> AstromlpError:
+        kind = _NAMED_CONSTRUCTS.get(type(node), type(node).__name__.lower())
+        segment = self.segment(node) if hasattr(node, "lineno") else ""
+        token = f" {segment!r}" if segment else ""
+        return AstromlpError(f"feature expression {self.text!r} uses a forbidden {kind}{token}; allowed are "
+                             f"{ALLOWED}")
 
     def check(self, node: ast.AST) -> None:
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
-            raise _forbidden(node, self.text)
+            raise self.forbidden(node)
         method(node)
 
     def _BinOp(self, node: ast.BinOp) -> None:
         if type(node.op) not in BINARY:
-            raise _forbidden(node.op, self.text)
+            raise self.forbidden(node.op)
         self.check(node.left)
         self.check(node.right)
 
     def _UnaryOp(self, node: ast.UnaryOp) -> None:
         if type(node.op) not in UNARY:
-            raise _forbidden(node.op, self.text)
+            raise self.forbidden(node.op)
         self.check(node.operand)
 
     def _Constant(self, node: ast.Constant) -> None:
@@ -120,11 +127,11 @@ class _Checker:
 
     def _Call(self, node: ast.Call) -> None:
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
-            name = ast.get_source_segment(self.text, node.func) or "call"
+            name = self.segment(node.func) or "call"
             raise AstromlpError(f"feature expression {self.text!r} calls {name!r}, which is not an allowed "
                                 f"function; allowed are {', '.join(FUNCTIONS)}")
         if node.keywords:
-            raise _forbidden(node.keywords[0], self.text)
+            raise self.forbidden(node.keywords[0])
         function = FUNCTIONS[node.func.id]
         if len(node.args) != function.arity:
             raise AstromlpError(f"feature expression {self.text!r}: {node.func.id} takes {function.arity} "
@@ -140,8 +147,8 @@ def compile_expression(text: str, available: Sequence[str], source: str = "the c
         tree = ast.parse(code.strip(), mode="eval")
     except SyntaxError as exc:
         raise AstromlpError(f"cannot parse feature expression {text!r} ({exc.msg}); write e.g. 'u - g' or "
-                            "'log10(flux)'") from None
-    checker = _Checker(code.strip(), quoted, available, source)
+                            "'log10(flux)', with names that are not identifiers in back quotes (`class`)") from None
+    checker = _Checker(str(text), code.strip(), quoted, available, source)
     checker.check(tree.body)
     return Expression(text=str(text), tree=tree, names=checker.names)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 from astropy.io import fits
 from astropy.table import MaskedColumn, Table
+from astropy.utils.exceptions import AstropyWarning
 
 from astromlp.catalogs.columns import ColumnInfo
 from astromlp.catalogs.sources import (
@@ -40,6 +42,41 @@ def _open(path: Path) -> fits.HDUList:
         raise AstromlpError(f"{path.name} is not a readable FITS file ({exc}); check that it is complete "
                             "and really FITS") from None
     return hdul
+
+
+def _locate(path: Path, hdu: int | str | None) -> tuple[int, fits.Header, int]:
+    """Index, header and data offset of the table HDU; astropy's warnings about a damaged file (it skips
+    unreadable HDUs with a warning) turn a "no such HDU" into a "truncated or corrupt" error."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AstropyWarning)
+        try:
+            with _open(path) as hdul:
+                index = _select_hdu(hdul, hdu, path)
+                return index, hdul[index].header, int(hdul.fileinfo(index)["datLoc"])
+        except AstromlpError:
+            damage = [" ".join(str(w.message).split()) for w in caught if issubclass(w.category, AstropyWarning)]
+            damage += _stream_damage(path)
+            if damage:
+                raise AstromlpError(f"{path.name} is truncated or corrupt ({damage[0][:160]}); re-download or "
+                                    "re-create it") from None
+            raise
+        except (OSError, TypeError, KeyError, ValueError, EOFError) as exc:
+            raise AstromlpError(f"{path.name} is not a readable FITS file ({type(exc).__name__}: {exc}); "
+                                "check that it is complete and really FITS") from None
+
+
+def _stream_damage(path: Path) -> list[str]:
+    """Why a compressed file cannot be decompressed to its end (astropy stops silently at such an end)."""
+    compression = compression_of(path)
+    if compression is None:
+        return []
+    try:
+        with OPENERS[compression](path, "rb") as stream:
+            while stream.read(2**22):
+                pass
+    except (OSError, EOFError) as exc:
+        return [f"{compression} stream: {exc}"]
+    return []
 
 
 def _describe_hdus(hdul: fits.HDUList) -> str:
@@ -132,16 +169,13 @@ class FitsSource:
     @classmethod
     def open(cls, path: Path, hdu: int | str | None = None, chunk_rows: int | None = None) -> FitsSource:
         compression = compression_of(path)
-        with _open(path) as hdul:
-            index = _select_hdu(hdul, hdu, path)
-            table_hdu = hdul[index]
-            header, where = table_hdu.header, hdul.fileinfo(index)
+        index, header, data_offset = _locate(path, hdu)
         label = f"{path.name} HDU {index}" + (f" ({header.get('EXTNAME')})" if header.get("EXTNAME") else "")
         n_rows, row_bytes = int(header["NAXIS2"]), int(header["NAXIS1"])
         if n_rows == 0:
             raise empty_table_error(label)
         source = cls(path=path, label=label, hdu_index=index, header_text=header.tostring(),
-                     data_offset=int(where["datLoc"]), row_bytes=row_bytes, n_rows=n_rows,
+                     data_offset=data_offset, row_bytes=row_bytes, n_rows=n_rows,
                      compression=compression, info={}, meta=pd.DataFrame())
         source._check_complete(header)
         source._describe(header)

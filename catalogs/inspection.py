@@ -11,7 +11,9 @@ from astromlp.catalogs.cleaning import DEFAULT_SENTINELS, is_numeric, sentinel_m
 from astromlp.catalogs.formats import detect
 from astromlp.catalogs.paths import expand_paths
 from astromlp.catalogs.readers import PathsLike, frame_of
+from astromlp.catalogs.schema import plan_read
 from astromlp.catalogs.sources import Source
+from astromlp.nn.errors import AstromlpError
 
 DESCRIPTION_WIDTH = 48
 HEADINGS = ("column", "type", "unit", "missing", "sentinels", "min", "max", "description")
@@ -72,8 +74,20 @@ def _section(source: Source, format_name: str) -> str:
 
 def inspect_text(paths: PathsLike, *, hdu: int | str | None = None, format: str | None = None) -> str:
     """A plain-text report of every catalog named by `paths`: one table of columns per file."""
-    sections = []
+    sources, sections = [], []
     for path in expand_paths(paths):
         kind = detect(path, format)
-        sections.append(_section(kind.open(path, hdu, None), kind.name))
-    return "\n\n".join(sections) + "\n"
+        sources.append(kind.open(path, hdu, None))
+        sections.append(_section(sources[-1], kind.name))
+    return "\n\n".join(sections + _compatibility(sources)) + "\n"
+
+
+def _compatibility(sources: list[Source]) -> list[str]:
+    """A note when the files could not be read together (inspecting them one by one still works)."""
+    if len(sources) < 2:
+        return []
+    try:
+        plan_read(sources, None)
+    except AstromlpError as exc:
+        return [f"note: these files cannot be read together: {exc}"]
+    return [f"The {len(sources)} files share one schema and can be read together."]
