@@ -1,0 +1,131 @@
+"""Baselines fitted on the network's own split: the bar a network has to clear to be worth its cost.
+
+Regression and photo-z: ordinary least squares and ridge with its strength chosen by leave-one-out
+cross-validation on the training split. Classification: multinomial logistic regression and the
+majority-class floor. All scikit-learn; nothing here is tuned on the test split.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LinearRegression, LogisticRegression, RidgeCV
+
+from astromlp.nn.errors import AstromlpError
+from astromlp.reports.inputs import TASKS
+
+RIDGE_ALPHAS = np.logspace(-6, 6, 25)
+
+
+@dataclass
+class BaselinePrediction:
+    """One baseline's test-split output: labels or values, and class probabilities in `classes` order."""
+
+    predicted: np.ndarray
+    proba: np.ndarray | None = None
+    classes: list[str] | None = None
+    description: str = ""
+    details: dict = field(default_factory=dict)
+
+
+def _ordinary_least_squares(X_train, y_train, X_test, random_state) -> BaselinePrediction:
+    model = LinearRegression().fit(X_train, y_train)
+    return BaselinePrediction(model.predict(X_test), description="ordinary least squares (closed form)")
+
+
+def _ridge_cv(X_train, y_train, X_test, random_state) -> BaselinePrediction:
+    model = RidgeCV(alphas=RIDGE_ALPHAS).fit(X_train, y_train)
+    alpha = float(model.alpha_)
+    return BaselinePrediction(
+        model.predict(X_test),
+        details={"alpha": alpha},
+        description=f"ridge, alpha = {alpha:.3g} chosen by leave-one-out CV on the training split",
+    )
+
+
+def _logistic(X_train, y_train, X_test, random_state) -> BaselinePrediction:
+    model = LogisticRegression(max_iter=2000, random_state=random_state).fit(X_train, y_train)
+    return _classifier_output(model, X_test, "multinomial logistic regression (L2, C = 1)")
+
+
+def _majority(X_train, y_train, X_test, random_state) -> BaselinePrediction:
+    model = DummyClassifier(strategy="prior", random_state=random_state).fit(X_train, y_train)
+    return _classifier_output(
+        model, X_test, "always the most frequent training class; probabilities = training class frequencies"
+    )
+
+
+def _classifier_output(model, X_test, description: str) -> BaselinePrediction:
+    return BaselinePrediction(
+        np.asarray(model.predict(X_test)).astype(str),
+        model.predict_proba(X_test),
+        [str(label) for label in model.classes_],
+        description,
+    )
+
+
+_REGRESSION = {"linear (OLS)": _ordinary_least_squares, "ridge (CV)": _ridge_cv}
+BASELINES: dict[str, dict[str, Callable]] = {
+    "classification": {"logistic regression": _logistic, "majority class": _majority},
+    "regression": _REGRESSION,
+    "photoz": _REGRESSION,
+}
+
+
+def fit_baselines(
+    task: str, X_train, y_train, X_test, *, random_state: int, classes: Sequence[str] | None = None
+) -> dict[str, BaselinePrediction]:
+    """Fit every baseline of `task` on the training split and predict the test split.
+
+    For classification, `classes` fixes the probability-column order (default: sorted training labels);
+    a class absent from training gets a column of zeros.
+    """
+    if task not in TASKS:
+        raise AstromlpError(f"task {task!r} is not one of {', '.join(TASKS)}: choose one of those")
+    X_train, X_test = _features(X_train, "X_train"), _features(X_test, "X_test")
+    y_train = np.asarray(y_train).astype(str) if task == "classification" else np.asarray(y_train, float)
+    _check_shapes(X_train, y_train, X_test)
+    fitted = {name: fit(X_train, y_train, X_test, random_state) for name, fit in BASELINES[task].items()}
+    if task == "classification" and classes is not None:
+        fitted = {
+            name: _reorder(prediction, [str(c) for c in classes]) for name, prediction in fitted.items()
+        }
+    return fitted
+
+
+def _features(X, name: str) -> np.ndarray:
+    array = np.asarray(X, dtype=float)
+    if array.ndim != 2:
+        raise AstromlpError(f"{name} has shape {array.shape}: expected (rows, features)")
+    if not np.all(np.isfinite(array)):
+        raise AstromlpError(
+            f"{name} has NaN or infinite values: clean or drop those rows before the baselines"
+        )
+    return array
+
+
+def _check_shapes(X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray) -> None:
+    if len(X_train) != len(y_train):
+        raise AstromlpError(
+            f"X_train has {len(X_train)} rows but y_train has {len(y_train)}: pass matching rows"
+        )
+    if X_train.shape[1] != X_test.shape[1]:
+        raise AstromlpError(
+            f"X_train has {X_train.shape[1]} features but X_test has {X_test.shape[1]}: "
+            "use the same feature columns"
+        )
+
+
+def _reorder(prediction: BaselinePrediction, classes: list[str]) -> BaselinePrediction:
+    unknown = sorted(set(prediction.classes) - set(classes))
+    if unknown:
+        raise AstromlpError(f"training labels {unknown} are not in classes {classes}: pass every class label")
+    proba = np.zeros((len(prediction.predicted), len(classes)))
+    for column, label in enumerate(prediction.classes):
+        proba[:, classes.index(label)] = prediction.proba[:, column]
+    return BaselinePrediction(
+        prediction.predicted, proba, classes, prediction.description, prediction.details
+    )

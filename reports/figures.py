@@ -1,0 +1,106 @@
+"""Which figures a report of each task shows, in which section, with which caption: a table of rows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from astromlp.reports import figures_classification as classification
+from astromlp.reports import figures_regression as regression
+from astromlp.reports.figures_training import loss_curves
+from astromlp.reports.svg import report_style
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """A figure: its id, section, caption and builder(inputs, metrics) -> SVG text (None: not drawable)."""
+
+    key: str
+    section: str
+    caption: str
+    build: Callable[..., str | None]
+
+
+def _residuals_against_target(inputs, metrics) -> str | None:
+    return regression.residuals_against(inputs, inputs.y_true, f"true {inputs.target}", "residuals_target")
+
+
+def _residuals_against_magnitude(inputs, metrics) -> str | None:
+    if inputs.magnitude is None:
+        return None
+    return regression.residuals_against(
+        inputs, inputs.magnitude, inputs.magnitude_name, "residuals_magnitude"
+    )
+
+
+TRAINING = FigureSpec(
+    "loss_curves",
+    "training",
+    "Loss per epoch of every start (solid: training, dashed: validation); the chosen start in colour, "
+    "the others grey.",
+    lambda inputs, metrics: loss_curves(inputs.training),
+)
+VALUES = [
+    FigureSpec(
+        "predicted_vs_true",
+        "performance",
+        "Predicted against true, density on a log scale; black: y = x; red dashed (photo-z): |Δz| = 0.15.",
+        lambda inputs, metrics: regression.predicted_vs_true(inputs),
+    ),
+    FigureSpec(
+        "residuals_target",
+        "performance",
+        "Residuals against the true value: the network's density (grey) and each model's running median.",
+        _residuals_against_target,
+    ),
+    FigureSpec(
+        "residuals_magnitude",
+        "performance",
+        "Residuals against magnitude: the network's density (grey) and each model's running median.",
+        _residuals_against_magnitude,
+    ),
+]
+FIGURES: dict[str, list[FigureSpec]] = {
+    "classification": [
+        TRAINING,
+        FigureSpec(
+            "confusion_matrices",
+            "performance",
+            "Confusion matrices, each row divided by its true class's size: "
+            "the diagonal is the completeness.",
+            lambda inputs, metrics: classification.confusion_matrices(metrics),
+        ),
+        FigureSpec(
+            "roc_curves",
+            "performance",
+            "One-vs-rest ROC curves per class.",
+            lambda inputs, metrics: classification.roc_curves(inputs),
+        ),
+        FigureSpec(
+            "precision_recall_curves",
+            "performance",
+            "One-vs-rest purity against completeness per class.",
+            lambda inputs, metrics: classification.precision_recall_curves(inputs),
+        ),
+        FigureSpec(
+            "reliability_diagram",
+            "performance",
+            "Reliability: accuracy against top-label confidence "
+            "(15 bins); below, how many test objects fall in each bin.",
+            lambda inputs, metrics: classification.reliability_diagram(metrics),
+        ),
+    ],
+    "regression": [TRAINING, *VALUES],
+    "photoz": [TRAINING, *VALUES],
+}
+
+
+def build_figures(inputs, metrics: dict) -> list[dict]:
+    """Every drawable figure of the task as {key, section, caption, svg}, in display order."""
+    with report_style():
+        drawn = [(spec, spec.build(inputs, metrics)) for spec in FIGURES[inputs.task]]
+    return [
+        {"key": spec.key, "section": spec.section, "caption": spec.caption, "svg": svg}
+        for spec, svg in drawn
+        if svg is not None
+    ]

@@ -1,0 +1,76 @@
+"""The report page: jinja2 with autoescaping on, one self-contained file, written with metrics.json."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from astromlp.reports.context import report_context
+from astromlp.reports.figures import build_figures
+from astromlp.reports.files import write_text_atomically
+from astromlp.reports.inputs import EvaluationInputs
+from astromlp.reports.metrics import compute_metrics
+
+REPORT_FILE = "report.html"
+METRICS_FILE = "metrics.json"
+
+
+def number(value, digits: int = 3) -> str:
+    """A metric value for a table cell: `digits` significant figures, an en dash where undefined."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    if isinstance(value, bool) or isinstance(value, int):
+        return f"{value:,}"
+    if abs(value) >= 10**digits:
+        return f"{value:,.0f}"
+    return f"{value:#.{digits}g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.{digits - 1}e}"
+
+
+def interval(bounds, digits: int = 3) -> str:
+    """A bootstrap interval as '[low, high]', or empty when there is none."""
+    return "" if not bounds else f"[{number(bounds[0], digits)}, {number(bounds[1], digits)}]"
+
+
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("astromlp.reports", "templates"),
+        autoescape=True,  # every catalog-derived string (labels, columns, file names) is escaped
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters.update(number=number, interval=interval)
+    return environment
+
+
+def render_report(inputs: EvaluationInputs, metrics: dict) -> str:
+    """The report page as one HTML string (figures inline as SVG, styles inline, no scripts)."""
+    context = report_context(inputs, metrics, build_figures(inputs, metrics))
+    for figures in context["figures"].values():
+        for figure in figures:
+            figure["svg"] = Markup(figure["svg"])  # matplotlib wrote it, text escaped
+    return _environment().get_template("report.html.j2").render(context)
+
+
+def write_report(
+    run_dir, inputs: EvaluationInputs, *, n_bootstrap: int = 200, random_state: int | None = None
+) -> Path:
+    """Write metrics.json and report.html into `run_dir` (each atomically); return the page's path.
+
+    random_state None seeds the bootstrap with the run's seed (provenance["seed"], else 0), so the
+    pipeline and `astromlp report RUN_DIR` produce the same numbers.
+    """
+    if random_state is None:
+        random_state = int(inputs.provenance.get("seed") or 0)
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    metrics = compute_metrics(inputs, n_bootstrap=n_bootstrap, random_state=random_state)
+    page = render_report(inputs, metrics)
+    write_text_atomically(
+        run_dir / METRICS_FILE, json.dumps(metrics, indent=1, allow_nan=False, ensure_ascii=False) + "\n"
+    )
+    return write_text_atomically(run_dir / REPORT_FILE, page)

@@ -1,0 +1,150 @@
+"""All numbers of a report in one JSON-able dict: every metric of every model, bootstrap intervals for the
+headline metrics, the network's advantage over each baseline, and the metric-by-bin tables."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from types import ModuleType
+
+import numpy as np
+
+from astromlp.reports import bootstrap, classification, photoz, regression
+from astromlp.reports.binning import bin_table
+from astromlp.reports.classification import LabelledCase
+from astromlp.reports.inputs import EvaluationInputs
+from astromlp.reports.jsonable import to_jsonable
+from astromlp.reports.regression import ValuedCase
+from astromlp.reports.scoring import Metric
+
+SCHEMA = "astromlp.metrics/1"
+TASK_MODULES: dict[str, ModuleType] = {
+    "classification": classification,
+    "regression": regression,
+    "photoz": photoz,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    n_bootstrap: int
+    random_state: int
+    n_bins: int
+
+
+def compute_metrics(
+    inputs: EvaluationInputs, *, n_bootstrap: int = 200, random_state: int = 0, n_bins: int = 5
+) -> dict:
+    """Every metric of the network and each baseline on the test split, with seeded bootstrap intervals."""
+    settings = Settings(n_bootstrap, random_state, n_bins)
+    table: dict[str, Metric] = TASK_MODULES[inputs.task].METRICS
+    headline = {key: table[key] for key in TASK_MODULES[inputs.task].HEADLINE}
+    cases = build_cases(inputs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # undefined metrics on degenerate rows become NaN/None
+        models = {name: _model_metrics(inputs, case, table, settings) for name, case in cases.items()}
+        samples = (
+            bootstrap.resample_scores(cases, headline, n_bootstrap, random_state) if n_bootstrap else None
+        )
+    _attach_intervals(models, samples)
+    comparisons = _comparisons(inputs, models, headline, samples)
+    return to_jsonable(
+        {
+            "schema": SCHEMA,
+            "task": inputs.task,
+            "target": inputs.target,
+            "n_test": len(inputs.y_true),
+            "classes": inputs.classes,
+            "network": inputs.network_name,
+            "models": inputs.model_names,
+            "metric_labels": {key: metric.label for key, metric in table.items()},
+            "headline": [{"key": key, "label": m.label, "better": m.better} for key, m in headline.items()],
+            "best": {key: _best(models, key, metric) for key, metric in headline.items()},
+            "results": models,
+            "comparisons": comparisons,
+            "primary": _primary(inputs, models, headline, comparisons),
+            "bootstrap": {
+                "n_resamples": n_bootstrap,
+                "random_state": random_state,
+                "level": bootstrap.LEVEL,
+                "paired": True,
+            },
+        }
+    )
+
+
+def build_cases(inputs: EvaluationInputs) -> dict:
+    """model name -> the case object its metrics take (class codes for classification)."""
+    if inputs.task != "classification":
+        return {name: ValuedCase(inputs.y_true, inputs.predictions[name]) for name in inputs.model_names}
+    code = {label: k for k, label in enumerate(inputs.classes)}
+    encode = np.vectorize(code.__getitem__, otypes=[np.int64])
+    y = encode(inputs.y_true)
+    return {
+        name: LabelledCase(
+            y, encode(inputs.predictions[name]), inputs.probabilities.get(name), len(inputs.classes)
+        )
+        for name in inputs.model_names
+    }
+
+
+def _model_metrics(inputs: EvaluationInputs, case, table: dict[str, Metric], settings: Settings) -> dict:
+    result = {"scalars": {key: metric.compute(case) for key, metric in table.items()}, "bins": []}
+    if inputs.task == "classification":
+        result.update(classification.details(case, inputs.classes))
+        bin_metrics = classification.bin_metrics(inputs.classes)
+    else:
+        bin_metrics = TASK_MODULES[inputs.task].BIN_METRICS
+        result["bins"].append(bin_table(case, case.y, bin_metrics, settings.n_bins, inputs.target))
+    if inputs.magnitude is not None:
+        result["bins"].append(
+            bin_table(case, inputs.magnitude, bin_metrics, settings.n_bins, inputs.magnitude_name)
+        )
+    return result
+
+
+def _attach_intervals(models: dict, samples: dict | None) -> None:
+    for name, result in models.items():
+        result["intervals"] = (
+            {key: bootstrap.percentile_interval(values) for key, values in samples[name].items()}
+            if samples
+            else {}
+        )
+
+
+def _comparisons(inputs: EvaluationInputs, models: dict, headline: dict[str, Metric], samples) -> dict:
+    network = inputs.network_name
+    empty = np.empty(0)
+    return {
+        baseline: {
+            key: bootstrap.comparison(
+                metric,
+                models[network]["scalars"][key],
+                models[baseline]["scalars"][key],
+                samples[network][key] if samples else empty,
+                samples[baseline][key] if samples else empty,
+            )
+            for key, metric in headline.items()
+        }
+        for baseline in inputs.model_names[1:]
+    }
+
+
+def _best(models: dict, key: str, metric: Metric) -> str | None:
+    """The model whose value of `key` is best (the network wins ties); None when no model has one."""
+    scored = [
+        (metric.score(result["scalars"][key]), -order, name)
+        for order, (name, result) in enumerate(models.items())
+        if np.isfinite(result["scalars"][key])
+    ]
+    return max(scored)[2] if scored else None
+
+
+def _primary(inputs: EvaluationInputs, models: dict, headline: dict[str, Metric], comparisons: dict) -> dict:
+    """The answer to 'is the network better than the best baseline?' on the first headline metric."""
+    key, metric = next(iter(headline.items()))
+    baselines = {name: models[name] for name in inputs.model_names[1:]}
+    best_baseline = _best(baselines, key, metric) if baselines else None
+    if best_baseline is None:
+        return {"metric": key, "best_baseline": None}
+    return {"metric": key, "best_baseline": best_baseline, **comparisons[best_baseline][key]}

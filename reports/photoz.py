@@ -1,0 +1,65 @@
+"""Photometric-redshift metrics on dz = (z_phot - z_spec) / (1 + z_spec).
+
+bias = median(dz); sigma_NMAD = 1.4826 median(|dz - median(dz)|); outlier fraction |dz| > 0.15; the
+LSST-style outlier fraction |dz| > max(0.06, 3 sigma_IQR) with sigma_IQR = IQR(dz) / 1.349.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from astromlp.reports import regression
+from astromlp.reports.regression import ValuedCase
+from astromlp.reports.scoring import Metric
+
+NMAD_SCALE = 1.4826
+IQR_TO_SIGMA = 1.349
+OUTLIER_DZ = 0.15
+LSST_FLOOR = 0.06
+
+
+def dz(case: ValuedCase) -> np.ndarray:
+    """The normalised redshift error of every row."""
+    return (case.predicted - case.y) / (1.0 + case.y)
+
+
+def bias(case: ValuedCase) -> float:
+    return float(np.median(dz(case)))
+
+
+def sigma_nmad(case: ValuedCase) -> float:
+    errors = dz(case)
+    return float(NMAD_SCALE * np.median(np.abs(errors - np.median(errors))))
+
+
+def sigma_iqr(case: ValuedCase) -> float:
+    q25, q75 = np.percentile(dz(case), [25, 75])
+    return float((q75 - q25) / IQR_TO_SIGMA)
+
+
+def outlier_fraction(case: ValuedCase) -> float:
+    return float(np.mean(np.abs(dz(case)) > OUTLIER_DZ))
+
+
+def lsst_outlier_threshold(case: ValuedCase) -> float:
+    return max(LSST_FLOOR, 3.0 * sigma_iqr(case))
+
+
+def lsst_outlier_fraction(case: ValuedCase) -> float:
+    return float(np.mean(np.abs(dz(case)) > lsst_outlier_threshold(case)))
+
+
+PHOTOZ_METRICS: dict[str, Metric] = {
+    "sigma_nmad": Metric("σ_NMAD", "lower", sigma_nmad),
+    "outlier_fraction": Metric("outlier fraction |Δz| > 0.15", "lower", outlier_fraction),
+    "outlier_fraction_lsst": Metric(
+        "outlier fraction |Δz| > max(0.06, 3σ_IQR)", "lower", lsst_outlier_fraction
+    ),
+    "bias": Metric("bias, median Δz", "zero", bias),
+    "sigma_iqr": Metric("σ_IQR", "lower", sigma_iqr),
+}
+METRICS: dict[str, Metric] = {**PHOTOZ_METRICS, **regression.METRICS}
+HEADLINE = ["sigma_nmad", "outlier_fraction", "outlier_fraction_lsst", "bias"]
+BIN_METRICS = {
+    name: PHOTOZ_METRICS[name] for name in ("bias", "sigma_nmad", "outlier_fraction", "outlier_fraction_lsst")
+}
