@@ -30,5 +30,16 @@ def main(debug: bool) -> None:
     """Turn survey catalogs into trained neural networks and evaluation reports."""
 
 
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--bootstrap", "n_bootstrap", default=200, show_default=True, type=click.IntRange(min=0),
+              help="Bootstrap resamples for the confidence intervals (0: none).")
+def report(run_dir: str, n_bootstrap: int) -> None:
+    """Rebuild RUN_DIR/metrics.json and RUN_DIR/report.html from the run's saved evaluation inputs."""
+    from astromlp.reports import load_inputs, write_report
+
+    click.echo(write_report(run_dir, load_inputs(run_dir), n_bootstrap=n_bootstrap))
+
+
 if __name__ == "__main__":
     main()
