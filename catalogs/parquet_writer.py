@@ -1,7 +1,8 @@
 """Parquet output, one row group per chunk, with astropy's metadata so Table.read keeps units.
 
-Text widths are not known before the last chunk, so astropy's reader measures them itself (it warns that
-`table::len::<name>` is absent); units and descriptions travel in the `table_meta_yaml` key it reads.
+astropy reads text columns back at the width recorded under `table::len::<name>`, known only after the last
+chunk; the file's key-value metadata (pandas dtypes, astropy YAML, widths) is therefore written at close,
+and the Arrow schema is not stored separately (it would carry the metadata as it was at the start).
 """
 
 from __future__ import annotations
@@ -11,25 +12,29 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from astromlp.catalogs.column_meta import ColumnInfos, astropy_yaml
 from astromlp.catalogs.parquet_source import ASTROPY_META_KEY
 
 
-def _schema(meta: pd.DataFrame, info: ColumnInfos | None) -> pa.Schema:
-    schema = pa.Schema.from_pandas(meta, preserve_index=False)
-    return schema.with_metadata({**(schema.metadata or {}), ASTROPY_META_KEY: astropy_yaml(meta, info).encode()})
+def _longest(table: pa.Table, name: str) -> int:
+    return pc.max(pc.utf8_length(table.column(name))).as_py() or 0
 
 
 def write_parquet(chunks: Iterable[pd.DataFrame], meta: pd.DataFrame, path: Path,
                   info: ColumnInfos | None = None) -> int:
     """Stream `chunks` into one Parquet file at `path`; returns the number of rows written."""
-    schema = _schema(meta, info)
+    schema = pa.Schema.from_pandas(meta, preserve_index=False)
+    widths = {f.name: 1 for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)}
     rows = 0
-    with pq.ParquetWriter(path, schema) as writer:
+    with pq.ParquetWriter(path, schema, store_schema=False) as writer:
         for chunk in chunks:
             table = pa.Table.from_pandas(chunk, schema=schema, preserve_index=False)
+            widths = {name: max(width, _longest(table, name)) for name, width in widths.items()}
             writer.write_table(table)
             rows += table.num_rows
+        writer.add_key_value_metadata({**(schema.metadata or {}), ASTROPY_META_KEY: astropy_yaml(meta, info).encode(),
+                                       **{f"table::len::{name}": str(n) for name, n in widths.items()}})
     return rows

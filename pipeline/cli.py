@@ -41,5 +41,16 @@ def report(run_dir: str, n_bootstrap: int) -> None:
     click.echo(write_report(run_dir, load_inputs(run_dir), n_bootstrap=n_bootstrap))
 
 
+@main.command()
+@click.argument("catalogs", nargs=-1, required=True)
+@click.option("--hdu", default=None, help="FITS HDU (index or EXTNAME) or VOTable table to read.")
+@click.option("--format", "format_name", default=None, help="Catalog format, when not recognisable.")
+def inspect(catalogs: tuple[str, ...], hdu: str | None, format_name: str | None) -> None:
+    """Print columns, types, units, missing and sentinel counts, and ranges of CATALOG files."""
+    from astromlp.catalogs import inspect_text
+
+    click.echo(inspect_text(list(catalogs), hdu=hdu, format=format_name), nl=False)
+
+
 if __name__ == "__main__":
     main()
