@@ -93,7 +93,7 @@ def _headline(metrics: dict, descriptions: dict) -> dict:
                 {
                     "value": metrics["results"][name]["scalars"][h["key"]],
                     "interval": metrics["results"][name]["intervals"].get(h["key"]),
-                    "best": metrics["best"][h["key"]] == name,
+                    "best": len(metrics["models"]) > 1 and metrics["best"][h["key"]] == name,
                 }
                 for h in metrics["headline"]
             ],

@@ -14,7 +14,7 @@ PANEL_COLUMNS = 3
 def confusion_matrices(metrics: dict) -> str:
     """One row-normalised confusion matrix per model, each cell annotated with its share and count."""
     classes, models = metrics["classes"], metrics["models"]
-    side = max(2.6, 0.5 * len(classes) + 1.4)
+    side = max(3.0, 0.5 * len(classes) + 1.4)
     figure, axes = new_figure(side * len(models), side + 0.3, ncols=len(models), squeeze=False)
     for ax, model in zip(axes[0], models, strict=True):
         confusion = metrics["results"][model]["confusion"]
@@ -29,6 +29,7 @@ def confusion_matrices(metrics: dict) -> str:
         ax.grid(False)
     colorbar = figure.colorbar(image, ax=axes[0].tolist(), shrink=0.8, label="share of the true class")
     colorbar.solids.set_rasterized(False)  # vector, so the page embeds no PNG
+    colorbar.solids.set_edgecolor("face")  # no hairline seams between the vector cells
     return to_svg(figure, "confusion_matrices")
 
 

@@ -120,7 +120,8 @@ def test_metrics_json_holds_the_pages_numbers(classification_inputs, classificat
         low, high = network["intervals"][key]
         assert f"[{number(low)}, {number(high)}]" in summary
     assert metrics["primary"]["verdict"] in ("better", "worse", "not significant")
-    assert metrics["best"]["balanced_accuracy"] in metrics["models"]
+    text, _ = page_of(classification_run)
+    assert text.count('<span class="star"') == len(metrics["headline"])  # one best model per headline column
 
 
 def test_rebuilding_the_report_gives_identical_files(photoz_inputs, photoz_run, tmp_path):
@@ -133,6 +134,7 @@ def test_rebuilding_the_report_gives_identical_files(photoz_inputs, photoz_run, 
 def test_catalog_strings_are_text_never_markup(evil_run, evil_strings):
     text, page = page_of(evil_run)
     assert page.count("script") == 0 and page.count("img") == 0 and page.count("blink") == 0
+    assert "★" not in page.all_text  # one model alone is not "best" of anything
     assert page.count("svg") == 5 and page.count("i") == 0 and page.count("u") == 0
     for string in evil_strings:
         assert string in page.all_text, string
