@@ -1,0 +1,140 @@
+"""Activation functions with their derivatives side by side, one row per activation.
+
+Each value/derivative pair is a scalar Numba function; kernels apply a row by its index in ``ACTIVATIONS``
+(see ``kernels/elementwise.py``), so adding an activation is adding a row here and its test.
+``derivative(x, y, alpha)`` receives the pre-activation ``x`` and the activation value ``y = value(x)``,
+so that sigmoid and tanh reuse ``y`` instead of recomputing exponentials.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from numba import njit
+
+_jit = njit(cache=True, inline="always", fastmath=False)
+
+
+@_jit
+def identity(x, alpha):
+    return x
+
+
+@_jit
+def d_identity(x, y, alpha):
+    return 1.0
+
+
+@_jit
+def sigmoid(x, alpha):
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+@_jit
+def d_sigmoid(x, y, alpha):
+    return y * (1.0 - y)
+
+
+@_jit
+def tanh(x, alpha):
+    return math.tanh(x)
+
+
+@_jit
+def d_tanh(x, y, alpha):
+    return 1.0 - y * y
+
+
+@_jit
+def relu(x, alpha):
+    return x if x > 0 else 0.0 * x
+
+
+@_jit
+def d_relu(x, y, alpha):
+    return 1.0 if x > 0 else 0.0
+
+
+@_jit
+def leaky_relu(x, alpha):
+    return x if x > 0 else alpha * x
+
+
+@_jit
+def d_leaky_relu(x, y, alpha):
+    return 1.0 if x > 0 else alpha
+
+
+@_jit
+def elu(x, alpha):
+    return x if x > 0 else alpha * math.expm1(x)
+
+
+@_jit
+def d_elu(x, y, alpha):
+    return 1.0 if x > 0 else y + alpha
+
+
+@_jit
+def softplus(x, alpha):
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+@_jit
+def d_softplus(x, y, alpha):
+    return sigmoid(x, alpha)
+
+
+@_jit
+def softsign(x, alpha):
+    return x / (1.0 + abs(x))
+
+
+@_jit
+def d_softsign(x, y, alpha):
+    d = 1.0 + abs(x)
+    return 1.0 / (d * d)
+
+
+@_jit
+def arctan(x, alpha):
+    return math.atan(x)
+
+
+@_jit
+def d_arctan(x, y, alpha):
+    return 1.0 / (1.0 + x * x)
+
+
+class Activation(NamedTuple):
+    """One row of the table: the function, its derivative, the default of its parameter, its init family."""
+
+    value: object
+    derivative: object
+    default_alpha: float
+    init: str
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "identity": Activation(identity, d_identity, 0.0, "glorot_uniform"),
+    "sigmoid": Activation(sigmoid, d_sigmoid, 0.0, "glorot_uniform"),
+    "tanh": Activation(tanh, d_tanh, 0.0, "glorot_uniform"),
+    "relu": Activation(relu, d_relu, 0.0, "he_normal"),
+    "leaky_relu": Activation(leaky_relu, d_leaky_relu, 0.1, "he_normal"),
+    "elu": Activation(elu, d_elu, 1.0, "he_normal"),
+    "softplus": Activation(softplus, d_softplus, 0.0, "he_normal"),
+    "softsign": Activation(softsign, d_softsign, 0.0, "glorot_uniform"),
+    "arctan": Activation(arctan, d_arctan, 0.0, "glorot_uniform"),
+}
+#: Other names users know these by (scikit-learn says "logistic").
+ALIASES = {"logistic": "sigmoid"}
+
+#: Kernel index of each activation: its row number in ``ACTIVATIONS``.
+ACTIVATION_CODES: dict[str, int] = {name: i for i, name in enumerate(ACTIVATIONS)}
+
+VALUE_TABLE = tuple(row.value for row in ACTIVATIONS.values())
+DERIVATIVE_TABLE = tuple(row.derivative for row in ACTIVATIONS.values())

@@ -1,0 +1,380 @@
+"""scikit-learn estimators over the MLP core: MLPClassifier and MLPRegressor, with multi-start."""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.model_selection import train_test_split
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from astromlp.nn.activations import ACTIVATIONS
+from astromlp.nn.activations import ALIASES as ACTIVATION_ALIASES
+from astromlp.nn.errors import AstromlpError
+from astromlp.nn.init import INITIALIZERS
+from astromlp.nn.layers import LayerSpec
+from astromlp.nn.losses import ALIASES as LOSS_ALIASES
+from astromlp.nn.losses import LOSSES, MAPE_MIN_ABS_TARGET
+from astromlp.nn.multistart import StartOutcome, best_start, run_starts, start_seeds
+from astromlp.nn.network import Network
+from astromlp.nn.optimizers import OPTIMIZERS
+from astromlp.nn.schedules import SCHEDULES
+from astromlp.nn.training import TrainConfig, train
+
+_LINKS = {
+    "identity": lambda z: z,
+    "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)),
+    "softmax": lambda z: _softmax(z),
+}
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class _BaseMLP(BaseEstimator):
+    """Hyperparameters, validation and the fit loop shared by the classifier and the regressor."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions({*ACTIVATIONS, *ACTIVATION_ALIASES, "maxout"})],
+        "activation_alpha": [Interval(Real, 0, None, closed="left"), None],
+        "maxout_pieces": [Interval(Integral, 2, None, closed="left")],
+        "loss": [StrOptions({*LOSSES, *LOSS_ALIASES}), None],
+        "batch_norm": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "beta1": [Interval(Real, 0, 1, closed="left")],
+        "beta2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "schedule": [StrOptions(set(SCHEDULES))],
+        "lr_decay": [Interval(Real, 0, None, closed="left")],
+        "lr_step": [Interval(Integral, 1, None, closed="left")],
+        "lr_factor": [Interval(Real, 0, 1, closed="neither")],
+        "l1": [Interval(Real, 0, None, closed="left")],
+        "l2": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "grad_tol": [Interval(Real, 0, None, closed="left")],
+        "step_tol": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "patience": [Interval(Integral, 1, None, closed="left")],
+        "init": [StrOptions(set(INITIALIZERS)), None],
+        "dtype": [StrOptions({"float32", "float64"})],
+        "random_state": ["random_state"],
+        "n_starts": [Interval(Integral, 1, None, closed="left")],
+        "start_selection": [StrOptions({"best", "ensemble"})],
+        "n_jobs": [Integral, None],
+        "chunk_size": [Interval(Integral, 1, None, closed="left")],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(self, hidden_layer_sizes=(64, 64), *, activation="relu", activation_alpha=None,
+                 maxout_pieces=2, loss=None, batch_norm=False, dropout=0.0, optimizer="adam",
+                 learning_rate=1e-3, momentum=0.9, beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.0,
+                 schedule="constant", lr_decay=0.01, lr_step=30, lr_factor=0.5, l1=0.0, l2=1e-4,
+                 batch_size=256, max_epochs=200, tol=1e-4, grad_tol=0.0, step_tol=0.0, early_stopping=True,
+                 validation_fraction=0.1, patience=10, init=None, dtype="float64", random_state=None,
+                 n_starts=1, start_selection="best", n_jobs=None, chunk_size=128, verbose=0):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.activation_alpha = activation_alpha
+        self.maxout_pieces = maxout_pieces
+        self.loss = loss
+        self.batch_norm = batch_norm
+        self.dropout = dropout
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weight_decay = weight_decay
+        self.schedule = schedule
+        self.lr_decay = lr_decay
+        self.lr_step = lr_step
+        self.lr_factor = lr_factor
+        self.l1 = l1
+        self.l2 = l2
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.tol = tol
+        self.grad_tol = grad_tol
+        self.step_tol = step_tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.init = init
+        self.dtype = dtype
+        self.random_state = random_state
+        self.n_starts = n_starts
+        self.start_selection = start_selection
+        self.n_jobs = n_jobs
+        self.chunk_size = chunk_size
+        self.verbose = verbose
+
+    # ----- building blocks -------------------------------------------------------------------------------
+    def _hidden_specs(self) -> list[LayerSpec]:
+        sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=int)).tolist()
+        if any(s < 1 for s in sizes):
+            raise AstromlpError(f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes}")
+        rates = np.broadcast_to(np.asarray(self.dropout, dtype=float), (len(sizes),))
+        if np.any((rates < 0) | (rates >= 1)):
+            raise AstromlpError(f"dropout rates must lie in [0, 1), got {self.dropout}")
+        maxout = self.activation == "maxout"
+        act = "identity" if maxout else ACTIVATION_ALIASES.get(self.activation, self.activation)
+        alpha = ACTIVATIONS[act].default_alpha if self.activation_alpha is None else self.activation_alpha
+        return [LayerSpec(s, act, alpha, self.maxout_pieces if maxout else 1, self.batch_norm, float(r))
+                for s, r in zip(sizes, rates, strict=True)]
+
+    def _train_config(self, n_threads=None) -> TrainConfig:
+        opt = OPTIMIZERS[self.optimizer](self.learning_rate, beta1=self.beta1, beta2=self.beta2,
+                                         eps=self.epsilon, momentum=self.momentum,
+                                         weight_decay=self.weight_decay)
+        kwargs = {"step": {"step_size": self.lr_step, "factor": self.lr_factor},
+                  "exponential": {"decay": self.lr_decay}, "inverse_time": {"decay": self.lr_decay},
+                  "reduce_on_plateau": {"factor": self.lr_factor}}.get(self.schedule, {})
+        schedule = SCHEDULES[self.schedule](self.learning_rate, **kwargs)
+        return TrainConfig(opt, schedule, self.batch_size, self.max_epochs, self.l1, self.l2, self.tol,
+                           self.patience, self.grad_tol, self.step_tol, True, n_threads)
+
+    def _loss_name(self) -> str:
+        name = self.loss or self._default_loss
+        return LOSS_ALIASES.get(name, name)
+
+    def _split_validation(self, X, Y, w, X_val, y_val, stratify):
+        if X_val is not None:
+            X_val = validate_data(self, X_val, reset=False, dtype=X.dtype)
+            return X, Y, w, (X_val, self._encode_targets(y_val), np.ones(X_val.shape[0], X.dtype))
+        if not self.early_stopping or X.shape[0] < 10:
+            return X, Y, w, None
+        rs = np.random.RandomState(start_seeds(self.random_state, 1)[0] if self.random_state is not None else 0)
+        try:
+            parts = train_test_split(X, Y, w, test_size=self.validation_fraction, random_state=rs,
+                                     stratify=stratify)
+        except ValueError:  # a class too rare to stratify: fall back to a plain random split
+            parts = train_test_split(X, Y, w, test_size=self.validation_fraction, random_state=rs)
+        X_tr, X_va, Y_tr, Y_va, w_tr, w_va = parts
+        return X_tr, Y_tr, w_tr, (X_va, Y_va, w_va)
+
+    def _train_one(self, X, Y, w, validation, seed, n_threads) -> StartOutcome:
+        net = Network.create(X.shape[1], self._hidden_specs(), Y.shape[1], self._loss_name(),
+                             rng=np.random.default_rng(seed), dtype=np.dtype(self.dtype), init=self.init,
+                             chunk=self.chunk_size)
+        result = train(net, X, Y, w, self._train_config(n_threads), seed, validation, self._progress(seed))
+        return StartOutcome(seed, net, result)
+
+    def _progress(self, seed):
+        if not self.verbose:
+            return None
+        return lambda epoch, train_loss, monitored: print(
+            f"start {seed}: epoch {epoch + 1}, loss {train_loss:.6f}, monitored {monitored:.6f}")
+
+    def _fit(self, X, y, sample_weight, X_val, y_val):
+        X, y = validate_data(self, X, y, dtype=np.dtype(self.dtype), multi_output=self._multi_output,
+                             y_numeric=not self._is_classifier)
+        if not np.isfinite(X).all():
+            raise AstromlpError("X contains NaN or infinity; clean or impute the features before fitting")
+        w = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        self._prepare_targets(y)
+        Y = self._encode_targets(y)
+        X_tr, Y_tr, w_tr, validation = self._split_validation(X, Y, w, X_val, y_val, self._stratify(y))
+        seeds = start_seeds(self.random_state, self.n_starts)
+        outcomes = run_starts(lambda s, threads: self._train_one(X_tr, Y_tr, w_tr, validation, s, threads),
+                              seeds, self.n_jobs)
+        self._set_fitted(outcomes)
+        return self
+
+    def _set_fitted(self, outcomes: list[StartOutcome]) -> None:
+        best = best_start(outcomes)
+        self.best_start_ = best
+        self.starts_ = [o.record() for o in outcomes]
+        if self.start_selection == "ensemble":
+            self.networks_ = [o.network for o in outcomes if np.isfinite(o.score)]
+        else:
+            self.networks_ = [outcomes[best].network]
+        chosen = outcomes[best].result
+        self.loss_curve_ = list(chosen.loss_curve)
+        self.validation_loss_curve_ = list(chosen.validation_loss_curve)
+        self.n_iter_ = chosen.epochs
+        self.loss_ = chosen.final_train_loss
+
+    def _raw_outputs(self, X) -> list[np.ndarray]:
+        check_is_fitted(self, "networks_")
+        X = validate_data(self, X, reset=False, dtype=np.dtype(self.dtype))
+        return [net.forward(X) for net in self.networks_]
+
+    def _linked(self, X) -> np.ndarray:
+        """Per-network predictions after the output link, shape (n_networks, n_rows, n_outputs)."""
+        link = _LINKS[LOSSES[self._loss_name()].link]
+        return np.stack([link(z) for z in self._raw_outputs(X)])
+
+    def partial_fit(self, X, y, sample_weight=None, **kw):
+        """One epoch over (X, y) from the current weights (a fresh network on the first call)."""
+        first = not hasattr(self, "networks_")
+        if first:
+            self._validate_params()
+            X, y = validate_data(self, X, y, dtype=np.dtype(self.dtype), multi_output=self._multi_output,
+                                 y_numeric=not self._is_classifier)
+            self._prepare_targets(y, **kw)
+        else:
+            X, y = validate_data(self, X, y, reset=False, dtype=np.dtype(self.dtype),
+                                 multi_output=self._multi_output, y_numeric=not self._is_classifier)
+        w = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        Y = self._encode_targets(y)
+        config = self._train_config()
+        config.max_epochs, config.patience = 1, 1
+        if first:
+            seed = start_seeds(self.random_state, 1)[0]
+            net = Network.create(X.shape[1], self._hidden_specs(), Y.shape[1], self._loss_name(),
+                                 rng=np.random.default_rng(seed), dtype=np.dtype(self.dtype), init=self.init,
+                                 chunk=self.chunk_size)
+            self._optimizer_state, self._partial_seed = config.optimizer, seed
+            self._partial_epochs = 0
+            self.networks_, self.starts_, self.best_start_ = [net], [], 0
+            self.loss_curve_, self.validation_loss_curve_, self.n_iter_ = [], [], 0
+        config.optimizer = self._optimizer_state
+        result = train(self.networks_[0], X, Y, w, config, self._partial_seed + self._partial_epochs)
+        self._partial_epochs += 1
+        self.loss_curve_.extend(result.loss_curve)
+        self.n_iter_ += result.epochs
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.random_state is None
+        return tags
+
+
+class MLPClassifier(ClassifierMixin, _BaseMLP):
+    """Multilayer-perceptron classifier (softmax or, for two classes, sigmoid output)."""
+
+    _default_loss = "log_loss"
+    _is_classifier = True
+    _multi_output = False
+
+    def _prepare_targets(self, y, classes=None):
+        check_classification_targets(y)
+        self.classes_ = np.unique(y) if classes is None else np.asarray(classes)
+        if len(self.classes_) < 2:
+            raise AstromlpError(f"the target has a single class ({self.classes_[0]!r}); a classifier needs "
+                                "at least two")
+
+    def _binary_output(self) -> bool:
+        return len(self.classes_) == 2 and self._loss_name() == "softmax_cross_entropy"
+
+    def _loss_name(self) -> str:
+        name = super()._loss_name()
+        if LOSSES[name].task != "classification":
+            raise AstromlpError(f"loss {self.loss!r} is a regression loss; MLPClassifier takes one of "
+                                f"{sorted(n for n, r in LOSSES.items() if r.task == 'classification')}")
+        if name == "softmax_cross_entropy" and getattr(self, "classes_", ()) is not None \
+                and len(getattr(self, "classes_", ())) == 2:
+            return "binary_cross_entropy"
+        return name
+
+    def _encode_targets(self, y):
+        index = np.searchsorted(self.classes_, y)
+        index = np.clip(index, 0, len(self.classes_) - 1)
+        if not np.array_equal(self.classes_[index], np.asarray(y)):
+            unknown = sorted(set(np.asarray(y).tolist()) - set(self.classes_.tolist()))
+            raise AstromlpError(f"labels {unknown[:5]} were not among the classes seen in fit")
+        dtype = np.dtype(self.dtype)
+        if self._loss_name() == "binary_cross_entropy":
+            return index.astype(dtype).reshape(-1, 1)
+        return np.eye(len(self.classes_), dtype=dtype)[index]
+
+    def _stratify(self, y):
+        return y
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None):
+        """Train on (X, y); ``X_val``/``y_val`` replace the internal validation split when given."""
+        return self._fit(X, y, sample_weight, X_val, y_val)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities (the mean over networks with ``start_selection='ensemble'``)."""
+        p = self._linked(X).mean(axis=0)
+        if p.shape[1] == 1:
+            p = np.hstack([1 - p, p])
+        return p
+
+    def predict_proba_std(self, X) -> np.ndarray:
+        """Spread of the ensemble's probabilities per class: an uncertainty (zeros for one network)."""
+        p = self._linked(X)
+        if p.shape[2] == 1:
+            p = np.concatenate([1 - p, p], axis=2)
+        return p.std(axis=0)
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One epoch from the current weights; ``classes`` is required on the first call."""
+        if not hasattr(self, "networks_") and classes is None:
+            raise AstromlpError("classes must be passed on the first call to partial_fit")
+        return super().partial_fit(X, y, sample_weight, classes=classes) if not hasattr(self, "networks_") \
+            else super().partial_fit(X, y, sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, _BaseMLP):
+    """Multilayer-perceptron regressor, one or several outputs."""
+
+    _default_loss = "squared_error"
+    _is_classifier = False
+    _multi_output = True
+
+    def _prepare_targets(self, y):
+        self._y_ndim = np.ndim(y)
+        if LOSSES[self._loss_name()].task != "regression":
+            raise AstromlpError(f"loss {self.loss!r} is a classification loss; MLPRegressor takes one of "
+                                f"{sorted(n for n, r in LOSSES.items() if r.task == 'regression')}")
+        if self._loss_name() == "absolute_percentage_error" and np.any(np.abs(y) < MAPE_MIN_ABS_TARGET):
+            raise AstromlpError("MAPE is undefined where the target is 0; use loss='mae' or 'huber', or "
+                                "shift the target away from zero")
+
+    def _encode_targets(self, y):
+        return np.asarray(y, dtype=np.dtype(self.dtype)).reshape(len(y), -1)
+
+    def _stratify(self, y):
+        return None
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None):
+        """Train on (X, y); ``X_val``/``y_val`` replace the internal validation split when given."""
+        return self._fit(X, y, sample_weight, X_val, y_val)
+
+    def predict(self, X, return_std: bool = False):
+        """Predictions (the ensemble mean); with ``return_std`` also the spread across the ensemble."""
+        p = self._linked(X)
+        mean = p.mean(axis=0)
+        std = p.std(axis=0)
+        if self._y_ndim == 1:
+            mean, std = mean[:, 0], std[:, 0]
+        return (mean, std) if return_std else mean
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch from the current weights."""
+        if not hasattr(self, "networks_"):
+            self._y_ndim = np.ndim(y)
+        return super().partial_fit(X, y, sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags

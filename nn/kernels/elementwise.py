@@ -1,0 +1,50 @@
+"""Numba kernels that apply a row of the activation table to a whole array (see ``nn/activations.py``)."""
+
+from numba import literal_unroll, njit
+
+from astromlp.nn.activations import DERIVATIVE_TABLE, VALUE_TABLE
+
+
+@njit(cache=True, inline="always")
+def _map_value(f, h, a, alpha):
+    hf = h.ravel()
+    af = a.ravel()
+    for i in range(hf.size):
+        af[i] = f(hf[i], alpha)
+
+
+@njit(cache=True, inline="always")
+def _map_derivative(f, h, a, da, dh, alpha, mask, masked):
+    hf = h.ravel()
+    af = a.ravel()
+    daf = da.ravel()
+    dhf = dh.ravel()
+    if not masked:
+        for i in range(hf.size):
+            dhf[i] = daf[i] * f(hf[i], af[i], alpha)
+        return
+    mf = mask.ravel()
+    for i in range(hf.size):  # a holds dropped-out values a_pre * m: undo m to get f(h)
+        m = mf[i]
+        dhf[i] = daf[i] * m * f(hf[i], af[i] / m, alpha) if m != 0 else 0.0 * daf[i]
+
+
+@njit(cache=True)
+def activate(code, h, a, alpha):
+    """a = f(h) elementwise, for the activation with kernel index ``code``; h and a are C-contiguous."""
+    k = 0
+    for f in literal_unroll(VALUE_TABLE):
+        if k == code:
+            _map_value(f, h, a, alpha)
+        k += 1
+
+
+@njit(cache=True)
+def activation_backward(code, h, a, da, dh, alpha, mask, masked):
+    """dh = da * f'(h) elementwise, given a = f(h) from the forward pass; with ``masked``, a and da are
+    those of an inverted-dropout layer whose multipliers are ``mask``, and dh = da * mask * f'(h)."""
+    k = 0
+    for f in literal_unroll(DERIVATIVE_TABLE):
+        if k == code:
+            _map_derivative(f, h, a, da, dh, alpha, mask, masked)
+        k += 1

@@ -1,0 +1,84 @@
+"""The epoch loop in Numba: gather each minibatch, compute its gradient, add the penalty, update."""
+
+import math
+
+from numba import literal_unroll, njit
+
+from astromlp.nn.kernels.network import batch_gradient
+from astromlp.nn.kernels.updates import UPDATE_TABLE
+
+
+@njit(cache=True)
+def apply_update(code, theta, g, state, hyper, t, lr, mask):
+    """Row ``code`` of the update table; returns the squared norm of the step."""
+    k = 0
+    s2 = 0.0
+    for rule in literal_unroll(UPDATE_TABLE):
+        if k == code:
+            s2 = rule(theta, g, state, hyper, t, lr, mask)
+        k += 1
+    return s2
+
+
+@njit(cache=True)
+def add_penalty(theta, grad, mask, l1, l2):
+    """grad += l1 sign(w) + l2 w on the weights; returns l1 sum|w| + l2/2 sum w^2."""
+    if l1 == 0 and l2 == 0:
+        return 0.0
+    pen = 0.0
+    for i in range(theta.size):
+        if mask[i]:
+            w = theta[i]
+            pen += l1 * abs(w) + 0.5 * l2 * w * w
+            grad[i] += l1 * (1.0 if w > 0 else (-1.0 if w < 0 else 0.0)) + l2 * w
+    return pen
+
+
+@njit(cache=True)
+def _gather(src, idx, start, stop, dst):
+    width = src.shape[1]
+    for r in range(stop - start):
+        row = idx[start + r]
+        for j in range(width):
+            dst[r * width + j] = src[row, j]
+
+
+@njit(cache=True, nogil=True)
+def run_epoch(il, fl, theta, rm, rv, X, Y, w, perm, batch_size, chunk, loss_code, ws, xbuf, ybuf, wbuf, grad,
+              opt_code, opt_state, hyper, lr, t0, mask, l1, l2, seed, step0, out):
+    """One pass over ``perm`` in minibatches. out = (mean objective, mean |grad|, mean |step|, batches);
+    stops at the first non-finite objective, reporting it in out[0]."""
+    n = perm.size
+    n_batches = (n + batch_size - 1) // batch_size
+    total = 0.0
+    wtotal = 0.0
+    gnorm = 0.0
+    snorm = 0.0
+    for b in range(n_batches):
+        start = b * batch_size
+        stop = min(n, start + batch_size)
+        _gather(X, perm, start, stop, xbuf)
+        _gather(Y, perm, start, stop, ybuf)
+        bw = 0.0
+        for r in range(stop - start):
+            wbuf[r] = w[perm[start + r]]
+            bw += wbuf[r]
+        loss = batch_gradient(il, fl, theta, rm, rv, xbuf, ybuf, wbuf, stop - start, chunk, loss_code, ws,
+                              grad, True, seed, step0 + b)
+        loss += add_penalty(theta, grad, mask, l1, l2)
+        if not math.isfinite(loss):
+            out[0] = loss
+            out[3] = b + 1
+            return
+        g2 = 0.0
+        for i in range(grad.size):
+            g2 += grad[i] * grad[i]
+        s2 = apply_update(opt_code, theta, grad, opt_state, hyper, t0 + b + 1, lr, mask)
+        total += loss * bw
+        wtotal += bw
+        gnorm += math.sqrt(g2)
+        snorm += math.sqrt(s2)
+    out[0] = total / wtotal
+    out[1] = gnorm / n_batches
+    out[2] = snorm / n_batches
+    out[3] = n_batches

@@ -1,0 +1,184 @@
+"""Loss functions with their gradients, one row per loss, computed from the network's raw outputs (logits).
+
+Every loss kernel has the signature ``loss(z, y, w, scale, dz) -> float``: ``z`` the outputs and ``y`` the
+targets of a chunk of rows (2-D; one-hot rows for the classification losses), ``w`` the per-sample weights.
+It returns ``sum_i w_i L_i`` and writes ``dz = scale * w_i * dL_i/dz``. Per-sample losses average over the
+output columns, so a multi-output regression weighs every output equally.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+from numba import njit
+
+_jit = njit(cache=True)
+
+#: MAPE divides by |y|; targets this close to zero are refused at fit time rather than silently clipped.
+MAPE_MIN_ABS_TARGET = 1e-12
+
+
+@_jit
+def squared_error(z, y, w, scale, dz):
+    n, k = z.shape
+    total = 0.0
+    for i in range(n):
+        s = 0.0
+        for j in range(k):
+            r = z[i, j] - y[i, j]
+            s += r * r
+            dz[i, j] = scale * w[i] * 2.0 * r / k
+        total += w[i] * s / k
+    return total
+
+
+@_jit
+def absolute_error(z, y, w, scale, dz):
+    n, k = z.shape
+    total = 0.0
+    for i in range(n):
+        s = 0.0
+        for j in range(k):
+            r = z[i, j] - y[i, j]
+            s += abs(r)
+            dz[i, j] = scale * w[i] * (1.0 if r > 0 else (-1.0 if r < 0 else 0.0)) / k
+        total += w[i] * s / k
+    return total
+
+
+@_jit
+def absolute_percentage_error(z, y, w, scale, dz):
+    n, k = z.shape
+    total = 0.0
+    for i in range(n):
+        s = 0.0
+        for j in range(k):
+            r = z[i, j] - y[i, j]
+            inv = 1.0 / abs(y[i, j])
+            s += abs(r) * inv
+            dz[i, j] = scale * w[i] * (1.0 if r > 0 else (-1.0 if r < 0 else 0.0)) * inv / k
+        total += w[i] * s / k
+    return total
+
+
+@_jit
+def huber(z, y, w, scale, dz):
+    delta = 1.0
+    n, k = z.shape
+    total = 0.0
+    for i in range(n):
+        s = 0.0
+        for j in range(k):
+            r = z[i, j] - y[i, j]
+            if abs(r) <= delta:
+                s += 0.5 * r * r
+                g = r
+            else:
+                s += delta * (abs(r) - 0.5 * delta)
+                g = delta if r > 0 else -delta
+            dz[i, j] = scale * w[i] * g / k
+        total += w[i] * s / k
+    return total
+
+
+@_jit
+def binary_cross_entropy(z, y, w, scale, dz):
+    """log(1 + e^-|z|) + max(z, 0) - z*y: the stable form of -y log s(z) - (1-y) log(1-s(z))."""
+    n, k = z.shape
+    total = 0.0
+    for i in range(n):
+        s = 0.0
+        for j in range(k):
+            x = z[i, j]
+            s += max(x, 0.0) - x * y[i, j] + math.log1p(math.exp(-abs(x)))
+            p = 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
+            dz[i, j] = scale * w[i] * (p - y[i, j]) / k
+        total += w[i] * s / k
+    return total
+
+
+@_jit
+def softmax_cross_entropy(z, y, w, scale, dz):
+    """logsumexp(z) - sum_j y_j z_j, with the maximum subtracted before exponentiating."""
+    n, k = z.shape
+    total = 0.0
+    for i in range(n):
+        m = z[i, 0]
+        for j in range(1, k):
+            m = max(m, z[i, j])
+        se = 0.0
+        for j in range(k):
+            dz[i, j] = math.exp(z[i, j] - m)
+            se += dz[i, j]
+        lse = m + math.log(se)
+        s = 0.0
+        sy = 0.0
+        for j in range(k):
+            s += y[i, j] * (lse - z[i, j])
+            sy += y[i, j]
+        for j in range(k):  # sum(y) is 1 for one-hot rows; kept so soft labels get the exact gradient
+            dz[i, j] = scale * w[i] * (sy * dz[i, j] / se - y[i, j])
+        total += w[i] * s
+    return total
+
+
+@_jit
+def _margin_loss(z, y, w, scale, dz, margin):
+    """max(0, margin + max_{j != t} z_j - z_t) for one-hot targets t (Crammer-Singer)."""
+    n, k = z.shape
+    total = 0.0
+    for i in range(n):
+        t = 0
+        for j in range(k):
+            dz[i, j] = 0.0
+            if y[i, j] > y[i, t]:
+                t = j
+        r = -1
+        for j in range(k):
+            if j != t and (r < 0 or z[i, j] > z[i, r]):
+                r = j
+        v = margin + z[i, r] - z[i, t]
+        if v > 0:
+            total += w[i] * v
+            dz[i, r] = scale * w[i]
+            dz[i, t] = -scale * w[i]
+    return total
+
+
+@_jit
+def multiclass_hinge(z, y, w, scale, dz):
+    return _margin_loss(z, y, w, scale, dz, 1.0)
+
+
+@_jit
+def perceptron(z, y, w, scale, dz):
+    return _margin_loss(z, y, w, scale, dz, 0.0)
+
+
+class Loss(NamedTuple):
+    """One row: the kernel, the output link used for predictions, and the task it fits."""
+
+    kernel: object
+    link: str  # "identity", "sigmoid" or "softmax": how raw outputs become predictions
+    task: str  # "regression" or "classification"
+
+
+LOSSES: dict[str, Loss] = {
+    "squared_error": Loss(squared_error, "identity", "regression"),
+    "absolute_error": Loss(absolute_error, "identity", "regression"),
+    "absolute_percentage_error": Loss(absolute_percentage_error, "identity", "regression"),
+    "huber": Loss(huber, "identity", "regression"),
+    "binary_cross_entropy": Loss(binary_cross_entropy, "sigmoid", "classification"),
+    "softmax_cross_entropy": Loss(softmax_cross_entropy, "softmax", "classification"),
+    "multiclass_hinge": Loss(multiclass_hinge, "softmax", "classification"),
+    "perceptron": Loss(perceptron, "softmax", "classification"),
+}
+
+#: The names users meet in courses and in scikit-learn.
+ALIASES = {"mse": "squared_error", "l2": "squared_error", "mae": "absolute_error", "l1": "absolute_error",
+           "mape": "absolute_percentage_error", "log_loss": "softmax_cross_entropy",
+           "cross_entropy": "softmax_cross_entropy", "hinge": "multiclass_hinge"}
+
+LOSS_CODES: dict[str, int] = {name: i for i, name in enumerate(LOSSES)}
+KERNEL_TABLE = tuple(row.kernel for row in LOSSES.values())

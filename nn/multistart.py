@@ -1,0 +1,69 @@
+"""Multi-start training: K networks from independent seeds, trained in parallel threads, then the best kept
+(lowest validation loss) or all averaged. A diverged start never wins."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from astromlp.nn.errors import AstromlpError
+from astromlp.nn.network import Network
+from astromlp.nn.training import TrainResult
+
+
+def start_seeds(random_state: int | None, n_starts: int) -> list[int]:
+    """Seeds of the K starts: ``random_state`` itself for one start, else K children of its SeedSequence.
+
+    Start k of a K-start fit therefore equals a one-start fit with ``random_state=start_seeds(rs, K)[k]``.
+    """
+    if n_starts == 1 and random_state is not None:
+        return [int(random_state)]
+    children = np.random.SeedSequence(random_state).spawn(n_starts)
+    return [int(c.generate_state(1, np.uint32)[0]) for c in children]
+
+
+@dataclass
+class StartOutcome:
+    """One trained start: its seed, network and what training reported."""
+
+    seed: int
+    network: Network
+    result: TrainResult
+
+    def record(self) -> dict:
+        r = self.result
+        return {"seed": self.seed, "final_train_loss": r.final_train_loss,
+                "final_validation_loss": r.final_validation_loss, "epochs": r.epochs,
+                "stop_reason": r.stop_reason, "diverged": r.diverged, "diverged_epoch": r.diverged_epoch,
+                "best_epoch": r.best_epoch, "seconds": r.seconds, "loss_curve": list(r.loss_curve),
+                "validation_loss_curve": list(r.validation_loss_curve)}
+
+    @property
+    def score(self) -> float:
+        """What selection minimises: the best validation loss, else the final training loss."""
+        r = self.result
+        value = r.final_validation_loss if r.validation_loss_curve else r.final_train_loss
+        return np.inf if r.diverged or not np.isfinite(value) else value
+
+
+def run_starts(train_one: Callable[[int, int | None], StartOutcome], seeds: list[int],
+               n_jobs: int | None) -> list[StartOutcome]:
+    """Train every seed; with several starts each runs single-threaded, ``n_jobs`` at a time."""
+    if len(seeds) == 1:
+        return [train_one(seeds[0], None)]
+    workers = (os.cpu_count() or 1) if n_jobs is None or n_jobs < 0 else n_jobs
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(seeds)))) as pool:
+        return list(pool.map(lambda s: train_one(s, 1), seeds))
+
+
+def best_start(outcomes: list[StartOutcome]) -> int:
+    """Index of the start with the lowest score; refuses when every start diverged."""
+    scores = [o.score for o in outcomes]
+    if not np.isfinite(scores).any():
+        raise AstromlpError(f"all {len(outcomes)} starts diverged (non-finite loss); lower learning_rate, "
+                            "or scale the features")
+    return int(np.argmin(scores))

@@ -1,0 +1,86 @@
+"""A network: its layout, flat parameters and batch-norm running statistics, with the small Python API
+(forward, loss and gradient) over the kernels that tests and the training loop use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from astromlp.nn.activations import ACTIVATIONS
+from astromlp.nn.init import initial_parameters
+from astromlp.nn.kernels.network import batch_gradient, forward
+from astromlp.nn.layers import CUM_COLS, LayerSpec, NetworkLayout, build_layout
+from astromlp.nn.losses import LOSS_CODES
+from astromlp.nn.threads import kernel_threads
+from astromlp.nn.workspace import make_workspace
+
+#: Rows per chunk: the unit of parallel work and of the fixed-order reductions (results depend on it,
+#: never on the number of threads).
+DEFAULT_CHUNK = 128
+
+
+@dataclass
+class Network:
+    layout: NetworkLayout
+    theta: np.ndarray
+    running_mean: np.ndarray
+    running_var: np.ndarray
+    loss: str
+    chunk: int = DEFAULT_CHUNK
+
+    @classmethod
+    def create(cls, n_inputs: int, hidden: list[LayerSpec], n_outputs: int, loss: str, *,
+               rng: np.random.Generator, dtype=np.float64, init: str | None = None,
+               chunk: int = DEFAULT_CHUNK) -> Network:
+        """Hidden layers as given, then a linear output layer of ``n_outputs`` units."""
+        specs = [*hidden, LayerSpec(n_outputs)]
+        layout = build_layout(n_inputs, specs)
+        schemes = [init or ACTIVATIONS[s.activation].init for s in hidden]
+        schemes.append(init or (schemes[-1] if hidden else "glorot_uniform"))
+        theta = initial_parameters(layout, schemes, rng, dtype)
+        n = max(layout.n_stats, 1)
+        return cls(layout, theta, np.zeros(n, dtype), np.ones(n, dtype), loss, chunk)
+
+    @property
+    def dtype(self):
+        return self.theta.dtype
+
+    def _kernel_args(self):
+        return (self.layout.ilayout, self.layout.flayout.astype(self.dtype), self.theta, self.running_mean,
+                self.running_var)
+
+    def forward(self, X: np.ndarray, *, training: bool = False, seed: int = 0, block: int = 8192,
+                n_threads: int | None = None) -> np.ndarray:
+        """Raw outputs (logits for classification), in blocks of ``block`` rows; evaluation mode unless
+        ``training`` (dropout drawn from ``seed``, batch norm on each block's statistics, running ones kept)."""
+        X = np.ascontiguousarray(X, dtype=self.dtype)
+        n = X.shape[0]
+        out = np.empty((n, self.layout.n_outputs), dtype=self.dtype)
+        cap = min(block, max(n, 1))
+        ws = make_workspace(self.layout, cap, self.chunk, self.dtype)
+        base = self.layout.ilayout[-1, CUM_COLS] * cap
+        k = self.layout.n_outputs
+        with kernel_threads(n_threads):
+            for start in range(0, n, cap):
+                stop = min(n, start + cap)
+                xbuf = X[start:stop].ravel()
+                forward(*self._kernel_args(), xbuf, stop - start, self.chunk, ws, training, False, seed, start)
+                out[start:stop] = ws[0][base:base + (stop - start) * k].reshape(stop - start, k)
+        return out
+
+    def loss_and_gradient(self, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None = None, *,
+                          seed: int = 0, step: int = 0, update_running: bool = False,
+                          n_threads: int | None = None) -> tuple[float, np.ndarray]:
+        """Training-mode weighted mean loss of one batch and its gradient (dropout masks fixed by seed
+        and step; batch norm on batch statistics). No penalty: see ``kernels.training.add_penalty``."""
+        X = np.ascontiguousarray(X, dtype=self.dtype)
+        Y = np.ascontiguousarray(Y, dtype=self.dtype).reshape(X.shape[0], -1)
+        n = X.shape[0]
+        w = np.ones(n, self.dtype) if sample_weight is None else np.ascontiguousarray(sample_weight, self.dtype)
+        ws = make_workspace(self.layout, n, self.chunk, self.dtype)
+        grad = np.zeros_like(self.theta)
+        with kernel_threads(n_threads):
+            loss = batch_gradient(*self._kernel_args(), X.ravel(), Y.ravel(), w, n, self.chunk,
+                                  LOSS_CODES[self.loss], ws, grad, update_running, seed, step)
+        return float(loss), grad

@@ -1,0 +1,100 @@
+"""Optimizers: one class per update rule, each with one ``update`` method.
+
+An optimizer holds its hyperparameters and moment vectors; the arithmetic is the Numba row of
+``kernels/updates.py`` that ``code`` names, so the training kernel applies exactly the same rule.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from astromlp.nn.kernels.training import apply_update
+
+
+class Optimizer:
+    """Base: ``update(theta, grad, lr)`` moves ``theta`` in place and counts the step."""
+
+    code = -1
+    n_slots = 0
+
+    def __init__(self, learning_rate: float = 1e-3, *, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8, momentum: float = 0.9, weight_decay: float = 0.0):
+        self.learning_rate = learning_rate
+        self.hyper = np.array([beta1, beta2, eps, momentum, weight_decay], dtype=np.float64)
+        self.state: np.ndarray | None = None
+        self.t = 0
+
+    def reset(self, n_params: int, dtype) -> None:
+        """Zero the moments for a parameter vector of ``n_params`` entries."""
+        self.state = np.zeros((3, n_params), dtype=dtype)
+        self.t = 0
+
+    def update(self, theta: np.ndarray, grad: np.ndarray, lr: float | None = None,
+               weight_mask: np.ndarray | None = None) -> float:
+        """One step on ``theta`` (in place); returns the norm of the step."""
+        if self.state is None or self.state.shape[1] != theta.size:
+            self.reset(theta.size, theta.dtype)
+        mask = np.ones(theta.size, dtype=bool) if weight_mask is None else weight_mask
+        self.t += 1
+        rate = self.learning_rate if lr is None else lr
+        return float(np.sqrt(apply_update(self.code, theta, grad, self.state, self.hyper, self.t, rate, mask)))
+
+
+class SGD(Optimizer):
+    """theta -= lr g."""
+
+    code = 0
+
+
+class Momentum(Optimizer):
+    """Classical momentum: v = mu v - lr g; theta += v."""
+
+    code = 1
+
+
+class Nesterov(Optimizer):
+    """Nesterov accelerated gradient: v = mu v - lr g; theta += mu v - lr g."""
+
+    code = 2
+
+
+class AdaGrad(Optimizer):
+    """Per-parameter rates shrinking with the sum of squared gradients."""
+
+    code = 3
+
+
+class RMSProp(Optimizer):
+    """Per-parameter rates from a moving average of squared gradients (rho = beta2)."""
+
+    code = 4
+
+    def __init__(self, learning_rate: float = 1e-3, *, beta2: float = 0.9, **kw):
+        super().__init__(learning_rate, beta2=beta2, **kw)
+
+
+class Adam(Optimizer):
+    """Adam with bias-corrected first and second moments."""
+
+    code = 5
+
+
+class AMSGrad(Optimizer):
+    """Adam whose second moment never decreases (running maximum)."""
+
+    code = 6
+
+
+class AdamW(Optimizer):
+    """Adam with decoupled weight decay on the weights (not biases or batch-norm parameters)."""
+
+    code = 7
+
+    def __init__(self, learning_rate: float = 1e-3, *, weight_decay: float = 1e-2, **kw):
+        super().__init__(learning_rate, weight_decay=weight_decay, **kw)
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    "sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": AdaGrad,
+    "rmsprop": RMSProp, "adam": Adam, "amsgrad": AMSGrad, "adamw": AdamW,
+}
