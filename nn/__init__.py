@@ -10,7 +10,9 @@ from astromlp.nn.errors import AstromlpError
 _PUBLIC = {
     "MLPClassifier": "astromlp.nn.estimators",
     "MLPRegressor": "astromlp.nn.estimators",
+    "merge_starts": "astromlp.nn.estimators",
     "start_seeds": "astromlp.nn.multistart",
+    "load": "astromlp.nn.model_io",
 }
 
 __all__ = ["AstromlpError", *_PUBLIC]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, clone
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
@@ -18,7 +18,7 @@ from astromlp.nn.init import INITIALIZERS
 from astromlp.nn.layers import LayerSpec
 from astromlp.nn.losses import ALIASES as LOSS_ALIASES
 from astromlp.nn.losses import LOSSES, MAPE_MIN_ABS_TARGET
-from astromlp.nn.multistart import StartOutcome, best_start, run_starts, start_seeds
+from astromlp.nn.multistart import StartOutcome, best_start, record_score, run_starts, start_seeds
 from astromlp.nn.network import Network
 from astromlp.nn.optimizers import OPTIMIZERS
 from astromlp.nn.schedules import SCHEDULES
@@ -166,10 +166,13 @@ class _BaseMLP(BaseEstimator):
         X_tr, X_va, Y_tr, Y_va, w_tr, w_va = parts
         return X_tr, Y_tr, w_tr, (X_va, Y_va, w_va)
 
+    def _new_network(self, n_inputs: int, n_outputs: int, seed: int) -> Network:
+        return Network.create(n_inputs, self._hidden_specs(), n_outputs, self._loss_name(),
+                              rng=np.random.default_rng(seed), dtype=np.dtype(self.dtype), init=self.init,
+                              chunk=self.chunk_size)
+
     def _train_one(self, X, Y, w, validation, seed, n_threads) -> StartOutcome:
-        net = Network.create(X.shape[1], self._hidden_specs(), Y.shape[1], self._loss_name(),
-                             rng=np.random.default_rng(seed), dtype=np.dtype(self.dtype), init=self.init,
-                             chunk=self.chunk_size)
+        net = self._new_network(X.shape[1], Y.shape[1], seed)
         result = train(net, X, Y, w, self._train_config(n_threads), seed, validation, self._progress(seed))
         return StartOutcome(seed, net, result)
 
@@ -185,7 +188,7 @@ class _BaseMLP(BaseEstimator):
         if not np.isfinite(X).all():
             raise AstromlpError("X contains NaN or infinity; clean or impute the features before fitting")
         w = _check_sample_weight(sample_weight, X, dtype=X.dtype)
-        self._prepare_targets(y)
+        self._prepare_targets(y[w > 0] if sample_weight is not None else y)
         Y = self._encode_targets(y)
         X_tr, Y_tr, w_tr, validation = self._split_validation(X, Y, w, X_val, y_val, self._stratify(y))
         seeds = start_seeds(self.random_state, self.n_starts)
@@ -195,18 +198,31 @@ class _BaseMLP(BaseEstimator):
         return self
 
     def _set_fitted(self, outcomes: list[StartOutcome]) -> None:
-        best = best_start(outcomes)
+        self._set_starts([o.record() for o in outcomes], [o.network for o in outcomes])
+
+    def _set_starts(self, records: list[dict], networks: list[Network]) -> None:
+        """Keep the best start, or every start that did not diverge for the ensemble."""
+        best = best_start(records)
+        self._optimizer_state = None  # partial_fit after fit continues with fresh optimizer moments
         self.best_start_ = best
-        self.starts_ = [o.record() for o in outcomes]
+        self.starts_ = records
         if self.start_selection == "ensemble":
-            self.networks_ = [o.network for o in outcomes if np.isfinite(o.score)]
+            self.networks_ = [n for n, r in zip(networks, records, strict=True) if np.isfinite(record_score(r))]
         else:
-            self.networks_ = [outcomes[best].network]
-        chosen = outcomes[best].result
-        self.loss_curve_ = list(chosen.loss_curve)
-        self.validation_loss_curve_ = list(chosen.validation_loss_curve)
-        self.n_iter_ = chosen.epochs
-        self.loss_ = chosen.final_train_loss
+            self.networks_ = [networks[best]]
+        chosen = records[best]
+        self.loss_curve_ = list(chosen["loss_curve"])
+        self.validation_loss_curve_ = list(chosen["validation_loss_curve"])
+        self.n_iter_ = chosen["epochs"]
+        self.loss_ = chosen["final_train_loss"]
+
+    def save(self, path, metadata: dict | None = None):
+        """Write the fitted model to one zip file (JSON + npy, no pickle); ``metadata`` is any JSON-able dict
+        returned as ``metadata_`` by ``astromlp.nn.load``."""
+        from astromlp.nn.model_io import save
+
+        check_is_fitted(self, "networks_")
+        return save(self, path, metadata)
 
     def _raw_outputs(self, X) -> list[np.ndarray]:
         check_is_fitted(self, "networks_")
@@ -233,13 +249,11 @@ class _BaseMLP(BaseEstimator):
         Y = self._encode_targets(y)
         config = self._train_config()
         config.max_epochs, config.patience = 1, 1
+        if getattr(self, "_optimizer_state", None) is None:
+            self._optimizer_state = config.optimizer
+            self._partial_seed, self._partial_epochs = start_seeds(self.random_state, 1)[0], 0
         if first:
-            seed = start_seeds(self.random_state, 1)[0]
-            net = Network.create(X.shape[1], self._hidden_specs(), Y.shape[1], self._loss_name(),
-                                 rng=np.random.default_rng(seed), dtype=np.dtype(self.dtype), init=self.init,
-                                 chunk=self.chunk_size)
-            self._optimizer_state, self._partial_seed = config.optimizer, seed
-            self._partial_epochs = 0
+            net = self._new_network(X.shape[1], Y.shape[1], self._partial_seed)
             self.networks_, self.starts_, self.best_start_ = [net], [], 0
             self.loss_curve_, self.validation_loss_curve_, self.n_iter_ = [], [], 0
         config.optimizer = self._optimizer_state
@@ -266,7 +280,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         check_classification_targets(y)
         self.classes_ = np.unique(y) if classes is None else np.asarray(classes)
         if len(self.classes_) < 2:
-            raise AstromlpError(f"the target has a single class ({self.classes_[0]!r}); a classifier needs "
+            raise AstromlpError(f"the target has only one class ({self.classes_[0]!r}); a classifier needs "
                                 "at least two")
 
     def _binary_output(self) -> bool:
@@ -283,6 +297,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return name
 
     def _encode_targets(self, y):
+        y = np.asarray(y)
         index = np.searchsorted(self.classes_, y)
         index = np.clip(index, 0, len(self.classes_) - 1)
         if not np.array_equal(self.classes_[index], np.asarray(y)):
@@ -303,6 +318,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (the mean over networks with ``start_selection='ensemble'``)."""
+        check_is_fitted(self, "networks_")
         p = self._linked(X).mean(axis=0)
         if p.shape[1] == 1:
             p = np.hstack([1 - p, p])
@@ -316,6 +332,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return p.std(axis=0)
 
     def predict(self, X) -> np.ndarray:
+        check_is_fitted(self, "networks_")
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     def partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -378,3 +395,19 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
         return tags
+
+
+def merge_starts(estimators: list, start_selection: str = "best"):
+    """One estimator from single-start fits of the same configuration (e.g. the K starts run as separate
+    Dask tasks, each with ``random_state=start_seeds(rs, K)[k]``): the same result as a K-start fit."""
+    if not estimators:
+        raise AstromlpError("merge_starts needs at least one fitted estimator")
+    first = estimators[0]
+    merged = clone(first).set_params(n_starts=len(estimators), start_selection=start_selection)
+    for name in ("n_features_in_", "feature_names_in_", "classes_", "_y_ndim"):
+        if hasattr(first, name):
+            setattr(merged, name, getattr(first, name))
+    records = [r for e in estimators for r in e.starts_]
+    networks = [n for e in estimators for n in e.networks_]
+    merged._set_starts(records, networks)
+    return merged

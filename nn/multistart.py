@@ -20,6 +20,9 @@ def start_seeds(random_state: int | None, n_starts: int) -> list[int]:
 
     Start k of a K-start fit therefore equals a one-start fit with ``random_state=start_seeds(rs, K)[k]``.
     """
+    if isinstance(random_state, np.random.RandomState | np.random.Generator):
+        random_state = int(random_state.integers(2**32) if isinstance(random_state, np.random.Generator)
+                           else random_state.randint(2**32))
     if n_starts == 1 and random_state is not None:
         return [int(random_state)]
     children = np.random.SeedSequence(random_state).spawn(n_starts)
@@ -44,10 +47,14 @@ class StartOutcome:
 
     @property
     def score(self) -> float:
-        """What selection minimises: the best validation loss, else the final training loss."""
-        r = self.result
-        value = r.final_validation_loss if r.validation_loss_curve else r.final_train_loss
-        return np.inf if r.diverged or not np.isfinite(value) else value
+        return record_score(self.record())
+
+
+def record_score(record: dict) -> float:
+    """What selection minimises: the best validation loss, else the final training loss; a diverged start
+    scores infinity so that it never wins."""
+    value = record["final_validation_loss"] if record["validation_loss_curve"] else record["final_train_loss"]
+    return np.inf if record["diverged"] or not np.isfinite(value) else float(value)
 
 
 def run_starts(train_one: Callable[[int, int | None], StartOutcome], seeds: list[int],
@@ -60,10 +67,10 @@ def run_starts(train_one: Callable[[int, int | None], StartOutcome], seeds: list
         return list(pool.map(lambda s: train_one(s, 1), seeds))
 
 
-def best_start(outcomes: list[StartOutcome]) -> int:
+def best_start(records: list[dict]) -> int:
     """Index of the start with the lowest score; refuses when every start diverged."""
-    scores = [o.score for o in outcomes]
+    scores = [record_score(r) for r in records]
     if not np.isfinite(scores).any():
-        raise AstromlpError(f"all {len(outcomes)} starts diverged (non-finite loss); lower learning_rate, "
+        raise AstromlpError(f"all {len(records)} starts diverged (non-finite loss); lower learning_rate, "
                             "or scale the features")
     return int(np.argmin(scores))

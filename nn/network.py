@@ -47,6 +47,9 @@ class Network:
         return self.theta.dtype
 
     def _kernel_args(self):
+        if not (self.theta.flags.writeable and self.running_mean.flags.writeable):  # e.g. memory-mapped
+            self.theta, self.running_mean, self.running_var = (
+                self.theta.copy(), self.running_mean.copy(), self.running_var.copy())
         return (self.layout.ilayout, self.layout.flayout.astype(self.dtype), self.theta, self.running_mean,
                 self.running_var)
 
