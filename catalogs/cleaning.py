@@ -67,7 +67,7 @@ def _masked_dtype(dtype: object) -> object:
 
 
 def _replace_sentinels(frame: pd.DataFrame, table: Mapping[str, tuple[float, ...]]) -> pd.DataFrame:
-    frame = frame.copy()
+    frame = frame.copy(deep=False)
     for name, values in table.items():
         column = frame[name].astype(_masked_dtype(frame[name].dtype))
         frame[name] = column.mask(sentinel_mask(column, values))

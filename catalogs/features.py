@@ -180,7 +180,7 @@ def evaluate(expression: Expression, frame: pd.DataFrame) -> np.ndarray:
 
 
 def _derive_partition(frame: pd.DataFrame, compiled: Mapping[str, Expression]) -> pd.DataFrame:
-    frame = frame.copy()
+    frame = frame.copy(deep=False)
     for name, expression in compiled.items():
         frame[name] = evaluate(expression, frame)
     return frame

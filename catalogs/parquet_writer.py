@@ -29,7 +29,8 @@ def write_parquet(chunks: Iterable[pd.DataFrame], meta: pd.DataFrame, path: Path
     schema = pa.Schema.from_pandas(meta, preserve_index=False)
     widths = {f.name: 1 for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)}
     rows = 0
-    with pq.ParquetWriter(path, schema, store_schema=False) as writer:
+    dictionary = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    with pq.ParquetWriter(path, schema, store_schema=False, use_dictionary=dictionary) as writer:
         for chunk in chunks:
             table = pa.Table.from_pandas(chunk, schema=schema, preserve_index=False)
             widths = {name: max(width, _longest(table, name)) for name, width in widths.items()}

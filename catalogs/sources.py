@@ -13,7 +13,7 @@ from astropy.table import Table
 from astromlp.catalogs.columns import ColumnInfo
 from astromlp.nn.errors import AstromlpError
 
-DEFAULT_PARTITION_BYTES = 32 * 2**20
+DEFAULT_PARTITION_BYTES = 8 * 2**20
 COMPRESSION_MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bzip2"}
 
 
