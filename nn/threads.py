@@ -19,7 +19,9 @@ if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER_PRIORITY = ["omp", "tbb", "workqueue"]
 
 _WORKQUEUE_LOCK = threading.RLock()
-_local = threading.local()
+_BLAS_LOCK = threading.Lock()
+_blas_users = 0
+_blas_limit = None
 
 
 @functools.cache
@@ -32,25 +34,37 @@ def _controller() -> ThreadpoolController:
 def kernel_threads(n_threads: int | None = None) -> Iterator[None]:
     """Run parallel kernels on ``n_threads`` Numba threads (all by default) with BLAS on one thread.
 
-    BLAS threads inside Numba threads oversubscribe the cores (about 100x slower); the previous BLAS and
-    Numba settings come back on exit, errors included. The Numba thread count is per Python thread; an
-    inner use keeps the BLAS limit of the outer one.
+    BLAS threads inside Numba threads oversubscribe the cores (about 100x slower). The BLAS limit is
+    process-wide, so it is counted: the first user (in any Python thread) sets it and the last one restores
+    the previous setting, errors included. The Numba thread count is per Python thread.
     """
     previous = numba.get_num_threads()
     limit = numba.config.NUMBA_NUM_THREADS if n_threads is None or n_threads < 1 else n_threads
     numba.set_num_threads(min(limit, numba.config.NUMBA_NUM_THREADS))
-    outer = not getattr(_local, "depth", 0)
-    _local.depth = getattr(_local, "depth", 0) + 1
+    _pin_blas()
     try:
-        with _controller().limit(limits=1, user_api="blas") if outer else nullcontext():
-            if _layer() == "workqueue":
-                with _WORKQUEUE_LOCK:
-                    yield
-            else:
-                yield
+        with _WORKQUEUE_LOCK if _layer() == "workqueue" else nullcontext():
+            yield
     finally:
-        _local.depth -= 1
+        _release_blas()
         numba.set_num_threads(previous)
+
+
+def _pin_blas() -> None:
+    global _blas_users, _blas_limit
+    with _BLAS_LOCK:
+        if _blas_users == 0:
+            _blas_limit = _controller().limit(limits=1, user_api="blas")
+        _blas_users += 1
+
+
+def _release_blas() -> None:
+    global _blas_users, _blas_limit
+    with _BLAS_LOCK:
+        _blas_users -= 1
+        if _blas_users == 0:
+            _blas_limit.restore_original_limits()
+            _blas_limit = None
 
 
 def _layer() -> str:

@@ -1,0 +1,115 @@
+"""Training throughput of astromlp against scikit-learn's MLP, measured in the same run on the same CPU.
+
+    python benchmarks/bench_mlp.py [--rows 20000] [--epochs 5]
+
+Same architecture, batch size 256, Adam, same number of epochs, no early stopping. Prints samples per second
+and their ratio per network and dtype, the GFLOP/s reached against numpy's own large-matmul rate, the
+throughput of K=4 multi-start against one scikit-learn fit, and the cold start of a second process.
+Targets (2 cores): default >= 4.5x (float64) and >= 6x (float32); small >= 9x; large >= 1.5x and >= 65 % of
+the matmul peak; 4 starts >= 5x one scikit-learn fit; <= 3 s before the first epoch in a second process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier as SkMLP
+
+from astromlp.nn import MLPClassifier
+
+NETS = {"default": (10, (64, 64)), "small": (5, (32,)), "large": (20, (256, 256, 128))}
+N_CLASSES = 3
+
+
+def _data(n_rows, n_in, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_rows, n_in)).astype(dtype)
+    y = (X[:, 0] + X[:, 1] ** 2 > 1).astype(int) + (X[:, -1] > 0.5)
+    return X, y
+
+
+def flops_per_sample(n_in, hidden, n_out=N_CLASSES):
+    """Multiply-adds of forward (1x), weight gradients (1x) and input gradients (all but the first layer)."""
+    sizes = [n_in, *hidden, n_out]
+    macs = [a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True)]
+    return 2 * (2 * sum(macs) + sum(macs[1:]))
+
+
+def sklearn_rate(X, y, hidden, epochs):
+    model = SkMLP(hidden, batch_size=256, solver="adam", max_iter=epochs, tol=0.0, n_iter_no_change=10**6,
+                  alpha=1e-4, random_state=0, shuffle=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        start = time.perf_counter()
+        model.fit(X, y)
+    return len(X) * epochs / (time.perf_counter() - start)
+
+
+def astromlp_rate(X, y, hidden, epochs, dtype, n_starts=1):
+    def model(max_epochs):
+        return MLPClassifier(hidden, batch_size=256, optimizer="adam", max_epochs=max_epochs, tol=0.0,
+                             patience=10**6, early_stopping=False, l2=1e-4, dtype=np.dtype(dtype).name,
+                             random_state=0, n_starts=n_starts)
+    model(1).fit(X[:512], y[:512])  # compile (or load from the cache) outside the timing
+    start = time.perf_counter()
+    model(epochs).fit(X, y)
+    return n_starts * len(X) * epochs / (time.perf_counter() - start)
+
+
+def matmul_peak(dtype, n=2000, repeats=5):
+    a = np.random.default_rng(0).normal(size=(n, n)).astype(dtype)
+    a @ a
+    start = time.perf_counter()
+    for _ in range(repeats):
+        a @ a
+    return repeats * 2 * n**3 / (time.perf_counter() - start) / 1e9
+
+
+def cold_start_seconds():
+    """Wall time of a fresh interpreter importing astromlp and finishing one epoch on 1,000 rows."""
+    code = textwrap.dedent("""
+        import time; t0 = time.perf_counter()
+        import numpy as np
+        from astromlp.nn import MLPClassifier
+        X = np.random.default_rng(0).normal(size=(1000, 5)); y = (X[:, 0] > 0).astype(int)
+        MLPClassifier((16,), max_epochs=1, early_stopping=False).fit(X, y)
+        print(time.perf_counter() - t0)
+    """)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(run.stdout.strip().splitlines()[-1])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=20_000)
+    parser.add_argument("--epochs", type=int, default=5)
+    args = parser.parse_args(argv)
+    peaks = {dt: matmul_peak(dt) for dt in ("float64", "float32")}
+    print(f"numpy matmul peak: float64 {peaks['float64']:.1f} GFLOP/s, float32 {peaks['float32']:.1f} GFLOP/s")
+    print(f"{'net':<8}{'dtype':<9}{'sklearn/s':>12}{'astromlp/s':>13}{'ratio':>8}{'GFLOP/s':>9}{'of peak':>9}")
+    for name, (n_in, hidden) in NETS.items():
+        for dtype in ("float64", "float32"):
+            X, y = _data(args.rows, n_in, dtype)
+            sk = sklearn_rate(X, y, hidden, args.epochs)
+            ours = astromlp_rate(X, y, hidden, args.epochs, dtype)
+            gflops = ours * flops_per_sample(n_in, hidden) / 1e9
+            print(f"{name:<8}{dtype:<9}{sk:>12,.0f}{ours:>13,.0f}{ours / sk:>7.2f}x{gflops:>9.1f}"
+                  f"{gflops / peaks[dtype]:>8.0%}")
+    n_in, hidden = NETS["default"]
+    X, y = _data(args.rows, n_in, "float64")
+    sk = sklearn_rate(X, y, hidden, args.epochs)
+    multi = astromlp_rate(X, y, hidden, args.epochs, "float64", n_starts=4)
+    print(f"multi-start K=4 default float64: {multi:,.0f} samples/s = {multi / sk:.2f}x one scikit-learn fit")
+    cold_start_seconds()  # the first process fills the cache if it was empty
+    print(f"second process, import + one epoch: {cold_start_seconds():.2f} s")
+
+
+if __name__ == "__main__":
+    main()
