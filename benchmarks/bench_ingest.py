@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -105,9 +104,11 @@ def run_astropy(source: Path, target: Path, chunk_rows: int | None) -> None:
 WORK = {"astromlp": run_astromlp, "astropy": run_astropy}
 
 
-def _rss_now_kib() -> int:
+def _status_kib(field: str) -> int:
+    """A memory figure of this process from /proc (VmRSS now, VmHWM peak). getrusage's ru_maxrss is not
+    used: Linux carries the parent's high-water mark into a child across fork and exec."""
     with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
 
 
 def child(kind: str, source: Path, target: Path, chunk_rows: int | None) -> None:
@@ -118,11 +119,11 @@ def child(kind: str, source: Path, target: Path, chunk_rows: int | None) -> None
 
     from astromlp import catalogs  # noqa: F401
 
-    after_imports = _rss_now_kib()
+    after_imports = _status_kib("VmRSS")
     start = time.perf_counter()
     WORK[kind](source, target, chunk_rows)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _status_kib("VmHWM")
     print(json.dumps({"seconds": seconds, "peak_kib": peak, "after_imports_kib": after_imports}))
 
 
