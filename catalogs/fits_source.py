@@ -216,6 +216,8 @@ class FitsSource:
     def read_rows(self, start: int, stop: int, columns: list[str] | None) -> pd.DataFrame:
         try:
             table = table_of_hdu(self._chunk_hdu(start, stop))
+        except AstromlpError:
+            raise
         except (OSError, ValueError, EOFError, TypeError) as exc:
             raise AstromlpError(f"cannot decode rows {start}-{stop} of {self.label} ({exc}); "
                                 "check that the file is complete") from None

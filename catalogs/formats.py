@@ -27,18 +27,18 @@ def _is_votable(head: bytes) -> bool:
 
 @dataclass(frozen=True)
 class Format:
-    """One catalog format: its name, file suffixes, content signature, opener and (optional) writer name."""
+    """One catalog format: its name, file suffixes, content signature (None: recognised by suffix only) and
+    the opener returning its Source. Writers live in writers.WRITERS, keyed by the same names."""
 
     name: str
     suffixes: tuple[str, ...]
     signature: Callable[[bytes], bool] | None
     open: Callable[..., Source]
-    writable: bool = False
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in [
-    Format("fits", (".fits", ".fit", ".fts"), lambda head: head.startswith(b"SIMPLE  ="), FitsSource.open, True),
-    Format("parquet", (".parquet", ".pq"), lambda head: head.startswith(b"PAR1"), ParquetSource.open, True),
+    Format("fits", (".fits", ".fit", ".fts"), lambda head: head.startswith(b"SIMPLE  ="), FitsSource.open),
+    Format("parquet", (".parquet", ".pq"), lambda head: head.startswith(b"PAR1"), ParquetSource.open),
     Format("votable", (".vot", ".votable", ".xml"), _is_votable, open_votable),
     Format("ecsv", (".ecsv",), lambda head: head.startswith(b"# %ECSV"), open_ecsv),
     Format("csv", (".csv", ".txt"), None, CsvSource.open),

@@ -45,8 +45,11 @@ def read(paths: PathsLike, *, hdu: int | str | None = None, format: str | None =
          columns: Sequence[str] | None = None, chunk_rows: int | None = None) -> dd.DataFrame:
     """Catalog files (path, glob or list) as one Dask DataFrame, indexed by global row number 0..N-1.
 
-    Partitions are row chunks read lazily (FITS through memory mapping); column names keep the first file's
-    spelling and are matched case-insensitively in the others. `hdu` picks a FITS HDU or VOTable table.
+    Files are opened and checked now (headers; CSV row counts; VOTable and ECSV parsed whole), rows are read
+    lazily in partitions of `chunk_rows` (default: about 8 MiB of table data; Parquet: row groups; CSV:
+    byte blocks). FITS is memory-mapped, or streamed when gzip/bzip2-compressed. Column names keep the first
+    file's spelling and match case-insensitively in the others. `hdu` picks a FITS HDU or a VOTable table
+    (index or name); `format` overrides detection ("fits", "parquet", "votable", "ecsv", "csv").
     """
     sources = open_sources(paths, hdu=hdu, format=format, chunk_rows=chunk_rows)
     return frame_of(sources, columns=columns, chunk_rows=chunk_rows)

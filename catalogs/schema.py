@@ -52,8 +52,8 @@ def _common_dtype(name: str, found: list[tuple[str, object]]) -> object:
         return dtypes[0]
     kinds = frozenset(_kind(dtype) for dtype in dtypes)
     if kinds not in _COMMON_DTYPE:
-        (first, first_dtype), (other, other_dtype) = found[0], next(f for f in found if _kind(f[1]) != _kind(
-            found[0][1]))
+        first, first_dtype = found[0]
+        other, other_dtype = next((label, d) for label, d in found if _kind(d) != _kind(first_dtype))
         raise AstromlpError(f"inconsistent schemas: column {name!r} is {first_dtype} in {first} but "
                             f"{other_dtype} in {other}; convert the files to one type or read them separately")
     return _COMMON_DTYPE[kinds](dtypes)
@@ -90,8 +90,8 @@ def plan_read(sources: Sequence[Source], columns: Sequence[str] | None) -> ReadP
     else:
         names = resolve_columns(list(columns), list(first.meta.columns), first.label)
     spellings = [names] + [_spellings(s, names, first) for s in sources[1:]]
-    dtypes = {name: _common_dtype(name, [(s.label, s.meta[sp[i]].dtype) for s, sp in zip(sources, spellings,
-                                                                                          strict=True)])
+    pairs = list(zip(sources, spellings, strict=True))
+    dtypes = {name: _common_dtype(name, [(source.label, source.meta[spelled[i]].dtype) for source, spelled in pairs])
               for i, name in enumerate(names)}
     meta = pd.DataFrame({name: pd.Series([], dtype=dtype) for name, dtype in dtypes.items()},
                         index=pd.RangeIndex(0))

@@ -6,6 +6,7 @@ import bz2
 import shutil
 
 import astropy.units as u
+import dask
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -177,3 +178,12 @@ def test_parquet_row_groups_merge_up_to_chunk_rows(tmp_path):
     assert read(tmp_path / "x.parquet").npartitions == 10
     merged = read(tmp_path / "x.parquet", chunk_rows=30)
     assert merged.npartitions == 4 and merged.compute()["x"].tolist() == list(np.arange(100.0))
+
+
+def test_partitions_are_read_in_worker_processes(catalog_files):
+    """Partition readers are plain picklable objects: a process scheduler gets the same rows."""
+    lazy = [read(catalog_files[kind], chunk_rows=12) for kind in ("fits", "fits.gz", "csv", "parquet")]
+    with dask.config.set(scheduler="processes", num_workers=2):
+        in_processes = dask.compute(*lazy)
+    for frame, result in zip(lazy, in_processes, strict=True):
+        pd.testing.assert_frame_equal(result, frame.compute(scheduler="sync"))
