@@ -8,6 +8,7 @@ from importlib.metadata import version
 import click
 
 from astromlp.nn.errors import AstromlpError
+from astromlp.pipeline.commands import COMMANDS as PIPELINE_COMMANDS
 
 
 class _Group(click.Group):
@@ -28,6 +29,10 @@ class _Group(click.Group):
 @click.option("--debug", is_flag=True, help="Show the full traceback of errors.")
 def main(debug: bool) -> None:
     """Turn survey catalogs into trained neural networks and evaluation reports."""
+
+
+for _command in PIPELINE_COMMANDS:  # run, demo, predict, init
+    main.add_command(_command)
 
 
 @main.command()

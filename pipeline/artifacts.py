@@ -1,0 +1,68 @@
+"""What the prepare stage leaves in the run directory, and reading it back for the later stages.
+
+Arrays are .npy files (deterministic bytes, no pickle), the rest JSON and Parquet, so an unchanged
+preparation hashes the same and the stages after it stay reusable.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+
+from astromlp.pipeline.normalisers import Normaliser
+from astromlp.pipeline.rundir import RunDirectory, atomic_path, atomic_write, read_json, write_json
+from astromlp.pipeline.splits import SPLITS
+from astromlp.pipeline.stages import Prepared
+
+ARRAYS = "prepared"
+PREPARATION = "preparation.json"
+DATA_SUMMARY = "data_summary.json"
+SPLIT_COUNTS = "split_counts.json"
+TEST_ROWS = "test_rows.parquet"
+
+
+def ordered_features(features: dict[str, str]) -> list[list[str]]:
+    """Features as [name, expression] pairs: JSON objects may be reordered, the network's inputs may not."""
+    return [[name, expression] for name, expression in features.items()]
+
+
+def features_from(pairs: list[list[str]]) -> dict[str, str]:
+    return {name: expression for name, expression in pairs}
+
+
+def _save_array(path, array: np.ndarray) -> None:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    atomic_write(path, lambda handle: handle.write(buffer.getvalue()))
+
+
+def save_prepared(run: RunDirectory, prepared: Prepared) -> list[str]:
+    """Write the prepared split; returns the file names (relative to the run directory) for the manifest."""
+    (run / ARRAYS).mkdir(exist_ok=True)
+    names = []
+    for split in SPLITS:
+        for letter, arrays in (("X", prepared.X), ("y", prepared.y), ("rows", prepared.rows)):
+            name = f"{ARRAYS}/{letter}_{split}.npy"
+            _save_array(run / name, arrays[split])
+            names.append(name)
+    write_json(run / PREPARATION, {"task": prepared.task, "target": prepared.target,
+                                   "features": ordered_features(prepared.features), "classes": prepared.classes,
+                                   "normaliser": prepared.normaliser.to_dict(),
+                                   "fill_values": prepared.fill_values})
+    write_json(run / DATA_SUMMARY, prepared.summary)
+    write_json(run / SPLIT_COUNTS, prepared.counts)
+    atomic_path(run / TEST_ROWS, lambda path: prepared.test_rows.to_parquet(path, index=False))
+    return [*names, PREPARATION, DATA_SUMMARY, SPLIT_COUNTS, TEST_ROWS]
+
+
+def load_prepared(run: RunDirectory) -> Prepared:
+    """The prepared split exactly as the prepare stage wrote it."""
+    record = read_json(run / PREPARATION)
+    X, y, rows = ({split: np.load(run / f"{ARRAYS}/{letter}_{split}.npy", allow_pickle=False) for split in SPLITS}
+                  for letter in ("X", "y", "rows"))
+    return Prepared(record["task"], record["target"], features_from(record["features"]), X, y, record["classes"],
+                    Normaliser.from_dict(record["normaliser"]), record["fill_values"],
+                    pd.read_parquet(run / TEST_ROWS), rows, read_json(run / DATA_SUMMARY),
+                    read_json(run / SPLIT_COUNTS))

@@ -1,0 +1,118 @@
+"""The pipeline's subcommands (run, demo, predict, init); `cli.py` registers them on the `astromlp` group."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from astromlp.nn.errors import AstromlpError
+from astromlp.pipeline.templates import TASK_NAMES, template
+
+DEMO_TASKS = ("classification", "photoz")
+_scheduler = click.option("--scheduler", metavar="ADDRESS",
+                          help="tcp://HOST:PORT of a running Dask scheduler, or threads / synchronous / processes.")
+_workers = click.option("--workers", type=click.IntRange(min=1), metavar="N",
+                        help="Start a local Dask cluster of N worker processes (one thread each) for this run.")
+_quiet = click.option("--quiet", is_flag=True, help="No progress bars; print only the report path.")
+
+
+def _options(out, resume, force, scheduler, workers, quiet):
+    from astromlp.pipeline.runner import RunOptions
+
+    if resume and force:
+        raise AstromlpError("--resume and --force contradict each other; give one of them")
+    return RunOptions(out=Path(out) if out else None, resume=resume, force=force, scheduler=scheduler,
+                      workers=workers, quiet=quiet)
+
+
+@click.command()
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("--out", type=click.Path(file_okay=False), help="Run directory (default: [run] out of CONFIG).")
+@click.option("--resume", is_flag=True, help="Reuse the finished stages whose inputs and config are unchanged.")
+@click.option("--force", is_flag=True, help="Recompute every stage of an existing run directory.")
+@_scheduler
+@_workers
+@_quiet
+def run(config, out, resume, force, scheduler, workers, quiet) -> None:
+    """Train and evaluate as CONFIG (TOML) says: ingest, prepare, train, evaluate and report."""
+    from astromlp.pipeline.config import load_config
+    from astromlp.pipeline.runner import run as run_config
+    from astromlp.pipeline.summary import summary_text
+
+    options = _options(out, resume, force, scheduler, workers, quiet)
+    result = run_config(load_config(config), options)
+    click.echo(result.report if quiet else summary_text(result, f"astromlp run {config}"))
+
+
+@click.command()
+@click.option("--out", type=click.Path(file_okay=False), default="astromlp-demo", show_default=True,
+              help="Folder for the demo's configs and run directories.")
+@_scheduler
+@_workers
+@_quiet
+def demo(out, scheduler, workers, quiet) -> None:
+    """Classify GALAXY / STAR / QSO and estimate galaxy redshifts on the bundled SDSS sample."""
+    from astromlp.pipeline.config import parse_config
+    from astromlp.pipeline.rundir import RunDirectory, atomic_path
+    from astromlp.pipeline.runner import run as run_config
+    from astromlp.pipeline.summary import summary_text
+
+    folder = RunDirectory(Path(out)).path.resolve()
+    reports = []
+    for task in DEMO_TASKS:
+        text = template(task, out=task)
+        path = atomic_path(folder / f"{task}.toml", lambda p, text=text: p.write_text(text, encoding="utf-8"))
+        options = _options(None, True, False, scheduler, workers, quiet)
+        result = run_config(parse_config(text, path), options)
+        reports.append(result.report)
+        if not quiet:
+            click.echo(summary_text(result, f"demo: {task}") + "\n")
+    click.echo("\n".join(f"report: {path}" for path in reports))
+
+
+@click.command()
+@click.argument("model", type=click.Path(dir_okay=False))
+@click.argument("catalogs", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="Output catalog: .fits, .fits.gz or .parquet (written atomically).")
+@click.option("--keep", multiple=True, metavar="COLUMN",
+              help="Also copy this catalog column into the output (repeatable); the model's id/ra/dec are kept.")
+@_scheduler
+@_workers
+@_quiet
+def predict(model, catalogs, output, keep, scheduler, workers, quiet) -> None:
+    """Apply MODEL (a run's model.zip) to CATALOGS, streaming partition by partition into OUTPUT."""
+    from astromlp.pipeline.predict import predict_catalogs
+    from astromlp.pipeline.schedulers import executor
+
+    with executor(scheduler, workers, show_progress=not quiet and sys.stderr.isatty()):
+        rows = predict_catalogs(Path(model), list(catalogs), Path(output), list(keep))
+    click.echo(f"wrote {rows} rows of predictions to {output}")
+
+
+@click.command()
+@click.option("--task", type=click.Choice(TASK_NAMES), default="classification", show_default=True,
+              help="Which kind of run the template sets up.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="astromlp.toml", show_default=True,
+              help="Where to write the config.")
+@click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
+def init(task, output, force) -> None:
+    """Write a commented config template that runs as written on the bundled sample."""
+    from astromlp.pipeline.rundir import atomic_path
+
+    path = Path(output)
+    if path.exists() and not force:
+        raise AstromlpError(f"{path} already exists; choose another --output or pass --force to overwrite it")
+    if not path.parent.is_dir():
+        raise AstromlpError(f"folder {path.parent} does not exist; create it or choose another --output")
+    text = template(task)
+    try:
+        atomic_path(path, lambda p: p.write_text(text, encoding="utf-8"))
+    except OSError as exc:
+        raise AstromlpError(f"cannot write {path} ({exc.strerror}); choose another --output") from None
+    click.echo(f"wrote {path}; run it with:  astromlp run {path}")
+
+
+COMMANDS = (run, demo, predict, init)

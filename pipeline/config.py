@@ -1,0 +1,317 @@
+"""The run configuration: one TOML file validated into one frozen object before anything runs.
+
+Every section is a dataclass whose fields carry their own rule (type, default, range, choices); one generic
+validator walks those rules, so adding a key is adding a field. Errors name the file, the key and the fix.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import glob
+import json
+import math
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from astromlp.nn.errors import AstromlpError
+from astromlp.pipeline.normalisers import NORMALISERS
+
+TASK_KINDS = ("classification", "regression", "photoz")
+MISSING_POLICIES = ("drop", "impute", "error")
+SAMPLE_CATALOG = "astromlp:sample"
+REQUIRED = object()
+# Parameters the pipeline sets itself: the seed comes from [run] seed so one number reproduces a run.
+RESERVED_MODEL_KEYS = {"random_state": "set [run] seed instead"}
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_str_list(value) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _is_select(value) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(values, list) and values and all(isinstance(v, str) or _is_number(v) for v in values)
+        for values in value.values())
+
+
+# kind -> (check, what is expected, conversion to the stored frozen value)
+KINDS: dict[str, tuple[Callable[[Any], bool], str, Callable[[Any], Any]]] = {
+    "str": (lambda v: isinstance(v, str), "a string", str),
+    "int": (lambda v: isinstance(v, int) and not isinstance(v, bool), "an integer", int),
+    "float": (_is_number, "a number", float),
+    "bool": (lambda v: isinstance(v, bool), "true or false", bool),
+    "str_list": (_is_str_list, "a list of strings", tuple),
+    "number_list": (lambda v: isinstance(v, list) and all(_is_number(x) for x in v), "a list of numbers",
+                    lambda v: tuple(float(x) for x in v)),
+    "int_or_str": (lambda v: isinstance(v, int | str) and not isinstance(v, bool), "an integer or a string",
+                   lambda v: v),
+    "select": (_is_select, "a table of column = [allowed values, ...]",
+               lambda v: {str(k): tuple(vals) for k, vals in v.items()}),
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one key accepts: a kind of KINDS, a default (REQUIRED if none), choices and an inclusive range."""
+
+    kind: str
+    default: Any = REQUIRED
+    choices: tuple = ()
+    low: float | None = None
+    high: float | None = None
+    below: float | None = None  # exclusive upper bound
+
+
+def option(kind: str, default: Any = REQUIRED, **limits) -> Any:
+    """A dataclass field carrying its validation rule."""
+    rule = Rule(kind, default, **limits)
+    if default is REQUIRED:
+        return field(metadata={"rule": rule})
+    return field(default=default, metadata={"rule": rule})
+
+
+@dataclass(frozen=True)
+class RunSection:
+    """Where the run directory goes, the one seed of the run and which Dask scheduler executes it."""
+
+    out: str | None = option("str", None)
+    seed: int = option("int", 0, low=0, high=2**32 - 1)
+    scheduler: str | None = option("str", None)
+    workers: int | None = option("int", None, low=1, high=1024)
+
+
+@dataclass(frozen=True)
+class TaskSection:
+    """What is learnt: the task kind and the catalog column that holds the target."""
+
+    kind: str = option("str", choices=TASK_KINDS)
+    target: str = option("str")
+
+
+@dataclass(frozen=True)
+class DataSection:
+    """Which catalogs are read and how rows are cleaned before features are derived."""
+
+    catalogs: tuple[str, ...] = option("str_list")
+    format: str | None = option("str", None)
+    hdu: int | str | None = option("int_or_str", None)
+    select: dict | None = option("select", None)
+    sentinels: tuple[float, ...] = option("number_list", ())
+    missing: str = option("str", "drop", choices=MISSING_POLICIES)
+    keep_columns: tuple[str, ...] = option("str_list", ())  # default: the catalog's id / ra / dec columns
+    chunk_rows: int | None = option("int", None, low=1)
+
+
+@dataclass(frozen=True)
+class SplitSection:
+    """Fractions of rows held out for testing and validation; rows are assigned by a hash of `key` columns."""
+
+    test: float = option("float", 0.2, low=0.0, below=1.0)
+    validation: float = option("float", 0.1, low=0.0, below=1.0)
+    key: tuple[str, ...] = option("str_list", ())
+    stratify: bool = option("bool", True)
+
+
+@dataclass(frozen=True)
+class NormaliseSection:
+    """How features are scaled, with statistics from the training split only."""
+
+    method: str = option("str", "standard", choices=tuple(NORMALISERS))
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """How the evaluation is judged: bootstrap resamples for the confidence intervals, magnitude column."""
+
+    n_bootstrap: int = option("int", 200, low=0, high=100_000)
+    magnitude: str | None = option("str", None)
+
+
+SECTIONS: dict[str, type] = {
+    "run": RunSection, "task": TaskSection, "data": DataSection, "split": SplitSection,
+    "normalise": NormaliseSection, "report": ReportSection,
+}
+FREE_TABLES = ("features", "model")
+
+
+@dataclass(frozen=True)
+class Config:
+    """One validated run configuration; paths are absolute, resolved against the config file's folder."""
+
+    path: Path
+    text: str
+    run: RunSection
+    task: TaskSection
+    data: DataSection
+    features: dict[str, str]
+    split: SplitSection
+    normalise: NormaliseSection
+    model: dict[str, Any]
+    report: ReportSection
+    catalog_paths: tuple[Path, ...]
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A JSON-able copy of one section, the unit whose change invalidates a cached stage."""
+        value = getattr(self, name)
+        return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else dict(value)
+
+    def resolved(self) -> dict[str, Any]:
+        """Every section with defaults filled in, plus the absolute catalog paths."""
+        names = [*SECTIONS, *FREE_TABLES]
+        return {"config_file": str(self.path), **{name: self.section(name) for name in names},
+                "catalog_paths": [str(p) for p in self.catalog_paths]}
+
+    @property
+    def run_dir(self) -> Path:
+        """The run directory: [run] out, else runs/<config name> beside the config file."""
+        out = self.run.out or f"runs/{self.path.stem}"
+        return (self.path.parent / out).resolve()
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a TOML config; every mistake raises AstromlpError naming file and key."""
+    path = Path(path).resolve()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise AstromlpError(f"{path}: cannot read the config file ({exc.strerror}); check the path") from None
+    return parse_config(text, path)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Validate TOML text as if read from `path` (relative paths resolve against its folder)."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise AstromlpError(f"{path}: not valid TOML ({exc}); fix the syntax") from None
+    _reject_unknown(raw, [*SECTIONS, *FREE_TABLES], path, "section", "")
+    sections = {name: _build_section(cls, raw.get(name, {}), path, name) for name, cls in SECTIONS.items()}
+    features = _features(raw.get("features"), path)
+    model = _model(raw.get("model", {}), path, sections["task"].kind)
+    _check_split(sections["split"], path)
+    catalogs = tuple(_expand_catalog(entry, path) for entry in sections["data"].catalogs)
+    if not catalogs:
+        raise AstromlpError(f"{path}: [data] catalogs is empty; list at least one catalog file")
+    return Config(path=path, text=text, features=features, model=model,
+                  catalog_paths=tuple(p for group in catalogs for p in group), **sections)
+
+
+def _reject_unknown(table: dict, known: list[str], path: Path, what: str, where: str) -> None:
+    for name in table:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"expected one of {', '.join(known)}"
+            raise AstromlpError(f"{path}: {where}unknown {what} '{name}'; {hint}")
+
+
+def _build_section(cls: type, table: Any, path: Path, name: str):
+    if not isinstance(table, dict):
+        raise AstromlpError(f"{path}: '{name}' must be a table ([{name}]), not {type(table).__name__}")
+    fields = {f.name: f.metadata["rule"] for f in dataclasses.fields(cls)}
+    _reject_unknown(table, list(fields), path, "key", f"[{name}] ")
+    values = {}
+    for key_name, rule in fields.items():
+        where = f"{path}: [{name}] {key_name}"
+        if key_name not in table:
+            if rule.default is REQUIRED:
+                raise AstromlpError(f"{where} is required; expected {KINDS[rule.kind][1]}")
+            continue
+        values[key_name] = _check_value(table[key_name], rule, where)
+    return cls(**values)
+
+
+def _check_value(value: Any, rule: Rule, where: str) -> Any:
+    check, expected, convert = KINDS[rule.kind]
+    if not check(value):
+        raise AstromlpError(f"{where} = {_toml(value)} is {_TOML_TYPES.get(type(value), 'a value')}; "
+                            f"expected {expected}")
+    if rule.choices and value not in rule.choices:
+        close = difflib.get_close_matches(str(value), rule.choices, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise AstromlpError(f"{where} = {_toml(value)} is not one of {', '.join(rule.choices)}{hint}")
+    if (rule.low is not None and value < rule.low) or (rule.high is not None and value > rule.high) \
+            or (rule.below is not None and value >= rule.below):
+        raise AstromlpError(f"{where} = {_toml(value)} is out of range; expected {_range_text(rule)}")
+    return convert(value)
+
+
+_TOML_TYPES = {bool: "a boolean", str: "a string", int: "an integer", float: "a float", list: "an array",
+               dict: "a table"}
+
+
+def _toml(value: Any) -> str:
+    """A value spelled as in the TOML file (true, "text", [1, 2])."""
+    return json.dumps(value, default=str)
+
+
+def _range_text(rule: Rule) -> str:
+    parts = [f">= {rule.low}" if rule.low is not None else "",
+             f"<= {rule.high}" if rule.high is not None else "",
+             f"< {rule.below}" if rule.below is not None else ""]
+    return " and ".join(part for part in parts if part)
+
+
+def _features(table: Any, path: Path) -> dict[str, str]:
+    """[features] maps a feature name to an expression over catalog columns (`r = "r"`, `u_g = "u - g"`)."""
+    if table is None:
+        raise AstromlpError(f"{path}: [features] is required; add lines like  u_g = \"u - g\"  or  r = \"r\"")
+    if not isinstance(table, dict) or not table:
+        raise AstromlpError(f"{path}: [features] must be a non-empty table of name = \"expression\"")
+    for name, expression in table.items():
+        if not isinstance(expression, str) or not expression.strip():
+            raise AstromlpError(f"{path}: [features] {name} = {expression!r}; expected an expression string "
+                                "over catalog columns such as \"u - g\"")
+    return dict(table)
+
+
+def _model(table: Any, path: Path, task: str) -> dict[str, Any]:
+    """[model] holds MLPClassifier / MLPRegressor parameters; names are checked against the estimator."""
+    if not isinstance(table, dict):
+        raise AstromlpError(f"{path}: 'model' must be a table ([model]), not {type(table).__name__}")
+    from astromlp.pipeline.models import estimator_class
+
+    known = sorted(estimator_class(task)().get_params())
+    for name in table:
+        if name in RESERVED_MODEL_KEYS:
+            raise AstromlpError(f"{path}: [model] {name} is set by the pipeline; {RESERVED_MODEL_KEYS[name]}")
+    _reject_unknown(table, [k for k in known if k not in RESERVED_MODEL_KEYS], path, "key", "[model] ")
+    params = {name: tuple(v) if isinstance(v, list) else v for name, v in table.items()}
+    from astromlp.pipeline.models import check_params
+
+    check_params(task, params, f"{path}: [model]")
+    return params
+
+
+def _check_split(split: SplitSection, path: Path) -> None:
+    if split.test <= 0:
+        raise AstromlpError(f"{path}: [split] test = {split.test} must be > 0 so the model can be evaluated")
+    if split.test + split.validation >= 1:
+        total = split.test + split.validation
+        raise AstromlpError(f"{path}: [split] test + validation = {total:g} leaves no training rows; "
+                            "make their sum < 1")
+
+
+def _expand_catalog(entry: str, path: Path) -> list[Path]:
+    """One [data] catalogs entry: the bundled sample, a file, or a glob, relative to the config folder."""
+    if entry == SAMPLE_CATALOG:
+        from astromlp.catalogs import sample_path
+
+        return [Path(sample_path())]
+    pattern = Path(entry).expanduser()
+    pattern = pattern if pattern.is_absolute() else path.parent / pattern
+    if glob.has_magic(str(pattern)):
+        matches = sorted(Path(p) for p in glob.glob(str(pattern)))
+        if not matches:
+            raise AstromlpError(f"{path}: [data] catalogs pattern '{entry}' matches no file")
+        return matches
+    if not pattern.is_file():
+        raise AstromlpError(f"{path}: [data] catalogs file '{entry}' not found (looked at {pattern})")
+    return [pattern.resolve()]

@@ -1,0 +1,56 @@
+"""The network for each task kind, and multi-start training cut into single-start fits that Dask can run
+as separate tasks on different workers (start k equals start k of one K-start fit)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from astromlp.nn import MLPClassifier, MLPRegressor, merge_starts, start_seeds
+from astromlp.nn.errors import AstromlpError
+
+ESTIMATORS = {"classification": MLPClassifier, "regression": MLPRegressor, "photoz": MLPRegressor}
+MULTI_START_KEYS = ("n_starts", "start_selection", "n_jobs")
+
+
+def estimator_class(task: str) -> type:
+    return ESTIMATORS[task]
+
+
+def check_params(task: str, params: dict[str, Any], where: str) -> None:
+    """Validate estimator parameters now, so a bad [model] value fails before any data is read."""
+    try:
+        estimator_class(task)(**params)._validate_params()
+    except (AstromlpError, ValueError, TypeError) as exc:  # scikit-learn's InvalidParameterError is both
+        raise AstromlpError(f"{where} {exc}") from None
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """The arrays every start trains on; one object so a cluster ships it to each worker once."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_validation: np.ndarray
+    y_validation: np.ndarray
+
+
+def start_plan(params: dict[str, Any], seed: int) -> list[int]:
+    """The seed of each start of the configured multi-start fit."""
+    return start_seeds(seed, int(params.get("n_starts", estimator_class("regression")().n_starts)))
+
+
+def fit_one_start(task: str, params: dict[str, Any], seed: int, data: TrainingData):
+    """Train one start: the configured estimator with n_starts=1 and this start's seed."""
+    single = {k: v for k, v in params.items() if k not in MULTI_START_KEYS}
+    estimator = estimator_class(task)(**single, n_starts=1, random_state=seed)
+    validation = {"X_val": data.X_validation, "y_val": data.y_validation} if len(data.y_validation) else {}
+    return estimator.fit(data.X_train, data.y_train, **validation)
+
+
+def merge(fitted: list, params: dict[str, Any]):
+    """One estimator from the fitted starts, chosen or averaged as [model] start_selection says."""
+    selection = params.get("start_selection", "best")
+    return merge_starts(fitted, start_selection=selection)

@@ -1,0 +1,190 @@
+"""Runs the stages in order on one scheduler, reusing every stage whose inputs and config are unchanged.
+
+A stage's key hashes its config sections and the content of what it reads (catalog files or the previous
+stage's outputs), so `--resume` picks up after the last finished stage and `--force` recomputes all.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+
+import dask
+
+from astromlp.nn import load as load_model
+from astromlp.nn.errors import AstromlpError
+from astromlp.pipeline import artifacts, models
+from astromlp.pipeline.config import Config
+from astromlp.pipeline.evaluation import evaluation_inputs, predictions_table
+from astromlp.pipeline.rundir import RunDirectory, atomic_path, read_json, write_json
+from astromlp.pipeline.schedulers import Executor, executor
+from astromlp.pipeline.stages import catalog_files, ingest
+from astromlp.reports import save_inputs, write_report
+
+STAGES = ("ingest", "prepare", "train", "evaluate")
+MODEL = "model.zip"
+TRAINING = "training.json"
+INGEST = "ingest.json"
+PREDICTIONS = "predictions.parquet"
+REPORT = "report.html"
+METRICS = "metrics.json"
+PACKAGES = ("numpy", "numba", "scipy", "scikit-learn", "pandas", "dask", "distributed", "astropy")
+
+
+@dataclass
+class RunOptions:
+    """How to run a config: where, whether to reuse finished stages, on which scheduler, how loudly."""
+
+    out: Path | None = None
+    resume: bool = False
+    force: bool = False
+    scheduler: str | None = None
+    workers: int | None = None
+    quiet: bool = False
+
+
+@dataclass
+class StageOutcome:
+    name: str
+    reused: bool
+    seconds: float
+
+
+@dataclass
+class RunResult:
+    """Where everything went and what each stage did."""
+
+    run_dir: Path
+    report: Path
+    metrics: dict
+    scheduler: str
+    stages: list[StageOutcome] = field(default_factory=list)
+
+
+@dataclass
+class _Run:
+    config: Config
+    dir: RunDirectory
+    executor: Executor
+    force: bool
+    outcomes: list[StageOutcome] = field(default_factory=list)
+
+    def stage(self, name: str, inputs: dict, compute: Callable[[], list[str]]) -> dict:
+        """Reuse `name` if finished with the same key and intact outputs, else compute and record it."""
+        key = self.dir.stage_key(name, inputs)
+        entry = None if self.force else self.dir.reusable(name, key)
+        if entry is not None:
+            self.dir.log(f"{name}: reused (key {key[:12]})")
+            self.outcomes.append(StageOutcome(name, True, entry["seconds"]))
+            return entry
+        self.dir.log(f"{name}: started")
+        start = time.perf_counter()
+        outputs = compute()
+        entry = self.dir.record(name, key, outputs, time.perf_counter() - start)
+        self.dir.log(f"{name}: finished in {entry['seconds']:.2f} s (key {key[:12]})")
+        self.outcomes.append(StageOutcome(name, False, entry["seconds"]))
+        return entry
+
+
+def run(config: Config, options: RunOptions | None = None) -> RunResult:
+    """Run every stage of `config`; AstromlpError for user mistakes, the run directory holds the rest."""
+    options = options or RunOptions()
+    run_dir = RunDirectory(options.out or config.run_dir)
+    if run_dir.holds_a_run() and not (options.resume or options.force):
+        raise AstromlpError(f"run directory {run_dir.path} already holds a run; pass --resume to reuse its "
+                            "finished stages or --force to recompute them")
+    write_json(run_dir / "config.json", config.resolved())
+    atomic_path(run_dir / "config.toml", lambda path: path.write_text(config.text, encoding="utf-8"))
+    show = not options.quiet and sys.stderr.isatty()
+    with executor(options.scheduler or config.run.scheduler, options.workers or config.run.workers,
+                  show_progress=show) as ex:
+        state = _Run(config, run_dir, ex, options.force)
+        run_dir.log(f"run {config.path} on the {ex.description}")
+        _run_stages(state)
+    metrics = read_json(run_dir / METRICS)
+    return RunResult(run_dir.path, run_dir / REPORT, metrics, ex.description, state.outcomes)
+
+
+def _run_stages(state: _Run) -> None:
+    config = state.config
+    files = catalog_files(config)
+    ingested = state.stage("ingest", {"files": files, "data": config.section("data"),
+                                      "task": config.section("task"), "features": config.features,
+                                      "split_key": list(config.split.key), "magnitude": config.report.magnitude},
+                           lambda: _ingest(state, files))
+    prepared = state.stage("prepare", {"after": ingested["outputs"], "data": config.section("data"),
+                                       "task": config.section("task"), "features": config.features,
+                                       "split": config.section("split"), "normalise": config.section("normalise"),
+                                       "seed": config.run.seed},
+                           lambda: _prepare(state, files))
+    trained = state.stage("train", {"after": prepared["outputs"], "task": config.section("task"),
+                                    "model": config.model, "seed": config.run.seed},
+                          lambda: _train(state))
+    state.stage("evaluate", {"after": [prepared["outputs"], trained["outputs"]],
+                             "report": config.section("report"), "seed": config.run.seed},
+                lambda: _evaluate(state, files))
+
+
+def _ingest(state: _Run, files: list[dict]) -> list[str]:
+    ingested = ingest(state.config, files)
+    columns = {name: vars(info) for name, info in ingested.columns.items()}
+    write_json(state.dir / INGEST, {"files": files, "columns": columns, "roles": ingested.roles,
+                                    "partitions": ingested.frame.npartitions})
+    return [INGEST]
+
+
+def _prepare(state: _Run, files: list[dict]) -> list[str]:
+    from astromlp.pipeline.stages import prepare
+
+    prepared = prepare(state.config, ingest(state.config, files), state.executor)
+    return artifacts.save_prepared(state.dir, prepared)
+
+
+def _train(state: _Run) -> list[str]:
+    config, prepared = state.config, artifacts.load_prepared(state.dir)
+    data = dask.delayed(models.TrainingData(prepared.X["train"], prepared.y["train"],
+                                            prepared.X["validation"], prepared.y["validation"]), pure=True)
+    seeds = models.start_plan(config.model, config.run.seed)
+    fit = dask.delayed(models.fit_one_start, pure=True)
+    start = time.perf_counter()
+    fitted = state.executor.compute(*[fit(config.task.kind, config.model, seed, data) for seed in seeds])
+    model = models.merge(list(fitted), config.model)
+    seconds = time.perf_counter() - start
+    atomic_path(state.dir / MODEL, lambda path: model.save(path, metadata=model_metadata(config, prepared)))
+    write_json(state.dir / TRAINING, {"starts": model.starts_, "chosen_start": model.best_start_,
+                                      "seeds": seeds, "fit_seconds": round(seconds, 3)})
+    return [MODEL, TRAINING]
+
+
+def model_metadata(config: Config, prepared) -> dict:
+    """What `predict` needs to turn a new catalog into the network's inputs exactly as in training."""
+    return {"astromlp_version": version("astromlp"), "task": prepared.task, "target": prepared.target,
+            "features": artifacts.ordered_features(prepared.features), "normaliser": prepared.normaliser.to_dict(),
+            "fill_values": prepared.fill_values, "missing": config.data.missing,
+            "sentinels": list(config.data.sentinels), "keep_columns": list(config.data.keep_columns),
+            "classes": prepared.classes}
+
+
+def _evaluate(state: _Run, files: list[dict]) -> list[str]:
+    config, run_dir = state.config, state.dir
+    prepared, model = artifacts.load_prepared(run_dir), load_model(run_dir / MODEL)
+    training = read_json(run_dir / TRAINING)
+    provenance = {"config_text": config.text, "seed": config.run.seed, "astromlp_version": version("astromlp"),
+                  "package_versions": {name: version(name) for name in PACKAGES}, "input_files": files,
+                  "timings": {o.name: o.seconds for o in state.outcomes}, "scheduler": state.executor.description}
+    inputs = evaluation_inputs(config, prepared, model, training, provenance)
+    atomic_path(run_dir / PREDICTIONS,
+                lambda path: predictions_table(prepared, inputs).to_parquet(path, index=False))
+    save_inputs(run_dir.path, inputs)
+    write_report(run_dir.path, inputs, n_bootstrap=config.report.n_bootstrap, random_state=config.run.seed)
+    return [PREDICTIONS, "report_inputs.json", "test_predictions.parquet", METRICS, REPORT]
+
+
+def stage_keys(run_dir: Path) -> dict[str, str]:
+    """Stage name -> key of the finished stages (for tests and the summary)."""
+    return {name: entry["key"] for name, entry in RunDirectory(run_dir).manifest.items()}
+

@@ -1,0 +1,181 @@
+"""The pipeline's data stages as plain functions: ingest reads lazily, prepare cleans, derives features,
+splits and normalises, returning in-memory arrays ready for training."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+
+from astromlp.catalogs import (
+    ColumnInfo,
+    apply_sentinels,
+    derive,
+    describe_columns,
+    fill_values_from,
+    handle_missing,
+    identifier_columns,
+    parse_expression,
+    read,
+    resolve_columns,
+)
+from astromlp.nn.errors import AstromlpError
+from astromlp.pipeline.config import Config
+from astromlp.pipeline.normalisers import Normaliser
+from astromlp.pipeline.rundir import sha256_file
+from astromlp.pipeline.schedulers import Executor
+from astromlp.pipeline.splits import SPLITS, TRAIN, assign_splits, row_uniforms, split_counts
+
+FEATURE_PREFIX = "feature:"  # derived columns get this prefix so `r = "r"` cannot clash with column r
+
+
+def feature_columns(features: dict[str, str]) -> dict[str, str]:
+    """Internal column name -> expression for every configured feature."""
+    return {FEATURE_PREFIX + name: expression for name, expression in features.items()}
+
+
+@dataclass
+class Ingested:
+    """The catalogs as one lazy frame of the columns the run needs, with what the files say about them."""
+
+    frame: dd.DataFrame
+    files: list[dict]
+    columns: dict[str, ColumnInfo]
+    roles: dict[str, Any]
+
+
+def catalog_files(config: Config) -> list[dict]:
+    """Each configured catalog file with its content hash (the identity of the data for resuming)."""
+    return [{"path": str(path), "sha256": sha256_file(path)} for path in config.catalog_paths]
+
+
+def ingest(config: Config, files: list[dict]) -> Ingested:
+    """Open the catalogs lazily, keeping only the columns the target, features, keys and reports use."""
+    paths = [entry["path"] for entry in files]
+    data = config.data
+    available = describe_columns(paths, hdu=data.hdu, format=data.format)
+    roles = column_roles(config, list(available), source=_source(paths))
+    needed = list(dict.fromkeys([roles["target"], *roles["feature_sources"], *roles["keep"], *roles["select"],
+                                 *roles["key"], *([roles["magnitude"]] if roles["magnitude"] else [])]))
+    frame = read(paths, hdu=data.hdu, format=data.format, columns=needed, chunk_rows=data.chunk_rows)
+    return Ingested(frame, files, {name: available[name] for name in needed}, roles)
+
+
+def _source(paths: list[str]) -> str:
+    return paths[0] if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more)"
+
+
+def column_roles(config: Config, available: list[str], source: str) -> dict[str, Any]:
+    """Catalog spellings of every column the config names, matched case-insensitively, by role."""
+    data = config.data
+    feature_sources = list(dict.fromkeys(column for expression in config.features.values()
+                                         for column in parse_expression(expression, available, source)))
+    roles = {
+        "target": resolve_columns([config.task.target], available, source)[0],
+        "feature_sources": feature_sources,
+        "keep": resolve_columns(list(data.keep_columns), available, source) if data.keep_columns
+        else identifier_columns(available),
+        "select": resolve_columns(list(data.select or {}), available, source),
+        "magnitude": resolve_columns([config.report.magnitude], available, source)[0]
+        if config.report.magnitude else None,
+    }
+    key = resolve_columns(list(config.split.key), available, source) if config.split.key else None
+    roles["key"] = key or sorted({roles["target"], *feature_sources, *roles["keep"]})
+    return roles
+
+
+@dataclass
+class Prepared:
+    """Normalised feature arrays and targets per split, plus everything `predict` and the report need."""
+
+    task: str
+    target: str
+    features: dict[str, str]
+    X: dict[str, np.ndarray]
+    y: dict[str, np.ndarray]
+    classes: list[str] | None
+    normaliser: Normaliser
+    fill_values: dict[str, float] | None
+    test_rows: pd.DataFrame
+    rows: dict[str, np.ndarray]
+    summary: dict = field(default_factory=dict)
+    counts: dict = field(default_factory=dict)
+
+
+def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
+    """Clean, derive features, split by row content and normalise with training statistics only."""
+    roles, source = ingested.roles, _source([f["path"] for f in ingested.files])
+    frame = apply_sentinels(ingested.frame, list(config.data.sentinels) or None, source=source)
+    derived = feature_columns(config.features)
+    frame = derive(_select_rows(frame, config.data.select, roles["select"]), derived, source=source)
+    columns = list(dict.fromkeys([*roles["key"], roles["target"], *derived, *roles["keep"],
+                                  *([roles["magnitude"]] if roles["magnitude"] else [])]))
+    table, n_read = executor.compute(frame[columns], ingested.frame.index.size)
+    table, dropped = _clean(config, table, roles["target"], list(derived), source)
+    strata, classes = _strata(config, table[roles["target"]], source)
+    codes = assign_splits(row_uniforms(table, roles["key"], config.run.seed), strata,
+                          config.split.test, config.split.validation)
+    fill_values = None
+    if config.data.missing == "impute":
+        fill_values = fill_values_from(table[codes == TRAIN], list(derived))
+        table = handle_missing(table, list(derived), "impute", fill_values=fill_values, source=source).frame
+    return _assemble(config, table, codes, classes, roles, fill_values,
+                     {"rows": {"read": int(n_read), "used": len(table), "dropped": dropped}})
+
+
+def _clean(config: Config, table: pd.DataFrame, target: str, features: list[str],
+           source: str) -> tuple[pd.DataFrame, dict]:
+    """Drop rows without a target, and rows with missing features unless they are to be imputed."""
+    missing = table[target].isna().to_numpy()
+    table, dropped = table[~missing], {"missing target": int(missing.sum())}
+    if config.data.missing != "impute":
+        outcome = handle_missing(table, features, config.data.missing, source=source)
+        table, dropped["missing features"] = outcome.frame, outcome.dropped
+    return table, dropped
+
+
+def _select_rows(frame: dd.DataFrame, select: dict | None, columns: list[str]) -> dd.DataFrame:
+    """Keep rows whose value in each [data] select column is one of the listed values."""
+    for column, allowed in zip(columns, (select or {}).values(), strict=True):
+        frame = frame[frame[column].isin(list(allowed))]
+    return frame
+
+
+def _strata(config: Config, target: pd.Series, source: str) -> tuple[np.ndarray | None, list[str] | None]:
+    """Class labels to stratify on (classification), or None; a single class is a user error."""
+    if config.task.kind != "classification":
+        if not pd.api.types.is_numeric_dtype(target.dtype):
+            raise AstromlpError(f"target column {target.name!r} of {source} is {target.dtype}, not numeric; a "
+                                f"{config.task.kind} task needs numbers (use kind = \"classification\" for labels)")
+        return None, None
+    labels = target.astype(str).to_numpy(dtype=str)
+    classes = sorted(set(labels.tolist()))
+    if len(classes) < 2:
+        found = f"only the class {classes[0]!r}" if classes else "no rows"
+        raise AstromlpError(f"target column {target.name!r} of {source} has {found} after cleaning; "
+                            "classification needs at least two classes")
+    return (labels if config.split.stratify else None), classes
+
+
+def _assemble(config: Config, table: pd.DataFrame, codes: np.ndarray, classes, roles, fill_values,
+              summary: dict) -> Prepared:
+    raw = table[list(feature_columns(config.features))].to_numpy(dtype=np.float64)
+    normaliser = Normaliser.fit(config.normalise.method, raw[codes == TRAIN])
+    X_all = normaliser.transform(raw)
+    target = table[roles["target"]]
+    y_all = target.astype(str).to_numpy(dtype=str) if classes else target.to_numpy(dtype=np.float64)
+    X = {name: X_all[codes == code] for code, name in enumerate(SPLITS)}
+    y = {name: y_all[codes == code] for code, name in enumerate(SPLITS)}
+    test_columns = list(dict.fromkeys([*roles["keep"], *([roles["magnitude"]] if roles["magnitude"] else [])]))
+    test_rows = table.loc[codes == SPLITS.index("test"), test_columns].reset_index(names="row")
+    counts = split_counts(codes, y_all if classes else None)
+    summary = {**summary, "split": {name: counts[name] for name in SPLITS},
+               "class_balance": counts.get("per_class", {}),
+               "features": [{"name": name, "expression": expr} for name, expr in config.features.items()],
+               "magnitude_column": roles["magnitude"]}
+    rows = {name: table.index.to_numpy()[codes == code] for code, name in enumerate(SPLITS)}
+    return Prepared(config.task.kind, roles["target"], dict(config.features), X, y, classes, normaliser,
+                    fill_values, test_rows, rows, summary, counts)

@@ -1,0 +1,94 @@
+"""The config is validated into one object before anything runs; every mistake names file, key and fix."""
+
+from pathlib import Path
+
+import pytest
+
+from astromlp.nn.errors import AstromlpError
+from astromlp.pipeline.config import load_config, parse_config
+from astromlp.pipeline.templates import TASK_NAMES, template
+
+MINIMAL = """
+[task]
+kind = "classification"
+target = "class"
+[data]
+catalogs = ["cat.csv"]
+[features]
+u_g = "u - g"
+"""
+
+
+@pytest.fixture
+def folder(tmp_path):
+    (tmp_path / "cat.csv").write_text("u,g,class\n1,2,A\n")
+    return tmp_path
+
+
+def _error(text: str, folder: Path) -> str:
+    with pytest.raises(AstromlpError) as info:
+        parse_config(text, folder / "run.toml")
+    message = str(info.value)
+    assert "\n" not in message and str(folder / "run.toml") in message
+    return message
+
+
+def test_minimal_config_gets_defaults_and_absolute_paths(folder):
+    config = parse_config(MINIMAL, folder / "run.toml")
+    assert config.catalog_paths == ((folder / "cat.csv").resolve(),)
+    assert config.split.test == 0.2 and config.split.validation == 0.1 and config.normalise.method == "standard"
+    assert config.data.missing == "drop" and config.run.seed == 0
+    assert config.run_dir == (folder / "runs" / "run").resolve()
+    assert config.features == {"u_g": "u - g"}
+
+
+def test_paths_are_relative_to_the_config_file(folder):
+    (folder / "sub").mkdir()
+    (folder / "sub" / "a.csv").write_text("u\n1\n")
+    (folder / "sub" / "b.csv").write_text("u\n1\n")
+    text = MINIMAL.replace('["cat.csv"]', '["sub/*.csv"]') + '[run]\nout = "../elsewhere"\n'
+    config = parse_config(text, folder / "run.toml")
+    assert [p.name for p in config.catalog_paths] == ["a.csv", "b.csv"]
+    assert config.run_dir == (folder.parent / "elsewhere").resolve()
+
+
+@pytest.mark.parametrize("text, expected", [
+    (MINIMAL.replace("[data]", "[data]\ncatalog = 1"), "[data] unknown key 'catalog'; did you mean 'catalogs'?"),
+    (MINIMAL + "[splitt]\ntest = 0.1\n", "unknown section 'splitt'; did you mean 'split'?"),
+    (MINIMAL.replace('"classification"', '"clasification"'), "did you mean 'classification'?"),
+    (MINIMAL + "[split]\ntest = 1.5\n", "[split] test = 1.5 is out of range; expected >= 0.0 and < 1.0"),
+    (MINIMAL + "[split]\ntest = 0.6\nvalidation = 0.4\n", "leaves no training rows"),
+    (MINIMAL + "[split]\ntest = 0.0\n", "[split] test = 0.0 must be > 0"),
+    (MINIMAL + "[run]\nseed = true\n", "[run] seed = true is a boolean; expected an integer"),
+    (MINIMAL + "[run]\nworkers = 0\n", "[run] workers = 0 is out of range"),
+    (MINIMAL.replace('target = "class"\n', ""), "[task] target is required; expected a string"),
+    (MINIMAL.replace('["cat.csv"]', '"cat.csv"'), 'catalogs = "cat.csv" is a string; expected a list of strings'),
+    (MINIMAL.replace('["cat.csv"]', '["nope.csv"]'), "catalogs file 'nope.csv' not found"),
+    (MINIMAL.replace('["cat.csv"]', '["*.fits"]'), "pattern '*.fits' matches no file"),
+    (MINIMAL.replace('["cat.csv"]', "[]"), "catalogs is empty"),
+    (MINIMAL.replace('u_g = "u - g"', ""), "[features] must be a non-empty table"),
+    (MINIMAL.replace('u_g = "u - g"', "u_g = 3"), "[features] u_g = 3"),
+    (MINIMAL + "[normalise]\nmethod = \"robuts\"\n", "did you mean 'robust'?"),
+    (MINIMAL + "[data.select]\nclass = []\n", "[data] select"),
+    (MINIMAL + "[model]\nhidden_layer_size = [8]\n", "[model] unknown key 'hidden_layer_size'; did you mean "
+                                                    "'hidden_layer_sizes'?"),
+    (MINIMAL + "[model]\nrandom_state = 3\n", "[model] random_state is set by the pipeline; set [run] seed"),
+    (MINIMAL + "[model]\nlearning_rate = -1.0\n", "[model]"),
+    (MINIMAL + "[model]\nactivation = \"rleu\"\n", "activation"),
+    ("[task\n", "not valid TOML"),
+])
+def test_each_mistake_is_one_line_naming_file_and_key(folder, text, expected):
+    assert expected in _error(text, folder)
+
+
+def test_missing_file_is_a_user_error(tmp_path):
+    with pytest.raises(AstromlpError, match="cannot read the config file"):
+        load_config(tmp_path / "absent.toml")
+
+
+@pytest.mark.parametrize("task", TASK_NAMES)
+def test_every_template_validates_against_the_bundled_sample(tmp_path, task):
+    config = parse_config(template(task), tmp_path / f"{task}.toml")
+    assert config.task.kind == task
+    assert config.catalog_paths[0].exists()
+    assert config.run_dir == (tmp_path / "runs" / task).resolve()
