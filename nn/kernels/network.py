@@ -314,6 +314,24 @@ def _linear_backward(l, c, r0, r1, il, fl, theta, xbuf, ws, cap):
         activation_backward(il[p, ACT], h, a, da, dh, fl[p, ALPHA], m, masked)
 
 
+@njit(cache=True)
+def _chunk_pass(c, r0, r1, il, fl, theta, rm, rv, xbuf, ybuf, wbuf, loss_code, scale, ws, cap, seed, step):
+    """Forward, loss and backward of one chunk, for networks without batch norm."""
+    for l in range(il.shape[0]):
+        _linear(l, r0, r1, il, fl, theta, rm, rv, xbuf, ws, cap, True, seed, step)
+    _loss(c, r0, r1, il, loss_code, ybuf, wbuf, scale, ws, cap)
+    for l in range(il.shape[0] - 1, -1, -1):
+        _linear_backward(l, c, r0, r1, il, fl, theta, xbuf, ws, cap)
+
+
+@njit(cache=True)
+def _sum_losses(closs, nc):
+    total = 0.0
+    for c in range(nc):
+        total += closs[c]
+    return total
+
+
 @njit(cache=True, parallel=True)
 def _reduce_chunks(gchunks, nc, grad):
     """grad = sum of the chunks' gradient rows, in chunk order for every entry."""
@@ -330,16 +348,23 @@ def batch_gradient(il, fl, theta, rm, rv, xbuf, ybuf, wbuf, n, chunk, loss_code,
     """Weighted mean loss of the first n rows and its gradient with respect to theta (into ``grad``)."""
     cap = _capacity(il, ws[2])
     nc = (n + chunk - 1) // chunk
-    forward(il, fl, theta, rm, rv, xbuf, n, chunk, ws, True, update_running, seed, step)
     wsum = 0.0
     for i in range(n):
         wsum += wbuf[i]
     scale = 1.0 / wsum
+    if il[:, HAS_BN].sum() == 0:  # no batch statistics to wait for: each chunk goes down and back up alone
+        if nc == 1:
+            _chunk_pass(0, 0, n, il, fl, theta, rm, rv, xbuf, ybuf, wbuf, loss_code, scale, ws, cap, seed, step)
+        else:
+            for c in prange(nc):
+                _chunk_pass(c, c * chunk, min(n, c * chunk + chunk), il, fl, theta, rm, rv, xbuf, ybuf, wbuf,
+                            loss_code, scale, ws, cap, seed, step)
+        _reduce_chunks(ws[10], nc, grad)
+        return _sum_losses(ws[11], nc) * scale
+    forward(il, fl, theta, rm, rv, xbuf, n, chunk, ws, True, update_running, seed, step)
     for c in prange(nc):
         _loss(c, c * chunk, min(n, c * chunk + chunk), il, loss_code, ybuf, wbuf, scale, ws, cap)
-    loss = 0.0
-    for c in range(nc):
-        loss += ws[11][c]
+    loss = _sum_losses(ws[11], nc)
     for l in range(il.shape[0] - 1, -1, -1):
         if il[l, HAS_BN] == 1:
             for c in prange(nc):

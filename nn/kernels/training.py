@@ -2,7 +2,8 @@
 
 import math
 
-from numba import literal_unroll, njit
+import numpy as np
+from numba import literal_unroll, njit, prange
 
 from astromlp.nn.kernels.network import batch_gradient
 from astromlp.nn.kernels.updates import UPDATE_TABLE
@@ -18,6 +19,38 @@ def apply_update(code, theta, g, state, hyper, t, lr, mask):
             s2 = rule(theta, g, state, hyper, t, lr, mask)
         k += 1
     return s2
+
+
+#: Parameters per block of the parallel update; fixed, so the norms' sums never depend on the thread count.
+UPDATE_BLOCK = 16384
+
+
+@njit(cache=True)
+def _update_block(b, code, theta, g, state, hyper, t, lr, mask, sums):
+    a = b * UPDATE_BLOCK
+    e = min(theta.size, a + UPDATE_BLOCK)
+    g2 = 0.0
+    for i in range(a, e):
+        g2 += g[i] * g[i]
+    sums[b, 0] = g2
+    sums[b, 1] = apply_update(code, theta[a:e], g[a:e], state[:, a:e], hyper, t, lr, mask[a:e])
+
+
+@njit(cache=True, parallel=True)
+def update_parameters(code, theta, g, state, hyper, t, lr, mask, sums):
+    """The update rule over blocks of parameters in parallel; returns (|g|, |step|)."""
+    nb = (theta.size + UPDATE_BLOCK - 1) // UPDATE_BLOCK
+    if nb == 1:
+        _update_block(0, code, theta, g, state, hyper, t, lr, mask, sums)
+    else:
+        for b in prange(nb):
+            _update_block(b, code, theta, g, state, hyper, t, lr, mask, sums)
+    g2 = 0.0
+    s2 = 0.0
+    for b in range(nb):
+        g2 += sums[b, 0]
+        s2 += sums[b, 1]
+    return math.sqrt(g2), math.sqrt(s2)
 
 
 @njit(cache=True)
@@ -50,6 +83,7 @@ def run_epoch(il, fl, theta, rm, rv, X, Y, w, perm, batch_size, chunk, loss_code
     stops at the first non-finite objective, reporting it in out[0]."""
     n = perm.size
     n_batches = (n + batch_size - 1) // batch_size
+    sums = np.zeros(((theta.size + UPDATE_BLOCK - 1) // UPDATE_BLOCK, 2))
     total = 0.0
     wtotal = 0.0
     gnorm = 0.0
@@ -70,14 +104,11 @@ def run_epoch(il, fl, theta, rm, rv, X, Y, w, perm, batch_size, chunk, loss_code
             out[0] = loss
             out[3] = b + 1
             return
-        g2 = 0.0
-        for i in range(grad.size):
-            g2 += grad[i] * grad[i]
-        s2 = apply_update(opt_code, theta, grad, opt_state, hyper, t0 + b + 1, lr, mask)
+        gn, sn = update_parameters(opt_code, theta, grad, opt_state, hyper, t0 + b + 1, lr, mask, sums)
         total += loss * bw
         wtotal += bw
-        gnorm += math.sqrt(g2)
-        snorm += math.sqrt(s2)
+        gnorm += gn
+        snorm += sn
     out[0] = total / wtotal
     out[1] = gnorm / n_batches
     out[2] = snorm / n_batches
