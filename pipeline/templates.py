@@ -43,10 +43,11 @@ hidden_layer_sizes = [32, 32]
 activation = "relu"
 optimizer = "adam"
 learning_rate = 0.003
-batch_size = 128
-max_epochs = 60
+batch_size = 64
+max_epochs = {max_epochs}
 early_stopping = true           # stop when the validation loss has not improved for `patience` epochs
-patience = 8
+patience = {patience}
+tol = {tol}                       # smallest validation-loss change that counts as an improvement
 n_starts = 2                    # independent initialisations; each may run on a different Dask worker
 start_selection = "best"        # best (lowest validation loss) | ensemble (average of all starts)
 
@@ -79,6 +80,10 @@ TEMPLATES = {
         'target = "redshift"           # the numeric column to predict\n',
         'select = { class = ["GALAXY", "QSO"] } # keep only rows whose class is listed\n', ""),
 }
+# Training length per task: redshifts are small numbers, so their loss changes are small too (tol 0).
+TRAINING = {"classification": {"max_epochs": 200, "patience": 20, "tol": "1e-4"},
+            "photoz": {"max_epochs": 300, "patience": 30, "tol": "0.0"},
+            "regression": {"max_epochs": 300, "patience": 30, "tol": "0.0"}}
 TASK_NAMES = tuple(TEMPLATES)
 
 
@@ -89,5 +94,5 @@ def template(task: str, out: str | None = None) -> str:
               "# Runs as written on the bundled sample:  astromlp run THIS_FILE\n"
               "# Point [data] catalogs at your own files and adapt [task] and [features] to them.\n\n")
     data = "[data]\n" + _COMMON_DATA + select
-    rest = _REST.format(stratify=stratify, out=out or f"runs/{task}")
+    rest = _REST.format(stratify=stratify, out=out or f"runs/{task}", **TRAINING[task])
     return "\n".join([header + task_table, data, _FEATURES, rest])
