@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from astromlp.nn.errors import AstromlpError
+from astromlp.pipeline.models import check_params, estimator_class
 from astromlp.pipeline.normalisers import NORMALISERS
 
 TASK_KINDS = ("classification", "regression", "photoz")
@@ -276,16 +277,12 @@ def _model(table: Any, path: Path, task: str) -> dict[str, Any]:
     """[model] holds MLPClassifier / MLPRegressor parameters; names are checked against the estimator."""
     if not isinstance(table, dict):
         raise AstromlpError(f"{path}: 'model' must be a table ([model]), not {type(table).__name__}")
-    from astromlp.pipeline.models import estimator_class
-
     known = sorted(estimator_class(task)().get_params())
     for name in table:
         if name in RESERVED_MODEL_KEYS:
             raise AstromlpError(f"{path}: [model] {name} is set by the pipeline; {RESERVED_MODEL_KEYS[name]}")
     _reject_unknown(table, [k for k in known if k not in RESERVED_MODEL_KEYS], path, "key", "[model] ")
     params = {name: tuple(v) if isinstance(v, list) else v for name, v in table.items()}
-    from astromlp.pipeline.models import check_params
-
     check_params(task, params, f"{path}: [model]")
     return params
 

@@ -1,5 +1,6 @@
-"""The network for each task kind, and multi-start training cut into single-start fits that Dask can run
-as separate tasks on different workers (start k equals start k of one K-start fit)."""
+"""The network for each task kind, and multi-start training: one task on a local scheduler, or cut into
+single-start fits that Dask runs on different workers of a cluster (start k equals start k of one K-start
+fit, so both give the same model)."""
 
 from __future__ import annotations
 
@@ -50,7 +51,15 @@ def fit_one_start(task: str, params: dict[str, Any], seed: int, data: TrainingDa
     return estimator.fit(data.X_train, data.y_train, **validation)
 
 
-def merge(fitted: list, params: dict[str, Any]):
-    """One estimator from the fitted starts, chosen or averaged as [model] start_selection says."""
-    selection = params.get("start_selection", "best")
-    return merge_starts(fitted, start_selection=selection)
+def fit_all_starts(task: str, params: dict[str, Any], seed: int, data: TrainingData):
+    """Every start in one task: nn trains them on parallel threads, one Numba thread each."""
+    estimator = estimator_class(task)(**params, random_state=seed)
+    validation = {"X_val": data.X_validation, "y_val": data.y_validation} if len(data.y_validation) else {}
+    return estimator.fit(data.X_train, data.y_train, **validation)
+
+
+def merge(fitted: list, params: dict[str, Any], seed: int):
+    """One estimator from the fitted starts, chosen or averaged as [model] start_selection says; it records
+    the run's seed, as the equivalent K-start fit does."""
+    merged = merge_starts(fitted, start_selection=params.get("start_selection", "best"))
+    return merged.set_params(random_state=seed)

@@ -149,15 +149,24 @@ def _train(state: _Run) -> list[str]:
     data = dask.delayed(models.TrainingData(prepared.X["train"], prepared.y["train"],
                                             prepared.X["validation"], prepared.y["validation"]), pure=True)
     seeds = models.start_plan(config.model, config.run.seed)
-    fit = dask.delayed(models.fit_one_start, pure=True)
     start = time.perf_counter()
-    fitted = state.executor.compute(*[fit(config.task.kind, config.model, seed, data) for seed in seeds])
-    model = models.merge(list(fitted), config.model)
+    model = _fit(state, data, seeds)
     seconds = time.perf_counter() - start
     atomic_path(state.dir / MODEL, lambda path: model.save(path, metadata=model_metadata(config, prepared)))
     write_json(state.dir / TRAINING, {"starts": model.starts_, "chosen_start": model.best_start_,
                                       "seeds": seeds, "fit_seconds": round(seconds, 3)})
     return [MODEL, TRAINING]
+
+
+def _fit(state: _Run, data, seeds: list[int]):
+    """All starts as one task locally; one task per start on a cluster, so starts spread over workers."""
+    task, params, seed = state.config.task.kind, state.config.model, state.config.run.seed
+    if state.executor.client is None:
+        (model,) = state.executor.compute(dask.delayed(models.fit_all_starts, pure=True)(task, params, seed, data))
+        return model
+    fit = dask.delayed(models.fit_one_start, pure=True)
+    fitted = state.executor.compute(*[fit(task, params, start_seed, data) for start_seed in seeds])
+    return models.merge(list(fitted), params, seed)
 
 
 def model_metadata(config: Config, prepared) -> dict:
