@@ -13,7 +13,8 @@ from typing import NamedTuple
 
 from numba import njit
 
-_jit = njit(cache=True, inline="always", fastmath=False)
+# Inlined into the kernels that unroll the table: a call through a function pointer would stop Numba caching them.
+_jit = njit(cache=True, inline="always")
 
 
 @_jit

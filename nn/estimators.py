@@ -18,11 +18,11 @@ from astromlp.nn.init import INITIALIZERS
 from astromlp.nn.layers import LayerSpec
 from astromlp.nn.losses import ALIASES as LOSS_ALIASES
 from astromlp.nn.losses import LOSSES, MAPE_MIN_ABS_TARGET
-from astromlp.nn.multistart import StartOutcome, best_start, record_score, run_starts, start_seeds
+from astromlp.nn.multistart import StartOutcome, best_start, record_score, start_seeds
 from astromlp.nn.network import Network
 from astromlp.nn.optimizers import OPTIMIZERS
 from astromlp.nn.schedules import SCHEDULES
-from astromlp.nn.training import TrainConfig, train
+from astromlp.nn.training import TrainConfig, train, train_many
 
 _LINKS = {
     "identity": lambda z: z,
@@ -171,16 +171,18 @@ class _BaseMLP(BaseEstimator):
                               rng=np.random.default_rng(seed), dtype=np.dtype(self.dtype), init=self.init,
                               chunk=self.chunk_size)
 
-    def _train_one(self, X, Y, w, validation, seed, n_threads) -> StartOutcome:
-        net = self._new_network(X.shape[1], Y.shape[1], seed)
-        result = train(net, X, Y, w, self._train_config(n_threads), seed, validation, self._progress(seed))
-        return StartOutcome(seed, net, result)
+    def _train_starts(self, X, Y, w, validation, seeds) -> list[StartOutcome]:
+        """Train one network per seed; several starts run side by side, one per thread."""
+        nets = [self._new_network(X.shape[1], Y.shape[1], seed) for seed in seeds]
+        results = train_many(nets, X, Y, w, self._train_config(self.n_jobs), seeds, validation,
+                             self._progress(seeds))
+        return [StartOutcome(seed, net, r) for seed, net, r in zip(seeds, nets, results, strict=True)]
 
-    def _progress(self, seed):
+    def _progress(self, seeds):
         if not self.verbose:
             return None
         return lambda epoch, train_loss, monitored: print(
-            f"start {seed}: epoch {epoch + 1}, loss {train_loss:.6f}, monitored {monitored:.6f}")
+            f"epoch {epoch + 1}: loss {train_loss:.6f}, monitored {monitored:.6f}")
 
     def _fit(self, X, y, sample_weight, X_val, y_val):
         X, y = validate_data(self, X, y, dtype=np.dtype(self.dtype), multi_output=self._multi_output,
@@ -191,9 +193,7 @@ class _BaseMLP(BaseEstimator):
         self._prepare_targets(y[w > 0] if sample_weight is not None else y)
         Y = self._encode_targets(y)
         X_tr, Y_tr, w_tr, validation = self._split_validation(X, Y, w, X_val, y_val, self._stratify(y))
-        seeds = start_seeds(self.random_state, self.n_starts)
-        outcomes = run_starts(lambda s, threads: self._train_one(X_tr, Y_tr, w_tr, validation, s, threads),
-                              seeds, self.n_jobs)
+        outcomes = self._train_starts(X_tr, Y_tr, w_tr, validation, start_seeds(self.random_state, self.n_starts))
         self._set_fitted(outcomes)
         return self
 

@@ -1,11 +1,8 @@
-"""Multi-start training: K networks from independent seeds, trained in parallel threads, then the best kept
-(lowest validation loss) or all averaged. A diverged start never wins."""
+"""Multi-start: K networks from independent seeds (trained side by side by ``training.train_many``), then the
+best kept (lowest validation loss) or all averaged. A diverged start never wins."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,16 +52,6 @@ def record_score(record: dict) -> float:
     scores infinity so that it never wins."""
     value = record["final_validation_loss"] if record["validation_loss_curve"] else record["final_train_loss"]
     return np.inf if record["diverged"] or not np.isfinite(value) else float(value)
-
-
-def run_starts(train_one: Callable[[int, int | None], StartOutcome], seeds: list[int],
-               n_jobs: int | None) -> list[StartOutcome]:
-    """Train every seed; with several starts each runs single-threaded, ``n_jobs`` at a time."""
-    if len(seeds) == 1:
-        return [train_one(seeds[0], None)]
-    workers = (os.cpu_count() or 1) if n_jobs is None or n_jobs < 0 else n_jobs
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(seeds)))) as pool:
-        return list(pool.map(lambda s: train_one(s, 1), seeds))
 
 
 def best_start(records: list[dict]) -> int:

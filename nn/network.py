@@ -9,7 +9,7 @@ import numpy as np
 
 from astromlp.nn.activations import ACTIVATIONS
 from astromlp.nn.init import initial_parameters
-from astromlp.nn.kernels.network import batch_gradient, forward
+from astromlp.nn.kernels.network import batch_gradient, forward, reduce_chunks
 from astromlp.nn.layers import CUM_COLS, LayerSpec, NetworkLayout, build_layout
 from astromlp.nn.losses import LOSS_CODES
 from astromlp.nn.threads import kernel_threads
@@ -85,5 +85,6 @@ class Network:
         grad = np.zeros_like(self.theta)
         with kernel_threads(n_threads):
             loss = batch_gradient(*self._kernel_args(), X.ravel(), Y.ravel(), w, n, self.chunk,
-                                  LOSS_CODES[self.loss], ws, grad, update_running, seed, step)
+                                  LOSS_CODES[self.loss], ws, update_running, seed, step)
+        reduce_chunks(ws[10], -(-n // self.chunk), grad, 0, grad.size)
         return float(loss), grad

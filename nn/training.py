@@ -3,6 +3,7 @@ the stopping criteria (maximum epochs, gradient norm, parameter step, validation
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Callable
@@ -10,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from astromlp.nn.kernels.training import add_penalty, run_epoch
+from astromlp.nn.kernels.training import add_penalty, run_epoch, run_epoch_many
 from astromlp.nn.losses import LOSS_CODES
 from astromlp.nn.network import Network
 from astromlp.nn.optimizers import Optimizer
@@ -73,69 +74,49 @@ def evaluate_loss(net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray, l1:
 
 
 class _Buffers:
-    """Everything one epoch kernel call needs, allocated once per fit."""
+    """Everything the epoch kernel needs, allocated once per fit; with ``starts`` > 1 every array gets a
+    leading start axis for ``run_epoch_many``."""
 
-    def __init__(self, net: Network, batch: int, n_targets: int):
+    def __init__(self, net: Network, batch: int, n_targets: int, starts: int = 1):
         dtype = net.dtype
-        self.ws = make_workspace(net.layout, batch, net.chunk, dtype)
-        self.x = np.zeros(batch * net.layout.n_inputs, dtype)
-        self.y = np.zeros(batch * n_targets, dtype)
-        self.w = np.zeros(batch, dtype)
-        self.grad = np.zeros(net.layout.n_params, dtype)
-        self.out = np.zeros(4, np.float64)
+        ws = make_workspace(net.layout, batch, net.chunk, dtype)
+        shape = (starts,) if starts > 1 else ()
+        self.ws = tuple(np.zeros(shape + a.shape, a.dtype) + a for a in ws) if starts > 1 else ws
+        self.x = np.zeros(shape + (batch * net.layout.n_inputs,), dtype)
+        self.y = np.zeros(shape + (batch * n_targets,), dtype)
+        self.w = np.zeros(shape + (batch,), dtype)
+        self.grad = np.zeros(shape + (net.layout.n_params,), dtype)
+        self.out = np.zeros(shape + (4,), np.float64)
 
 
-def train(net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray, config: TrainConfig, seed: int,
-          validation: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-          on_epoch: Callable[[int, float, float], None] | None = None) -> TrainResult:
-    """Train ``net`` in place. With ``validation`` the best-validation weights are restored at the end."""
-    started = time.perf_counter()
-    X = np.ascontiguousarray(X, net.dtype)
-    Y = np.ascontiguousarray(Y, net.dtype).reshape(X.shape[0], -1)
-    w = np.ascontiguousarray(w, net.dtype)
-    if validation is not None:
-        Xv, Yv, wv = validation
-        validation = (Xv, np.ascontiguousarray(Yv, net.dtype).reshape(len(Xv), -1), wv)
-    opt = config.optimizer
-    if opt.state is None or opt.state.shape[1] != net.theta.size:
-        opt.reset(net.theta.size, net.dtype)
-    result = TrainResult()
-    best = _Snapshot(net)
-    with kernel_threads(config.n_threads):
-        _epochs(net, (X, Y, w), config, seed, validation, on_epoch, result, best)
-    if validation is not None or result.diverged:
-        best.restore(net)
-        result.best_epoch = best.epoch
-    else:
-        result.best_epoch = max(result.epochs - 1, 0)
-    result.seconds = time.perf_counter() - started
-    return result
+class _Start:
+    """One network's progress through the epochs: its optimizer, schedule, shuffling and stopping state."""
 
+    def __init__(self, net: Network, config: TrainConfig, seed: int, optimizer):
+        self.net, self.config, self.seed, self.opt = net, config, seed, optimizer
+        self.schedule = copy.deepcopy(config.schedule) if config.schedule else Constant(optimizer.learning_rate)
+        self.rng = np.random.default_rng(seed)
+        self.result = TrainResult()
+        self.best = _Snapshot(net)
+        self.monitored = self.last = math.inf
+        self.wait = 0
+        self.active = True
 
-def _epochs(net, data, config, seed, validation, on_epoch, result: TrainResult, best: _Snapshot) -> None:
-    """The epoch loop: one kernel call per epoch, then the monitored loss and the stopping criteria."""
-    X, Y, w = data
-    rng = np.random.default_rng(seed)
-    opt = config.optimizer
-    schedule = config.schedule or Constant(opt.learning_rate)
-    batch = max(1, min(config.batch_size, X.shape[0]))
-    buf = _Buffers(net, batch, Y.shape[1])
-    fl = net.layout.flayout.astype(net.dtype)
-    monitored = last = math.inf
-    wait = 0
-    for epoch in range(config.max_epochs):
-        perm = rng.permutation(X.shape[0]) if config.shuffle else np.arange(X.shape[0])
-        run_epoch(net.layout.ilayout, fl, net.theta, net.running_mean, net.running_var, X, Y, w, perm,
-                  batch, net.chunk, LOSS_CODES[net.loss], buf.ws, buf.x, buf.y, buf.w, buf.grad,
-                  opt.code, opt.state, opt.hyper, schedule.rate(epoch, last), opt.t, net.layout.weight_mask,
-                  config.l1, config.l2, seed, epoch * 1_000_003, buf.out)
-        opt.t += int(buf.out[3])
-        train_loss, gnorm, snorm = buf.out[0], buf.out[1], buf.out[2]
+    def begin(self, epoch: int, n_rows: int) -> tuple[np.ndarray, float]:
+        perm = self.rng.permutation(n_rows) if self.config.shuffle else np.arange(n_rows)
+        return perm, self.schedule.rate(epoch, self.last)
+
+    def end(self, epoch: int, out: np.ndarray, validation, on_epoch) -> None:
+        """Record the epoch, then stop on divergence or on any criterion of the config."""
+        self.opt.t += int(out[3])
+        train_loss, gnorm, snorm = out[0], out[1], out[2]
         current = train_loss
         if validation is not None and math.isfinite(train_loss):
-            current = evaluate_loss(net, *validation, l1=config.l1, l2=config.l2)
-        if not math.isfinite(current) or not np.isfinite(net.theta).all():
+            current = evaluate_loss(self.net, *validation, l1=self.config.l1, l2=self.config.l2)
+        result = self.result
+        if not math.isfinite(current) or not np.isfinite(self.net.theta).all():
             result.diverged, result.diverged_epoch, result.stop_reason = True, epoch, "diverged"
+            self.active = False
             return
         result.loss_curve.append(float(train_loss))
         if validation is not None:
@@ -143,16 +124,100 @@ def _epochs(net, data, config, seed, validation, on_epoch, result: TrainResult, 
         result.epochs = epoch + 1
         if on_epoch is not None:
             on_epoch(epoch, float(train_loss), current)
-        last = current
-        if not math.isfinite(monitored) or current < monitored - config.tol * abs(monitored):
-            monitored, wait = current, 0
-            best.take(net, epoch)
+        self.last = current
+        if not math.isfinite(self.monitored) or current < self.monitored - self.config.tol * abs(self.monitored):
+            self.monitored, self.wait = current, 0
+            self.best.take(self.net, epoch)
         else:
-            wait += 1
-        reason = _stop_reason(config, wait, gnorm, snorm, validation is not None)
+            self.wait += 1
+        reason = _stop_reason(self.config, self.wait, gnorm, snorm, validation is not None)
         if reason:
-            result.stop_reason = reason
-            return
+            result.stop_reason, self.active = reason, False
+
+    def close(self, validating: bool, started: float) -> TrainResult:
+        result = self.result
+        if validating or result.diverged:
+            self.best.restore(self.net)
+            result.best_epoch = self.best.epoch
+        else:
+            result.best_epoch = max(result.epochs - 1, 0)
+        result.seconds = time.perf_counter() - started
+        return result
+
+
+def train(net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray, config: TrainConfig, seed: int,
+          validation: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+          on_epoch: Callable[[int, float, float], None] | None = None) -> TrainResult:
+    """Train ``net`` in place, its minibatch chunks in parallel; ``config.optimizer`` keeps its moments (so
+    a later call continues). With ``validation`` the best-validation weights are restored at the end."""
+    return train_many([net], X, Y, w, config, [seed], validation, on_epoch)[0]
+
+
+def train_many(nets: list[Network], X: np.ndarray, Y: np.ndarray, w: np.ndarray, config: TrainConfig,
+               seeds: list[int], validation=None, on_epoch=None) -> list[TrainResult]:
+    """Train networks of one architecture side by side, one per thread (multi-start). Network k ends
+    bit-identical to ``train(nets[k], ..., seeds[k])``: the same kernels, run without inner threads."""
+    started = time.perf_counter()
+    net0 = nets[0]
+    X = np.ascontiguousarray(X, net0.dtype)
+    Y = np.ascontiguousarray(Y, net0.dtype).reshape(X.shape[0], -1)
+    w = np.ascontiguousarray(w, net0.dtype)
+    if validation is not None:
+        Xv, Yv, wv = validation
+        validation = (Xv, np.ascontiguousarray(Yv, net0.dtype).reshape(len(Xv), -1), wv)
+    starts, stack = _make_starts(nets, config, seeds)
+    batch = max(1, min(config.batch_size, X.shape[0]))
+    buf = _Buffers(net0, batch, Y.shape[1], len(nets))
+    with kernel_threads(config.n_threads):
+        for epoch in range(config.max_epochs):
+            if not any(s.active for s in starts):
+                break
+            _run_epoch(starts, stack, epoch, (X, Y, w), batch, buf)
+            for k, s in enumerate(starts):
+                if s.active:
+                    s.end(epoch, buf.out[k] if len(starts) > 1 else buf.out, validation, on_epoch)
+    return [s.close(validation is not None, started) for s in starts]
+
+
+def _make_starts(nets, config, seeds) -> tuple[list[_Start], tuple | None]:
+    """One _Start per network; several networks share stacked (starts, n) arrays, each keeping a view of its
+    row, so the kernel and the networks see the same memory."""
+    if len(nets) == 1:
+        opt = config.optimizer
+        if opt.state is None or opt.state.shape[1] != nets[0].theta.size:
+            opt.reset(nets[0].theta.size, nets[0].dtype)
+        return [_Start(nets[0], config, seeds[0], opt)], None
+    stack = tuple(np.stack([getattr(n, a) for n in nets]) for a in ("theta", "running_mean", "running_var"))
+    states = np.zeros((len(nets), 3, nets[0].theta.size), nets[0].dtype)
+    starts = []
+    for k, net in enumerate(nets):
+        net.theta, net.running_mean, net.running_var = stack[0][k], stack[1][k], stack[2][k]
+        opt = copy.deepcopy(config.optimizer)
+        opt.state, opt.t = states[k], 0
+        starts.append(_Start(net, config, seeds[k], opt))
+    return starts, (*stack, states)
+
+
+def _run_epoch(starts: list[_Start], stack, epoch: int, data, batch: int, buf: _Buffers) -> None:
+    X, Y, w = data
+    net = starts[0].net
+    cfg = starts[0].config
+    fl = net.layout.flayout.astype(net.dtype)
+    common = (net.layout.ilayout, fl)
+    plans = [s.begin(epoch, X.shape[0]) if s.active else (np.arange(X.shape[0]), 0.0) for s in starts]
+    if len(starts) == 1:
+        s = starts[0]
+        run_epoch(*common, net.theta, net.running_mean, net.running_var, X, Y, w, plans[0][0], batch, net.chunk,
+                  LOSS_CODES[net.loss], buf.ws, buf.x, buf.y, buf.w, buf.grad, s.opt.code, s.opt.state,
+                  s.opt.hyper, plans[0][1], s.opt.t, net.layout.weight_mask, cfg.l1, cfg.l2, s.seed,
+                  epoch * 1_000_003, buf.out)
+        return
+    thetas, rms, rvs, states = stack
+    run_epoch_many(np.array([s.active for s in starts]), *common, thetas, rms, rvs, X, Y, w,
+                   np.stack([p[0] for p in plans]), batch, net.chunk, LOSS_CODES[net.loss], buf.ws, buf.x, buf.y,
+                   buf.w, buf.grad, starts[0].opt.code, states, starts[0].opt.hyper, np.array([p[1] for p in plans]),
+                   np.array([s.opt.t for s in starts]), net.layout.weight_mask, cfg.l1, cfg.l2,
+                   np.array([s.seed for s in starts], dtype=np.int64), epoch * 1_000_003, buf.out)
 
 
 def _stop_reason(config: TrainConfig, wait: int, gnorm: float, snorm: float, validating: bool) -> str | None:

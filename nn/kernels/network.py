@@ -15,6 +15,7 @@ import numpy as np
 from numba import literal_unroll, njit, prange
 
 from astromlp.nn.kernels.elementwise import activate, activation_backward
+from astromlp.nn.kernels.twins import serial_twin
 from astromlp.nn.layers import (
     ACT,
     ALPHA,
@@ -332,10 +333,10 @@ def _sum_losses(closs, nc):
     return total
 
 
-@njit(cache=True, parallel=True)
-def _reduce_chunks(gchunks, nc, grad):
-    """grad = sum of the chunks' gradient rows, in chunk order for every entry."""
-    for j in prange(grad.size):
+@njit(cache=True)
+def reduce_chunks(gchunks, nc, grad, a, e):
+    """grad[a:e] = sum of the chunks' gradient rows, in chunk order for every entry."""
+    for j in range(a, e):
         acc = gchunks[0, j]
         for c in range(1, nc):
             acc += gchunks[c, j]
@@ -343,9 +344,9 @@ def _reduce_chunks(gchunks, nc, grad):
 
 
 @njit(cache=True, parallel=True)
-def batch_gradient(il, fl, theta, rm, rv, xbuf, ybuf, wbuf, n, chunk, loss_code, ws, grad, update_running,
-                   seed, step):
-    """Weighted mean loss of the first n rows and its gradient with respect to theta (into ``grad``)."""
+def batch_gradient(il, fl, theta, rm, rv, xbuf, ybuf, wbuf, n, chunk, loss_code, ws, update_running, seed, step):
+    """Weighted mean loss of the first n rows; its gradient stays split by chunk in the workspace (row c of
+    ``ws[10]`` for chunk c) until ``reduce_chunks`` or the fused update sums it in chunk order."""
     cap = _capacity(il, ws[2])
     nc = (n + chunk - 1) // chunk
     wsum = 0.0
@@ -359,7 +360,6 @@ def batch_gradient(il, fl, theta, rm, rv, xbuf, ybuf, wbuf, n, chunk, loss_code,
             for c in prange(nc):
                 _chunk_pass(c, c * chunk, min(n, c * chunk + chunk), il, fl, theta, rm, rv, xbuf, ybuf, wbuf,
                             loss_code, scale, ws, cap, seed, step)
-        _reduce_chunks(ws[10], nc, grad)
         return _sum_losses(ws[11], nc) * scale
     forward(il, fl, theta, rm, rv, xbuf, n, chunk, ws, True, update_running, seed, step)
     for c in prange(nc):
@@ -379,5 +379,9 @@ def batch_gradient(il, fl, theta, rm, rv, xbuf, ybuf, wbuf, n, chunk, loss_code,
         else:
             for c in prange(nc):
                 _linear_backward(l, c, c * chunk, min(n, c * chunk + chunk), il, fl, theta, xbuf, ws, cap)
-    _reduce_chunks(ws[10], nc, grad)
     return loss * scale
+
+
+_batch_stats_serial = serial_twin(_batch_stats)
+forward_serial = serial_twin(forward, _batch_stats=_batch_stats_serial)
+batch_gradient_serial = serial_twin(batch_gradient, forward=forward_serial)

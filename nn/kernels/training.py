@@ -5,7 +5,8 @@ import math
 import numpy as np
 from numba import literal_unroll, njit, prange
 
-from astromlp.nn.kernels.network import batch_gradient
+from astromlp.nn.kernels.network import batch_gradient, batch_gradient_serial, reduce_chunks
+from astromlp.nn.kernels.twins import serial_twin
 from astromlp.nn.kernels.updates import UPDATE_TABLE
 
 
@@ -26,31 +27,36 @@ UPDATE_BLOCK = 16384
 
 
 @njit(cache=True)
-def _update_block(b, code, theta, g, state, hyper, t, lr, mask, sums):
+def _update_block(b, code, theta, gchunks, nc, grad, state, hyper, t, lr, mask, l1, l2, sums):
+    """Sum the chunks' gradients over one block of parameters, add the penalty, apply the rule."""
     a = b * UPDATE_BLOCK
     e = min(theta.size, a + UPDATE_BLOCK)
+    reduce_chunks(gchunks, nc, grad, a, e)
+    sums[b, 2] = add_penalty(theta[a:e], grad[a:e], mask[a:e], l1, l2)
     g2 = 0.0
     for i in range(a, e):
-        g2 += g[i] * g[i]
+        g2 += grad[i] * grad[i]
     sums[b, 0] = g2
-    sums[b, 1] = apply_update(code, theta[a:e], g[a:e], state[:, a:e], hyper, t, lr, mask[a:e])
+    sums[b, 1] = apply_update(code, theta[a:e], grad[a:e], state[:, a:e], hyper, t, lr, mask[a:e])
 
 
 @njit(cache=True, parallel=True)
-def update_parameters(code, theta, g, state, hyper, t, lr, mask, sums):
-    """The update rule over blocks of parameters in parallel; returns (|g|, |step|)."""
+def update_parameters(code, theta, gchunks, nc, grad, state, hyper, t, lr, mask, l1, l2, sums):
+    """Reduce, penalise and update blocks of parameters in parallel; returns (penalty, |g|, |step|)."""
     nb = (theta.size + UPDATE_BLOCK - 1) // UPDATE_BLOCK
     if nb == 1:
-        _update_block(0, code, theta, g, state, hyper, t, lr, mask, sums)
+        _update_block(0, code, theta, gchunks, nc, grad, state, hyper, t, lr, mask, l1, l2, sums)
     else:
         for b in prange(nb):
-            _update_block(b, code, theta, g, state, hyper, t, lr, mask, sums)
+            _update_block(b, code, theta, gchunks, nc, grad, state, hyper, t, lr, mask, l1, l2, sums)
+    pen = 0.0
     g2 = 0.0
     s2 = 0.0
     for b in range(nb):
+        pen += sums[b, 2]
         g2 += sums[b, 0]
         s2 += sums[b, 1]
-    return math.sqrt(g2), math.sqrt(s2)
+    return pen, math.sqrt(g2), math.sqrt(s2)
 
 
 @njit(cache=True)
@@ -83,7 +89,7 @@ def run_epoch(il, fl, theta, rm, rv, X, Y, w, perm, batch_size, chunk, loss_code
     stops at the first non-finite objective, reporting it in out[0]."""
     n = perm.size
     n_batches = (n + batch_size - 1) // batch_size
-    sums = np.zeros(((theta.size + UPDATE_BLOCK - 1) // UPDATE_BLOCK, 2))
+    sums = np.zeros(((theta.size + UPDATE_BLOCK - 1) // UPDATE_BLOCK, 3))
     total = 0.0
     wtotal = 0.0
     gnorm = 0.0
@@ -97,14 +103,16 @@ def run_epoch(il, fl, theta, rm, rv, X, Y, w, perm, batch_size, chunk, loss_code
         for r in range(stop - start):
             wbuf[r] = w[perm[start + r]]
             bw += wbuf[r]
-        loss = batch_gradient(il, fl, theta, rm, rv, xbuf, ybuf, wbuf, stop - start, chunk, loss_code, ws,
-                              grad, True, seed, step0 + b)
-        loss += add_penalty(theta, grad, mask, l1, l2)
+        loss = batch_gradient(il, fl, theta, rm, rv, xbuf, ybuf, wbuf, stop - start, chunk, loss_code, ws, True,
+                              seed, step0 + b)
         if not math.isfinite(loss):
             out[0] = loss
             out[3] = b + 1
             return
-        gn, sn = update_parameters(opt_code, theta, grad, opt_state, hyper, t0 + b + 1, lr, mask, sums)
+        nc = (stop - start + chunk - 1) // chunk
+        pen, gn, sn = update_parameters(opt_code, theta, ws[10], nc, grad, opt_state, hyper, t0 + b + 1, lr, mask,
+                                        l1, l2, sums)
+        loss += pen  # the penalty at the weights the gradient was taken at
         total += loss * bw
         wtotal += bw
         gnorm += gn
@@ -113,3 +121,22 @@ def run_epoch(il, fl, theta, rm, rv, X, Y, w, perm, batch_size, chunk, loss_code
     out[1] = gnorm / n_batches
     out[2] = snorm / n_batches
     out[3] = n_batches
+
+
+update_parameters_serial = serial_twin(update_parameters)
+run_epoch_serial = serial_twin(run_epoch, batch_gradient=batch_gradient_serial,
+                               update_parameters=update_parameters_serial)
+
+
+@njit(cache=True, parallel=True)
+def run_epoch_many(active, il, fl, thetas, rms, rvs, X, Y, w, perms, batch_size, chunk, loss_code, wss, xbufs,
+                   ybufs, wbufs, grads, opt_code, opt_states, hyper, lrs, t0s, mask, l1, l2, seeds, step0, outs):
+    """One epoch of every active start, one start per thread: arrays carry a leading start axis, and
+    ``wss`` is the workspace tuple with that axis on each member."""
+    for k in prange(thetas.shape[0]):
+        if active[k]:
+            ws = (wss[0][k], wss[1][k], wss[2][k], wss[3][k], wss[4][k], wss[5][k], wss[6][k], wss[7][k],
+                  wss[8][k], wss[9][k], wss[10][k], wss[11][k])
+            run_epoch_serial(il, fl, thetas[k], rms[k], rvs[k], X, Y, w, perms[k], batch_size, chunk, loss_code,
+                             ws, xbufs[k], ybufs[k], wbufs[k], grads[k], opt_code, opt_states[k], hyper, lrs[k],
+                             t0s[k], mask, l1, l2, seeds[k], step0, outs[k])

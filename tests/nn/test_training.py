@@ -158,3 +158,22 @@ def test_sample_weights_equal_repeated_rows_in_full_batch(rng):
     l_r, g_r = net.loss_and_gradient(np.repeat(X, w.astype(int), axis=0), np.repeat(Y, w.astype(int), axis=0))
     assert l_w == pytest.approx(l_r, rel=1e-12)
     np.testing.assert_allclose(g_w, g_r, rtol=1e-10, atol=1e-14)
+
+
+def test_side_by_side_starts_equal_separate_trainings(rng):
+    from astromlp.nn.training import train_many
+
+    X, Y = _small_problem(rng, 700)
+    Xv, Yv = _small_problem(rng, 100)
+    hidden = [LayerSpec(16, "relu", batch_norm=True), LayerSpec(8, "tanh", dropout=0.2)]
+    config = _config(Adam(1e-3), batch_size=100, max_epochs=4, patience=2)
+    val = (Xv, Yv, np.ones(len(Xv)))
+    together = [make_net(hidden, n_in=6, seed=s, chunk=32) for s in (5, 6, 7)]
+    results = train_many(together, X, Y, np.ones(len(X)), config, [11, 12, 13], val)
+    for k, seed in enumerate((11, 12, 13)):
+        alone = make_net(hidden, n_in=6, seed=5 + k, chunk=32)
+        result = train(alone, X, Y, np.ones(len(X)), _config(Adam(1e-3), batch_size=100, max_epochs=4, patience=2),
+                       seed, val)
+        assert np.array_equal(alone.theta, together[k].theta)
+        assert np.array_equal(alone.running_var, together[k].running_var)
+        assert result.validation_loss_curve == results[k].validation_loss_curve
