@@ -120,11 +120,6 @@ class RunDirectory:
         write_json(self.path / MANIFEST, manifest)
         return entry
 
-    def forget(self, stages: list[str]) -> None:
-        """Drop stages from the manifest so they and everything after them are recomputed."""
-        manifest = {name: entry for name, entry in self.manifest.items() if name not in stages}
-        write_json(self.path / MANIFEST, manifest)
-
     def log(self, message: str) -> None:
         stamp = time.strftime("%Y-%m-%d %H:%M:%S")
         with open(self.path / LOG, "a", encoding="utf-8") as handle:

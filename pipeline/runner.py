@@ -22,7 +22,7 @@ from astromlp.pipeline.config import Config
 from astromlp.pipeline.evaluation import evaluation_inputs, predictions_table
 from astromlp.pipeline.rundir import RunDirectory, atomic_path, read_json, write_json
 from astromlp.pipeline.schedulers import Executor, executor
-from astromlp.pipeline.stages import catalog_files, ingest
+from astromlp.pipeline.stages import catalog_files, ingest, prepare
 from astromlp.reports import save_inputs, write_report
 
 STAGES = ("ingest", "prepare", "train", "evaluate")
@@ -138,16 +138,14 @@ def _ingest(state: _Run, files: list[dict]) -> list[str]:
 
 
 def _prepare(state: _Run, files: list[dict]) -> list[str]:
-    from astromlp.pipeline.stages import prepare
-
     prepared = prepare(state.config, ingest(state.config, files), state.executor)
     return artifacts.save_prepared(state.dir, prepared)
 
 
 def _train(state: _Run) -> list[str]:
     config, prepared = state.config, artifacts.load_prepared(state.dir)
-    data = dask.delayed(models.TrainingData(prepared.X["train"], prepared.y["train"],
-                                            prepared.X["validation"], prepared.y["validation"]), pure=True)
+    data = models.TrainingData(prepared.X["train"], prepared.y["train"], prepared.X["validation"],
+                               prepared.y["validation"])
     seeds = models.start_plan(config.model, config.run.seed)
     start = time.perf_counter()
     model = _fit(state, data, seeds)
@@ -159,13 +157,17 @@ def _train(state: _Run) -> list[str]:
 
 
 def _fit(state: _Run, data, seeds: list[int]):
-    """All starts as one task locally; one task per start on a cluster, so starts spread over workers."""
+    """Locally one K-start fit in this (main) thread; on a cluster one task per start, spread over workers.
+
+    Measured here: Numba's OpenMP kernels launched from a non-main thread (a Dask thread-pool task) run
+    1.5 to 10 times slower, so local runs do not go through a scheduler thread for training.
+    """
     task, params, seed = state.config.task.kind, state.config.model, state.config.run.seed
     if state.executor.client is None:
-        (model,) = state.executor.compute(dask.delayed(models.fit_all_starts, pure=True)(task, params, seed, data))
-        return model
+        return models.fit_all_starts(task, params, seed, data)
     fit = dask.delayed(models.fit_one_start, pure=True)
-    fitted = state.executor.compute(*[fit(task, params, start_seed, data) for start_seed in seeds])
+    shared = dask.delayed(data, pure=True)
+    fitted = state.executor.compute(*[fit(task, params, start_seed, shared) for start_seed in seeds])
     return models.merge(list(fitted), params, seed)
 
 
@@ -191,9 +193,4 @@ def _evaluate(state: _Run, files: list[dict]) -> list[str]:
     save_inputs(run_dir.path, inputs)
     write_report(run_dir.path, inputs, n_bootstrap=config.report.n_bootstrap, random_state=config.run.seed)
     return [PREDICTIONS, "report_inputs.json", "test_predictions.parquet", METRICS, REPORT]
-
-
-def stage_keys(run_dir: Path) -> dict[str, str]:
-    """Stage name -> key of the finished stages (for tests and the summary)."""
-    return {name: entry["key"] for name, entry in RunDirectory(run_dir).manifest.items()}
 
