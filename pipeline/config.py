@@ -20,6 +20,7 @@ from typing import Any
 from astromlp.nn.errors import AstromlpError
 from astromlp.pipeline.models import check_params, estimator_class
 from astromlp.pipeline.normalisers import NORMALISERS
+from astromlp.pipeline.schedulers import check_scheduler
 
 TASK_KINDS = ("classification", "regression", "photoz")
 MISSING_POLICIES = ("drop", "impute", "error")
@@ -198,6 +199,7 @@ def parse_config(text: str, path: Path) -> Config:
     features = _features(raw.get("features"), path)
     model = _model(raw.get("model", {}), path, sections["task"].kind)
     _check_split(sections["split"], path)
+    _check_run(sections["run"], path)
     catalogs = tuple(_expand_catalog(entry, path) for entry in sections["data"].catalogs)
     if not catalogs:
         raise AstromlpError(f"{path}: [data] catalogs is empty; list at least one catalog file")
@@ -294,6 +296,13 @@ def _check_split(split: SplitSection, path: Path) -> None:
         total = split.test + split.validation
         raise AstromlpError(f"{path}: [split] test + validation = {total:g} leaves no training rows; "
                             "make their sum < 1")
+
+
+def _check_run(run: RunSection, path: Path) -> None:
+    check_scheduler(run.scheduler, f"{path}: [run] ")
+    if run.workers and run.scheduler and "://" in run.scheduler:
+        raise AstromlpError(f"{path}: [run] workers starts a local cluster but scheduler names an existing one; "
+                            "keep only one of them")
 
 
 def _expand_catalog(entry: str, path: Path) -> list[Path]:

@@ -100,8 +100,9 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
     write_json(run_dir / "config.json", config.resolved())
     atomic_path(run_dir / "config.toml", lambda path: path.write_text(config.text, encoding="utf-8"))
     show = not options.quiet and sys.stderr.isatty()
-    with executor(options.scheduler or config.run.scheduler, options.workers or config.run.workers,
-                  show_progress=show) as ex:
+    command_line = options.scheduler is not None or options.workers is not None
+    where = (options.scheduler, options.workers) if command_line else (config.run.scheduler, config.run.workers)
+    with executor(*where, show_progress=show) as ex:
         state = _Run(config, run_dir, ex, options.force)
         run_dir.log(f"run {config.path} on the {ex.description}")
         _run_stages(state)

@@ -47,7 +47,7 @@ def check_scheduler(spec: str | None, where: str) -> None:
     """A scheduler is a local one by name or an address such as tcp://host:8786."""
     if spec is None or spec in LOCAL_SCHEDULERS or "://" in spec:
         return
-    raise AstromlpError(f"{where} scheduler {spec!r} is neither one of {', '.join(LOCAL_SCHEDULERS)} nor an "
+    raise AstromlpError(f"{where}scheduler {spec!r} is neither one of {', '.join(LOCAL_SCHEDULERS)} nor an "
                         "address such as tcp://HOST:8786")
 
 
@@ -55,7 +55,7 @@ def check_scheduler(spec: str | None, where: str) -> None:
 def executor(scheduler: str | None = None, workers: int | None = None,
              show_progress: bool = False) -> Iterator[Executor]:
     """Open the run's scheduler and close whatever was started for it, errors included."""
-    check_scheduler(scheduler, "--scheduler / [run]")
+    check_scheduler(scheduler, "")
     if workers and scheduler and "://" in scheduler:
         raise AstromlpError(f"--workers {workers} starts a local cluster but --scheduler {scheduler} names an "
                             "existing one; give only one of them")

@@ -61,6 +61,8 @@ def test_paths_are_relative_to_the_config_file(folder):
     (MINIMAL + "[split]\ntest = 0.0\n", "[split] test = 0.0 must be > 0"),
     (MINIMAL + "[run]\nseed = true\n", "[run] seed = true is a boolean; expected an integer"),
     (MINIMAL + "[run]\nworkers = 0\n", "[run] workers = 0 is out of range"),
+    (MINIMAL + "[run]\nscheduler = \"thread\"\n", "[run] scheduler 'thread' is neither one of threads"),
+    (MINIMAL + "[run]\nscheduler = \"tcp://h:1\"\nworkers = 2\n", "keep only one of them"),
     (MINIMAL.replace('target = "class"\n', ""), "[task] target is required; expected a string"),
     (MINIMAL.replace('["cat.csv"]', '"cat.csv"'), 'catalogs = "cat.csv" is a string; expected a list of strings'),
     (MINIMAL.replace('["cat.csv"]', '["nope.csv"]'), "catalogs file 'nope.csv' not found"),
