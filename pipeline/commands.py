@@ -15,7 +15,7 @@ _scheduler = click.option("--scheduler", metavar="ADDRESS",
                           help="tcp://HOST:PORT of a running Dask scheduler, or threads / synchronous / processes.")
 _workers = click.option("--workers", type=click.IntRange(min=1), metavar="N",
                         help="Start a local Dask cluster of N worker processes (one thread each) for this run.")
-_quiet = click.option("--quiet", is_flag=True, help="No progress bars; print only the report path.")
+_quiet = click.option("--quiet", is_flag=True, help="No progress bars; print only the output paths.")
 
 
 def _options(out, resume, force, scheduler, workers, quiet):
@@ -89,7 +89,7 @@ def predict(model, catalogs, output, keep, scheduler, workers, quiet) -> None:
 
     with executor(scheduler, workers, show_progress=not quiet and sys.stderr.isatty()):
         rows = predict_catalogs(Path(model), list(catalogs), Path(output), list(keep))
-    click.echo(f"wrote {rows} rows of predictions to {output}")
+    click.echo(output if quiet else f"wrote {rows} rows of predictions to {output}")
 
 
 @click.command()
