@@ -17,85 +17,90 @@ _jit = njit(cache=True)
 
 #: MAPE divides by |y|; targets this close to zero are refused at fit time rather than silently clipped.
 MAPE_MIN_ABS_TARGET = 1e-12
+#: Huber's switch from quadratic to linear, in target units.
+HUBER_DELTA = 1.0
+
+
+# The element functions are inlined into the loss that uses them (a call through a function pointer would
+# stop Numba caching it).
+_element = njit(cache=True, inline="always")
+
+
+@_element
+def _mean_over_outputs(f, z, y, w, scale, dz):
+    """sum_i w_i mean_j f(z_ij, y_ij) for an element loss f returning (value, derivative in z)."""
+    n, k = z.shape
+    total = 0.0
+    for i in range(n):
+        s = 0.0
+        for j in range(k):
+            value, grad = f(z[i, j], y[i, j])
+            s += value
+            dz[i, j] = scale * w[i] * grad / k
+        total += w[i] * s / k
+    return total
+
+
+@_element
+def _sign(r):
+    return 1.0 if r > 0 else (-1.0 if r < 0 else 0.0)
+
+
+@_element
+def _squared(z, y):
+    r = z - y
+    return r * r, 2.0 * r
+
+
+@_element
+def _absolute(z, y):
+    return abs(z - y), _sign(z - y)
+
+
+@_element
+def _absolute_percentage(z, y):
+    inv = 1.0 / abs(y)
+    return abs(z - y) * inv, _sign(z - y) * inv
+
+
+@_element
+def _huber(z, y):
+    r = z - y
+    if abs(r) <= HUBER_DELTA:
+        return 0.5 * r * r, r
+    return HUBER_DELTA * (abs(r) - 0.5 * HUBER_DELTA), HUBER_DELTA * _sign(r)
+
+
+@_element
+def _binary_cross_entropy(z, y):
+    """log(1 + e^-|z|) + max(z, 0) - z*y: the stable form of -y log s(z) - (1-y) log(1-s(z))."""
+    p = 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+    return max(z, 0.0) - z * y + math.log1p(math.exp(-abs(z))), p - y
 
 
 @_jit
 def squared_error(z, y, w, scale, dz):
-    n, k = z.shape
-    total = 0.0
-    for i in range(n):
-        s = 0.0
-        for j in range(k):
-            r = z[i, j] - y[i, j]
-            s += r * r
-            dz[i, j] = scale * w[i] * 2.0 * r / k
-        total += w[i] * s / k
-    return total
+    return _mean_over_outputs(_squared, z, y, w, scale, dz)
 
 
 @_jit
 def absolute_error(z, y, w, scale, dz):
-    n, k = z.shape
-    total = 0.0
-    for i in range(n):
-        s = 0.0
-        for j in range(k):
-            r = z[i, j] - y[i, j]
-            s += abs(r)
-            dz[i, j] = scale * w[i] * (1.0 if r > 0 else (-1.0 if r < 0 else 0.0)) / k
-        total += w[i] * s / k
-    return total
+    return _mean_over_outputs(_absolute, z, y, w, scale, dz)
 
 
 @_jit
 def absolute_percentage_error(z, y, w, scale, dz):
-    n, k = z.shape
-    total = 0.0
-    for i in range(n):
-        s = 0.0
-        for j in range(k):
-            r = z[i, j] - y[i, j]
-            inv = 1.0 / abs(y[i, j])
-            s += abs(r) * inv
-            dz[i, j] = scale * w[i] * (1.0 if r > 0 else (-1.0 if r < 0 else 0.0)) * inv / k
-        total += w[i] * s / k
-    return total
+    return _mean_over_outputs(_absolute_percentage, z, y, w, scale, dz)
 
 
 @_jit
 def huber(z, y, w, scale, dz):
-    delta = 1.0
-    n, k = z.shape
-    total = 0.0
-    for i in range(n):
-        s = 0.0
-        for j in range(k):
-            r = z[i, j] - y[i, j]
-            if abs(r) <= delta:
-                s += 0.5 * r * r
-                g = r
-            else:
-                s += delta * (abs(r) - 0.5 * delta)
-                g = delta if r > 0 else -delta
-            dz[i, j] = scale * w[i] * g / k
-        total += w[i] * s / k
-    return total
+    return _mean_over_outputs(_huber, z, y, w, scale, dz)
 
 
 @_jit
 def binary_cross_entropy(z, y, w, scale, dz):
-    """log(1 + e^-|z|) + max(z, 0) - z*y: the stable form of -y log s(z) - (1-y) log(1-s(z))."""
-    n, k = z.shape
-    total = 0.0
-    for i in range(n):
-        s = 0.0
-        for j in range(k):
-            x = z[i, j]
-            s += max(x, 0.0) - x * y[i, j] + math.log1p(math.exp(-abs(x)))
-            p = 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
-            dz[i, j] = scale * w[i] * (p - y[i, j]) / k
-        total += w[i] * s / k
-    return total
+    return _mean_over_outputs(_binary_cross_entropy, z, y, w, scale, dz)
 
 
 @_jit
