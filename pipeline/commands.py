@@ -20,9 +20,11 @@ _quiet = click.option("--quiet", is_flag=True, help="No progress bars; print onl
 
 def _options(out, resume, force, scheduler, workers, quiet):
     from astromlp.pipeline.runner import RunOptions
+    from astromlp.pipeline.schedulers import check_scheduler
 
     if resume and force:
         raise AstromlpError("--resume and --force contradict each other; give one of them")
+    check_scheduler(scheduler, "--scheduler: ")
     return RunOptions(out=Path(out) if out else None, resume=resume, force=force, scheduler=scheduler,
                       workers=workers, quiet=quiet)
 

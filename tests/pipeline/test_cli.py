@@ -103,6 +103,7 @@ def test_predict_with_a_file_that_is_not_a_model(tmp_path, sdss_small):
     ("unwritable_out", "is not writable"),
     ("unreachable_scheduler", "cannot reach the Dask scheduler at tcp://127.0.0.1:9"),
     ("resume_and_force", "--resume and --force contradict"),
+    ("unknown_scheduler", "--scheduler: scheduler 'thread' is neither"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(case, expected, sdss_small, tmp_path, config_text):
     config, args = tmp_path / "run.toml", []
@@ -123,6 +124,8 @@ def test_bad_input_is_one_line_and_exit_code_2(case, expected, sdss_small, tmp_p
         args = ["--out", tmp_path / "blocker" / "run"]
     elif case == "unreachable_scheduler":
         args = ["--scheduler", "tcp://127.0.0.1:9"]
+    elif case == "unknown_scheduler":
+        args = ["--scheduler", "thread"]
     elif case == "resume_and_force":
         args = ["--resume", "--force"]
     if case != "missing_config":
