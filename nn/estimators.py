@@ -283,17 +283,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             raise AstromlpError(f"the target has only one class ({self.classes_[0]!r}); a classifier needs "
                                 "at least two")
 
-    def _binary_output(self) -> bool:
-        return len(self.classes_) == 2 and self._loss_name() == "softmax_cross_entropy"
-
     def _loss_name(self) -> str:
         name = super()._loss_name()
         if LOSSES[name].task != "classification":
             raise AstromlpError(f"loss {self.loss!r} is a regression loss; MLPClassifier takes one of "
                                 f"{sorted(n for n, r in LOSSES.items() if r.task == 'classification')}")
-        if name == "softmax_cross_entropy" and getattr(self, "classes_", ()) is not None \
-                and len(getattr(self, "classes_", ())) == 2:
-            return "binary_cross_entropy"
+        if name == "softmax_cross_entropy" and len(getattr(self, "classes_", ())) == 2:
+            return "binary_cross_entropy"  # two classes: one logit and a sigmoid
         return name
 
     def _encode_targets(self, y):
@@ -337,10 +333,11 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """One epoch from the current weights; ``classes`` is required on the first call."""
-        if not hasattr(self, "networks_") and classes is None:
+        if hasattr(self, "networks_"):
+            return super().partial_fit(X, y, sample_weight)
+        if classes is None:
             raise AstromlpError("classes must be passed on the first call to partial_fit")
-        return super().partial_fit(X, y, sample_weight, classes=classes) if not hasattr(self, "networks_") \
-            else super().partial_fit(X, y, sample_weight)
+        return super().partial_fit(X, y, sample_weight, classes=classes)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
