@@ -5,7 +5,7 @@ import math
 import numpy as np
 from numba import literal_unroll, njit, prange
 
-from astromlp.nn.kernels.network import batch_gradient, batch_gradient_serial, reduce_chunks
+from astromlp.nn.kernels.network import batch_gradient, batch_gradient_serial
 from astromlp.nn.kernels.twins import serial_twin
 from astromlp.nn.kernels.updates import UPDATE_TABLE
 
@@ -22,21 +22,32 @@ def apply_update(code, theta, g, state, hyper, t, lr, mask):
     return s2
 
 
-#: Parameters per block of the parallel update; fixed, so the norms' sums never depend on the thread count.
-UPDATE_BLOCK = 16384
+#: Parameters per block of the parallel update; fixed, so the norms' sums never depend on the thread count
+#: (the updated weights do not depend on it at all).
+UPDATE_BLOCK = 4096
 
 
 @njit(cache=True)
 def _update_block(b, code, theta, gchunks, nc, grad, state, hyper, t, lr, mask, l1, l2, sums):
-    """Sum the chunks' gradients over one block of parameters, add the penalty, apply the rule."""
+    """In one pass over a block of parameters: sum the chunks' gradients in chunk order, add the penalty,
+    take the squared norm; then apply the rule."""
     a = b * UPDATE_BLOCK
     e = min(theta.size, a + UPDATE_BLOCK)
-    reduce_chunks(gchunks, nc, grad, a, e)
-    sums[b, 2] = add_penalty(theta[a:e], grad[a:e], mask[a:e], l1, l2)
+    penalised = l1 != 0 or l2 != 0
+    pen = 0.0
     g2 = 0.0
     for i in range(a, e):
-        g2 += grad[i] * grad[i]
+        acc = gchunks[0, i]
+        for c in range(1, nc):
+            acc += gchunks[c, i]
+        if penalised and mask[i]:
+            value, slope = _penalty(theta[i], l1, l2)
+            pen += value
+            acc += slope
+        grad[i] = acc
+        g2 += acc * acc
     sums[b, 0] = g2
+    sums[b, 2] = pen
     sums[b, 1] = apply_update(code, theta[a:e], grad[a:e], state[:, a:e], hyper, t, lr, mask[a:e])
 
 
@@ -59,17 +70,23 @@ def update_parameters(code, theta, gchunks, nc, grad, state, hyper, t, lr, mask,
     return pen, math.sqrt(g2), math.sqrt(s2)
 
 
+@njit(cache=True, inline="always")
+def _penalty(w, l1, l2):
+    """Elastic-net penalty of one weight and its derivative: l1 |w| + l2/2 w^2, l1 sign(w) + l2 w."""
+    return l1 * abs(w) + 0.5 * l2 * w * w, l1 * (1.0 if w > 0 else (-1.0 if w < 0 else 0.0)) + l2 * w
+
+
 @njit(cache=True)
 def add_penalty(theta, grad, mask, l1, l2):
-    """grad += l1 sign(w) + l2 w on the weights; returns l1 sum|w| + l2/2 sum w^2."""
-    if l1 == 0 and l2 == 0:
-        return 0.0
+    """grad += the penalty's derivative on the weights; returns the penalty."""
     pen = 0.0
+    if l1 == 0 and l2 == 0:
+        return pen
     for i in range(theta.size):
         if mask[i]:
-            w = theta[i]
-            pen += l1 * abs(w) + 0.5 * l2 * w * w
-            grad[i] += l1 * (1.0 if w > 0 else (-1.0 if w < 0 else 0.0)) + l2 * w
+            value, slope = _penalty(theta[i], l1, l2)
+            pen += value
+            grad[i] += slope
     return pen
 
 
