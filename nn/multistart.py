@@ -42,10 +42,6 @@ class StartOutcome:
                 "best_epoch": r.best_epoch, "seconds": r.seconds, "loss_curve": list(r.loss_curve),
                 "validation_loss_curve": list(r.validation_loss_curve)}
 
-    @property
-    def score(self) -> float:
-        return record_score(self.record())
-
 
 def record_score(record: dict) -> float:
     """What selection minimises: the best validation loss, else the final training loss; a diverged start

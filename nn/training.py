@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from astromlp.nn.kernels.network import loss_chunk
 from astromlp.nn.kernels.training import add_penalty, run_epoch, run_epoch_many
 from astromlp.nn.losses import LOSS_CODES
 from astromlp.nn.network import Network
@@ -63,8 +64,6 @@ class TrainResult:
 def evaluate_loss(net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray, l1: float = 0.0,
                   l2: float = 0.0) -> float:
     """Weighted mean loss in evaluation mode (no dropout, running batch-norm statistics) plus penalty."""
-    from astromlp.nn.kernels.network import loss_chunk
-
     z = net.forward(X)
     dz = np.empty_like(z)
     total = loss_chunk(LOSS_CODES[net.loss], z, np.ascontiguousarray(Y, net.dtype).reshape(z.shape),
