@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import numpy as np
 
+from astromlp.reports import weighted
 from astromlp.reports.scoring import Metric
 
 LEVEL = 0.95
+BLOCK_CELLS = 8_000_000  # resamples are scored in blocks of about this many (resample, row) weights
 
 
 def resample_scores(cases: dict, metrics: dict[str, Metric], n_resamples: int, random_state: int) -> dict:
     """model -> metric -> array of the metric on each resample (rows drawn with replacement, seeded)."""
     n_rows = len(next(iter(cases.values())).y)
     rng = np.random.default_rng(random_state)
-    values = {model: {key: np.empty(n_resamples) for key in metrics} for model in cases}
-    for r in range(n_resamples):
-        rows = rng.integers(0, n_rows, n_rows)
-        for model, case in cases.items():
-            subset = case.take(rows)
-            for key, metric in metrics.items():
-                values[model][key][r] = metric.compute(subset)
-    return values
+    block = max(1, BLOCK_CELLS // max(n_rows, 1))
+    scorers = {model: {key: metric.scorer(case) for key, metric in metrics.items()} for model, case in cases.items()}
+    values = {model: {key: [] for key in metrics} for model in cases}
+    for start in range(0, n_resamples, block):
+        weights = weighted.as_weights(
+            [np.bincount(rng.integers(0, n_rows, n_rows), minlength=n_rows)
+             for _ in range(min(block, n_resamples - start))]
+        )
+        for model, by_key in scorers.items():
+            for key, scorer in by_key.items():
+                values[model][key].append(scorer(weights))
+    return {model: {key: np.concatenate(parts) for key, parts in by_key.items()} for model, by_key in values.items()}
 
 
 def percentile_interval(samples: np.ndarray, level: float = LEVEL) -> list[float] | None:

@@ -12,12 +12,12 @@ from sklearn.metrics import (
     brier_score_loss,
     confusion_matrix,
     f1_score,
-    log_loss,
     precision_recall_fscore_support,
     recall_score,
     roc_auc_score,
 )
 
+from astromlp.reports import weighted
 from astromlp.reports.scoring import Metric
 
 CALIBRATION_BINS = 15
@@ -86,18 +86,71 @@ def completeness_of(code: int, case: LabelledCase) -> float:
     return recall_score(case.y, case.predicted, labels=[code], average=None, zero_division=np.nan)[0]
 
 
+def _on_confusion(function):
+    def resampler(case: LabelledCase):
+        return lambda weights: function(weighted.confusion_counts(case.y, case.predicted, case.n_classes, weights))
+
+    return resampler
+
+
+def _with_proba(resampler):
+    def prepared(case: LabelledCase):
+        return (lambda weights: np.full(len(weights), np.nan)) if case.proba is None else resampler(case)
+
+    return prepared
+
+
+def roc_auc_ovr_resampler(case: LabelledCase):
+    """`roc_auc_ovr` on resamples: each class's scores sorted once; NaN where a class was not drawn."""
+    positives = [1] if case.n_classes == 2 else range(case.n_classes)
+    scores = {k: weighted.Sorted(case.proba[:, k]) for k in positives}
+
+    def score(weights: np.ndarray) -> np.ndarray:
+        every_class = (weighted.class_counts(case.y, case.n_classes, weights) > 0).all(axis=1)
+        auc = np.mean([scores[k].roc_auc(case.y == k, weights) for k in positives], axis=0)
+        return np.where(every_class, auc, np.nan)
+
+    return score
+
+
+def log_loss_resampler(case: LabelledCase):
+    losses = weighted.log_loss_rows(case.y, case.proba)
+    return lambda weights: weighted.weighted_mean(losses, weights)
+
+
+def log_loss(case: LabelledCase) -> float:
+    """Mean cross-entropy of the true class (scikit-learn's log_loss, whose signature changes across versions)."""
+    return float(np.mean(weighted.log_loss_rows(case.y, case.proba)))
+
+
 METRICS: dict[str, Metric] = {
-    "accuracy": Metric("accuracy", "higher", lambda c: accuracy_score(c.y, c.predicted)),
+    "accuracy": Metric(
+        "accuracy", "higher", lambda c: accuracy_score(c.y, c.predicted), _on_confusion(weighted.accuracy)
+    ),
     "balanced_accuracy": Metric(
-        "balanced accuracy", "higher", lambda c: balanced_accuracy_score(c.y, c.predicted)
+        "balanced accuracy",
+        "higher",
+        lambda c: balanced_accuracy_score(c.y, c.predicted),
+        _on_confusion(weighted.balanced_accuracy),
     ),
     "macro_f1": Metric(
         "macro F1",
         "higher",
         lambda c: f1_score(c.y, c.predicted, labels=c.labels, average="macro", zero_division=0),
+        _on_confusion(weighted.macro_f1),
     ),
-    "roc_auc_ovr": Metric("ROC AUC (one-vs-rest, macro)", "higher", _needs_proba(roc_auc_ovr)),
-    "log_loss": Metric("log loss", "lower", _needs_proba(lambda c: log_loss(c.y, c.proba, labels=c.labels))),
+    "roc_auc_ovr": Metric(
+        "ROC AUC (one-vs-rest, macro)",
+        "higher",
+        _needs_proba(roc_auc_ovr),
+        _with_proba(roc_auc_ovr_resampler),
+    ),
+    "log_loss": Metric(
+        "log loss",
+        "lower",
+        _needs_proba(log_loss),
+        _with_proba(log_loss_resampler),
+    ),
     "brier": Metric(
         "Brier score", "lower", _needs_proba(lambda c: brier_score_loss(c.y, c.proba, labels=c.labels))
     ),

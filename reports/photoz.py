@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from astromlp.reports import regression
+from astromlp.reports import regression, weighted
 from astromlp.reports.regression import ValuedCase
 from astromlp.reports.scoring import Metric
 
@@ -49,13 +49,36 @@ def lsst_outlier_fraction(case: ValuedCase) -> float:
     return float(np.mean(np.abs(dz(case)) > lsst_outlier_threshold(case)))
 
 
+def sigma_nmad_resampler(case: ValuedCase):
+    errors = weighted.Sorted(dz(case))
+    return lambda weights: NMAD_SCALE * errors.median_absolute_deviation(weights)
+
+
+def lsst_outlier_fraction_resampler(case: ValuedCase):
+    errors = dz(case)
+    ranked = weighted.Sorted(errors)
+
+    def score(weights: np.ndarray) -> np.ndarray:
+        spread = ranked.quantile(weights, 0.75) - ranked.quantile(weights, 0.25)
+        threshold = np.maximum(LSST_FLOOR, 3.0 * spread / IQR_TO_SIGMA)
+        outliers = np.abs(errors)[None, :] > threshold[:, None]
+        return (outliers * weights).sum(axis=1) / weights.shape[1]
+
+    return score
+
+
 PHOTOZ_METRICS: dict[str, Metric] = {
-    "sigma_nmad": Metric("σ_NMAD", "lower", sigma_nmad),
-    "outlier_fraction": Metric("outlier fraction |Δz| > 0.15", "lower", outlier_fraction),
-    "outlier_fraction_lsst": Metric(
-        "outlier fraction |Δz| > max(0.06, 3σ_IQR)", "lower", lsst_outlier_fraction
+    "sigma_nmad": Metric("σ_NMAD", "lower", sigma_nmad, sigma_nmad_resampler),
+    "outlier_fraction": Metric(
+        "outlier fraction |Δz| > 0.15",
+        "lower",
+        outlier_fraction,
+        regression.mean_of(lambda c: np.abs(dz(c)) > OUTLIER_DZ),
     ),
-    "bias": Metric("bias, median Δz", "zero", bias),
+    "outlier_fraction_lsst": Metric(
+        "outlier fraction |Δz| > max(0.06, 3σ_IQR)", "lower", lsst_outlier_fraction, lsst_outlier_fraction_resampler
+    ),
+    "bias": Metric("bias, median Δz", "zero", bias, regression.median_of(dz)),
     "sigma_iqr": Metric("σ_IQR", "lower", sigma_iqr),
 }
 METRICS: dict[str, Metric] = {**PHOTOZ_METRICS, **regression.METRICS}

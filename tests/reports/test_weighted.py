@@ -1,0 +1,93 @@
+"""Every metric scored on many resamples at once equals scikit-learn / numpy on each expanded resample."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from astromlp.reports import classification, photoz, regression
+from astromlp.reports.bootstrap import resample_scores
+from astromlp.reports.classification import LabelledCase
+from astromlp.reports.regression import ValuedCase
+from astromlp.reports.weighted import as_weights
+
+
+def multiplicities(n_rows: int, n_resamples: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return as_weights([np.bincount(rng.integers(0, n_rows, n_rows), minlength=n_rows) for _ in range(n_resamples)])
+
+
+def one_by_one(metric, case, weights: np.ndarray) -> np.ndarray:
+    """The reference: the metric's own compute() on each resample's rows, as drawn."""
+    rows = np.arange(weights.shape[1])
+    return np.array([metric.compute(case.take(np.repeat(rows, w.astype(int)))) for w in weights])
+
+
+def labelled_case(n: int, n_classes: int, seed: int) -> LabelledCase:
+    rng = np.random.default_rng(seed)
+    y = rng.choice(n_classes, n, p=np.r_[0.7, np.full(n_classes - 1, 0.3 / (n_classes - 1))])
+    proba = rng.dirichlet(np.ones(n_classes), n)
+    proba[np.arange(n), y] += rng.uniform(0, 1.5, n)
+    proba = np.round(proba / proba.sum(axis=1, keepdims=True), 2)  # rounding makes tied scores
+    proba /= proba.sum(axis=1, keepdims=True)
+    return LabelledCase(y, proba.argmax(axis=1), proba, n_classes)
+
+
+@pytest.mark.parametrize(("n", "n_classes"), [(60, 3), (9, 3), (40, 2), (12, 4)])
+@pytest.mark.parametrize("key", sorted(k for k, m in classification.METRICS.items() if m.resampler))
+def test_classification_metrics_on_resamples_equal_sklearn_row_by_row(key, n, n_classes):
+    metric = classification.METRICS[key]
+    case = labelled_case(n, n_classes, seed=n)
+    weights = multiplicities(n, 40, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = one_by_one(metric, case, weights)
+    np.testing.assert_allclose(metric.scorer(case)(weights), expected, rtol=1e-10, atol=1e-12)
+    if key == "roc_auc_ovr" and n == 9:
+        assert np.isnan(expected).any() and np.isfinite(expected).any()  # some resamples miss a class
+
+
+def test_log_loss_equals_sklearn():
+    from sklearn.metrics import log_loss
+
+    case = labelled_case(50, 3, seed=2)
+    proba = case.proba.copy()
+    proba[0] = [1.0, 0.0, 0.0] if case.y[0] else [0.0, 1.0, 0.0]  # a confident miss: clipped, finite
+    case = LabelledCase(case.y, case.predicted, proba, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        expected = log_loss(case.y, case.proba, labels=case.labels)
+    assert classification.METRICS["log_loss"].compute(case) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("n", [7, 8, 101])
+@pytest.mark.parametrize("key", sorted(k for k, m in photoz.METRICS.items() if m.resampler))
+def test_regression_and_photoz_metrics_on_resamples_equal_numpy_row_by_row(key, n):
+    rng = np.random.default_rng(n)
+    y = np.round(rng.uniform(0.0, 0.6, n), 2)
+    case = ValuedCase(y, y + np.round(rng.standard_t(2, n) * 0.03, 3))
+    metric = photoz.METRICS[key]
+    weights = multiplicities(n, 40, seed=3)
+    np.testing.assert_allclose(metric.scorer(case)(weights), one_by_one(metric, case, weights),
+                               rtol=1e-10, atol=1e-12)
+
+
+def test_r2_is_undefined_on_a_resample_of_one_repeated_true_value():
+    case = ValuedCase(np.array([1.0, 2.0, 3.0]), np.array([1.1, 2.2, 2.9]))
+    weights = as_weights([[3, 0, 0], [1, 1, 1]])
+    result = regression.METRICS["r2"].scorer(case)(weights)
+    assert np.isnan(result[0]) and result[1] == pytest.approx(regression.r2(case))
+
+
+def test_resample_scores_do_not_depend_on_the_block_size(monkeypatch):
+    from astromlp.reports import bootstrap
+
+    case = labelled_case(50, 3, seed=5)
+    metrics = {key: classification.METRICS[key] for key in classification.HEADLINE}
+    whole = resample_scores({"net": case}, metrics, 30, random_state=4)
+    monkeypatch.setattr(bootstrap, "BLOCK_CELLS", 120)  # two resamples per block
+    blocked = resample_scores({"net": case}, metrics, 30, random_state=4)
+    for key in metrics:
+        np.testing.assert_array_equal(whole["net"][key], blocked["net"][key])
