@@ -171,20 +171,26 @@ class _BaseMLP(BaseEstimator):
                               rng=np.random.default_rng(seed), dtype=np.dtype(self.dtype), init=self.init,
                               chunk=self.chunk_size)
 
-    def _train_starts(self, X, Y, w, validation, seeds) -> list[StartOutcome]:
+    def _train_starts(self, X, Y, w, validation, seeds, on_epoch=None) -> list[StartOutcome]:
         """Train one network per seed; several starts run side by side, one per thread."""
         nets = [self._new_network(X.shape[1], Y.shape[1], seed) for seed in seeds]
         results = train_many(nets, X, Y, w, self._train_config(self.n_jobs), seeds, validation,
-                             self._progress(seeds))
+                             self._progress(on_epoch))
         return [StartOutcome(seed, net, r) for seed, net, r in zip(seeds, nets, results, strict=True)]
 
-    def _progress(self, seeds):
+    def _progress(self, on_epoch):
+        """The per-epoch hook: the caller's, plus a printed line per epoch when verbose."""
         if not self.verbose:
-            return None
-        return lambda epoch, train_loss, monitored: print(
-            f"epoch {epoch + 1}: loss {train_loss:.6f}, monitored {monitored:.6f}")
+            return on_epoch
 
-    def _fit(self, X, y, sample_weight, X_val, y_val):
+        def report(start, epoch, train_loss, monitored):
+            print(f"start {start + 1}, epoch {epoch + 1}: loss {train_loss:.6f}, monitored {monitored:.6f}")
+            if on_epoch is not None:
+                on_epoch(start, epoch, train_loss, monitored)
+
+        return report
+
+    def _fit(self, X, y, sample_weight, X_val, y_val, on_epoch=None):
         X, y = validate_data(self, X, y, dtype=np.dtype(self.dtype), multi_output=self._multi_output,
                              y_numeric=not self._is_classifier)
         if not np.isfinite(X).all():
@@ -193,7 +199,8 @@ class _BaseMLP(BaseEstimator):
         self._prepare_targets(y[w > 0] if sample_weight is not None else y)
         Y = self._encode_targets(y)
         X_tr, Y_tr, w_tr, validation = self._split_validation(X, Y, w, X_val, y_val, self._stratify(y))
-        outcomes = self._train_starts(X_tr, Y_tr, w_tr, validation, start_seeds(self.random_state, self.n_starts))
+        seeds = start_seeds(self.random_state, self.n_starts)
+        outcomes = self._train_starts(X_tr, Y_tr, w_tr, validation, seeds, on_epoch)
         self._set_fitted(outcomes)
         return self
 
@@ -308,9 +315,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return y
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None):
-        """Train on (X, y); ``X_val``/``y_val`` replace the internal validation split when given."""
-        return self._fit(X, y, sample_weight, X_val, y_val)
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, on_epoch=None):
+        """Train on (X, y); ``X_val``/``y_val`` replace the internal validation split when given.
+        ``on_epoch(start, epoch, train_loss, monitored_loss)`` is called after every epoch of every start."""
+        return self._fit(X, y, sample_weight, X_val, y_val, on_epoch)
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (the mean over networks with ``start_selection='ensemble'``)."""
@@ -368,9 +376,10 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return None
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None):
-        """Train on (X, y); ``X_val``/``y_val`` replace the internal validation split when given."""
-        return self._fit(X, y, sample_weight, X_val, y_val)
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, on_epoch=None):
+        """Train on (X, y); ``X_val``/``y_val`` replace the internal validation split when given.
+        ``on_epoch(start, epoch, train_loss, monitored_loss)`` is called after every epoch of every start."""
+        return self._fit(X, y, sample_weight, X_val, y_val, on_epoch)
 
     def predict(self, X, return_std: bool = False):
         """Predictions (the ensemble mean); with ``return_std`` also the spread across the ensemble."""

@@ -8,6 +8,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -146,7 +147,7 @@ class _Start:
 
 def train(net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray, config: TrainConfig, seed: int,
           validation: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-          on_epoch: Callable[[int, float, float], None] | None = None) -> TrainResult:
+          on_epoch: Callable[[int, int, float, float], None] | None = None) -> TrainResult:
     """Train ``net`` in place, its minibatch chunks in parallel; ``config.optimizer`` keeps its moments (so
     a later call continues). With ``validation`` the best-validation weights are restored at the end."""
     return train_many([net], X, Y, w, config, [seed], validation, on_epoch)[0]
@@ -155,7 +156,8 @@ def train(net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray, config: Tra
 def train_many(nets: list[Network], X: np.ndarray, Y: np.ndarray, w: np.ndarray, config: TrainConfig,
                seeds: list[int], validation=None, on_epoch=None) -> list[TrainResult]:
     """Train networks of one architecture side by side, one per thread (multi-start). Network k ends
-    bit-identical to ``train(nets[k], ..., seeds[k])``: the same kernels, run without inner threads."""
+    bit-identical to ``train(nets[k], ..., seeds[k])``: the same kernels, run without inner threads.
+    ``on_epoch(k, epoch, train_loss, monitored_loss)`` is called after each epoch of each network k."""
     started = time.perf_counter()
     net0 = nets[0]
     X = np.ascontiguousarray(X, net0.dtype)
@@ -174,7 +176,8 @@ def train_many(nets: list[Network], X: np.ndarray, Y: np.ndarray, w: np.ndarray,
             _run_epoch(starts, stack, epoch, (X, Y, w), batch, buf)
             for k, s in enumerate(starts):
                 if s.active:
-                    s.end(epoch, buf.out[k] if len(starts) > 1 else buf.out, validation, on_epoch)
+                    report = None if on_epoch is None else partial(on_epoch, k)
+                    s.end(epoch, buf.out[k] if len(starts) > 1 else buf.out, validation, report)
     return [s.close(validation is not None, started) for s in starts]
 
 

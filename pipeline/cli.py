@@ -12,7 +12,25 @@ from astromlp.pipeline.commands import COMMANDS as PIPELINE_COMMANDS
 
 
 class _Group(click.Group):
-    """Turns AstromlpError into one line on stderr and exit code 2 unless --debug is given."""
+    """Turns AstromlpError and click's usage errors into one line on stderr and exit code 2 (AstromlpError
+    shows its traceback under --debug)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            returned = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            command = exc.ctx.command_path if exc.ctx is not None else "astromlp"
+            click.echo(f"astromlp: error: {exc.format_message()} (see '{command} --help')", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"astromlp: error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("astromlp: aborted", err=True)
+            sys.exit(1)
+        sys.exit(returned if isinstance(returned, int) else 0)
 
     def invoke(self, ctx: click.Context):
         try:

@@ -11,6 +11,7 @@ import numpy as np
 
 from astromlp.nn import MLPClassifier, MLPRegressor, merge_starts, start_seeds
 from astromlp.nn.errors import AstromlpError
+from astromlp.pipeline.progress import publish_epochs
 
 ESTIMATORS = {"classification": MLPClassifier, "regression": MLPRegressor, "photoz": MLPRegressor}
 MULTI_START_KEYS = ("n_starts", "start_selection", "n_jobs")
@@ -43,19 +44,26 @@ def start_plan(params: dict[str, Any], seed: int) -> list[int]:
     return start_seeds(seed, int(params.get("n_starts", estimator_class("regression")().n_starts)))
 
 
-def fit_one_start(task: str, params: dict[str, Any], seed: int, data: TrainingData):
-    """Train one start: the configured estimator with n_starts=1 and this start's seed."""
+def fit_one_start(task: str, params: dict[str, Any], seed: int, data: TrainingData, progress_topic=None):
+    """Train one start: the configured estimator with n_starts=1 and this start's seed; on a Dask worker,
+    with a progress topic, each epoch is published as an event for the client's progress bars."""
     single = {k: v for k, v in params.items() if k not in MULTI_START_KEYS}
     estimator = estimator_class(task)(**single, n_starts=1, random_state=seed)
     validation = {"X_val": data.X_validation, "y_val": data.y_validation} if len(data.y_validation) else {}
-    return estimator.fit(data.X_train, data.y_train, **validation)
+    on_epoch = None if progress_topic is None else publish_epochs(progress_topic, seed)
+    return estimator.fit(data.X_train, data.y_train, **validation, on_epoch=on_epoch)
 
 
-def fit_all_starts(task: str, params: dict[str, Any], seed: int, data: TrainingData):
+def fit_all_starts(task: str, params: dict[str, Any], seed: int, data: TrainingData, on_epoch=None):
     """Every start in one task: nn trains them on parallel threads, one Numba thread each."""
     estimator = estimator_class(task)(**params, random_state=seed)
     validation = {"X_val": data.X_validation, "y_val": data.y_validation} if len(data.y_validation) else {}
-    return estimator.fit(data.X_train, data.y_train, **validation)
+    return estimator.fit(data.X_train, data.y_train, **validation, on_epoch=on_epoch)
+
+
+def max_epochs(params: dict[str, Any]) -> int:
+    """The configured epoch budget of each start (the estimator's default when not set)."""
+    return int(params.get("max_epochs", estimator_class("regression")().max_epochs))
 
 
 def merge(fitted: list, params: dict[str, Any], seed: int):

@@ -20,6 +20,7 @@ from astromlp.nn.errors import AstromlpError
 from astromlp.pipeline import artifacts, models
 from astromlp.pipeline.config import Config
 from astromlp.pipeline.evaluation import evaluation_inputs, predictions_table
+from astromlp.pipeline.progress import epoch_bars
 from astromlp.pipeline.rundir import RunDirectory, atomic_path, read_json, write_json
 from astromlp.pipeline.schedulers import Executor, executor
 from astromlp.pipeline.stages import catalog_files, ingest, prepare
@@ -164,12 +165,17 @@ def _fit(state: _Run, data, seeds: list[int]):
     1.5 to 10 times slower, so local runs do not go through a scheduler thread for training.
     """
     task, params, seed = state.config.task.kind, state.config.model, state.config.run.seed
-    if state.executor.client is None:
-        return models.fit_all_starts(task, params, seed, data)
-    fit = dask.delayed(models.fit_one_start, pure=True)
-    shared = dask.delayed(data, pure=True)
-    fitted = state.executor.compute(*[fit(task, params, start_seed, shared) for start_seed in seeds])
-    return models.merge(list(fitted), params, seed)
+    client, show = state.executor.client, state.executor.show_progress
+    with epoch_bars(seeds, models.max_epochs(params), show, client) as (bars, topic):
+        if client is None:
+            model = models.fit_all_starts(task, params, seed, data, bars.epoch)
+        else:
+            fit = dask.delayed(models.fit_one_start, pure=True)
+            shared = dask.delayed(data, pure=True)
+            tasks = [fit(task, params, start_seed, shared, topic if show else None) for start_seed in seeds]
+            model = models.merge(list(state.executor.compute(*tasks, show_progress=False)), params, seed)
+        bars.finish(model.starts_)
+    return model
 
 
 def model_metadata(config: Config, prepared) -> dict:

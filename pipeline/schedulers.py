@@ -27,17 +27,18 @@ class Executor:
     client: object | None = None
     show_progress: bool = False
 
-    def compute(self, *collections):
+    def compute(self, *collections, show_progress: bool | None = None):
         """Compute Dask collections or delayed objects, in order, with a progress bar when shown."""
+        show = self.show_progress if show_progress is None else show_progress
         if self.client is not None:
             futures = self.client.compute(list(collections))
-            if self.show_progress:
+            if show:
                 from distributed import progress
 
                 progress(futures)
                 print(file=sys.stderr)
             return tuple(self.client.gather(futures))
-        if not self.show_progress:
+        if not show:
             return dask.compute(*collections, scheduler=self.scheduler)
         with ProgressBar(out=sys.stderr):
             return dask.compute(*collections, scheduler=self.scheduler)

@@ -105,6 +105,20 @@ def test_best_of_eight_starts_beats_the_median_start(rng):
     assert losses[reg.best_start_] == losses.min() < np.median(losses)
 
 
+def test_on_epoch_reports_every_epoch_of_every_start_with_its_losses(rng):
+    X, y = _wiggly(rng, 300)
+    Xv, yv = _wiggly(rng, 100)
+    seen = []
+    reg = MLPRegressor(hidden_layer_sizes=(4,), random_state=1, n_starts=3, max_epochs=200, patience=2,
+                       batch_size=32).fit(X, y, X_val=Xv, y_val=yv, on_epoch=lambda *args: seen.append(args))
+    for k, record in enumerate(reg.starts_):
+        mine = [(epoch, loss, monitored) for start, epoch, loss, monitored in seen if start == k]
+        assert [epoch for epoch, _, _ in mine] == list(range(record["epochs"]))
+        assert [loss for _, loss, _ in mine] == record["loss_curve"]
+        assert [monitored for _, _, monitored in mine] == record["validation_loss_curve"]
+    assert any(r["stop_reason"] == "early_stopping" for r in reg.starts_)  # early stops are reported as they happen
+
+
 def test_a_diverged_start_never_wins():
     finite = {"final_train_loss": 1.0, "final_validation_loss": 0.9, "validation_loss_curve": [0.9],
               "diverged": False}

@@ -1,5 +1,7 @@
 """The pipeline's commands through click: help, init, run, predict, and every bad input as one line, exit 2."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -136,3 +138,18 @@ def test_bad_input_is_one_line_and_exit_code_2(case, expected, sdss_small, tmp_p
 def test_debug_lets_the_error_propagate_with_its_traceback(tmp_path):
     result = _invoke("--debug", "run", tmp_path / "absent.toml")
     assert isinstance(result.exception, AstromlpError) and result.exc_info[2] is not None
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["init", "--task", "bogus"], r"'bogus' is not one of .* \(see 'astromlp init --help'\)"),
+        (["run"], r"Missing argument 'CONFIG'\. \(see 'astromlp run --help'\)"),
+        (["frob"], r"No such command 'frob'\. \(see 'astromlp --help'\)"),
+        (["demo", "--bogus-option"], r"No such option.*--bogus-option.*\(see 'astromlp demo --help'\)"),
+    ],
+)
+def test_usage_errors_are_one_line_with_where_to_look(args, expected):
+    result = CliRunner().invoke(main, args, prog_name="astromlp")
+    _one_line_error(result, "")
+    assert re.search(expected, result.stderr)
