@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from numba import njit
+from astromlp.nn.kernels.jit import kernel
 
 # Inlined into the kernels that unroll the table: a call through a function pointer would stop Numba caching them.
-_jit = njit(cache=True, inline="always")
+_jit = kernel(inline="always")
 
 
 @_jit

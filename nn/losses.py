@@ -11,9 +11,9 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from numba import njit
+from astromlp.nn.kernels.jit import kernel
 
-_jit = njit(cache=True)
+_jit = kernel()
 
 #: MAPE divides by |y|; targets this close to zero are refused at fit time rather than silently clipped.
 MAPE_MIN_ABS_TARGET = 1e-12
@@ -23,7 +23,7 @@ HUBER_DELTA = 1.0
 
 # The element functions are inlined into the loss that uses them (a call through a function pointer would
 # stop Numba caching it).
-_element = njit(cache=True, inline="always")
+_element = kernel(inline="always")
 
 
 @_element

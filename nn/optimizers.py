@@ -37,7 +37,9 @@ class Optimizer:
         mask = np.ones(theta.size, dtype=bool) if weight_mask is None else weight_mask
         self.t += 1
         rate = self.learning_rate if lr is None else lr
-        return float(np.sqrt(apply_update(self.code, theta, grad, self.state, self.hyper, self.t, rate, mask)))
+        step = np.array(grad, dtype=theta.dtype)  # the kernel leaves the step where the gradient was
+        return float(np.sqrt(apply_update(self.code, theta, step, self.state, self.hyper, self.t, rate, mask, 0,
+                                          theta.size)))
 
 
 class SGD(Optimizer):

@@ -69,7 +69,7 @@ def evaluate_loss(net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray, l1:
     dz = np.empty_like(z)
     total = loss_chunk(LOSS_CODES[net.loss], z, np.ascontiguousarray(Y, net.dtype).reshape(z.shape),
                        np.ascontiguousarray(w, net.dtype), 1.0, dz)
-    pen = add_penalty(net.theta, np.zeros_like(net.theta), net.layout.weight_mask, l1, l2)
+    pen = add_penalty(net.theta, np.zeros_like(net.theta), net.layout.weight_mask, l1, l2, 0, net.theta.size)
     return float(total / w.sum() + pen)
 
 

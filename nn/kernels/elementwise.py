@@ -1,11 +1,12 @@
 """Numba kernels that apply a row of the activation table to a whole array (see ``nn/activations.py``)."""
 
-from numba import literal_unroll, njit
+from numba import literal_unroll
 
 from astromlp.nn.activations import DERIVATIVE_TABLE, VALUE_TABLE
+from astromlp.nn.kernels.jit import kernel
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _map_value(f, h, a, alpha):
     hf = h.ravel()
     af = a.ravel()
@@ -13,7 +14,7 @@ def _map_value(f, h, a, alpha):
         af[i] = f(hf[i], alpha)
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _map_derivative(f, h, a, da, dh, alpha, mask, masked):
     hf = h.ravel()
     af = a.ravel()
@@ -29,7 +30,7 @@ def _map_derivative(f, h, a, da, dh, alpha, mask, masked):
         dhf[i] = daf[i] * m * f(hf[i], af[i] / m, alpha) if m != 0 else 0.0 * daf[i]
 
 
-@njit(cache=True)
+@kernel()
 def activate(code, h, a, alpha):
     """a = f(h) elementwise, for the activation with kernel index ``code``; h and a are C-contiguous."""
     k = 0
@@ -39,7 +40,7 @@ def activate(code, h, a, alpha):
         k += 1
 
 
-@njit(cache=True)
+@kernel()
 def activation_backward(code, h, a, da, dh, alpha, mask, masked):
     """dh = da * f'(h) elementwise, given a = f(h) from the forward pass; with ``masked``, a and da are
     those of an inverted-dropout layer whose multipliers are ``mask``, and dh = da * mask * f'(h)."""

@@ -12,9 +12,10 @@ grad_chunks, loss_chunks).
 import math
 
 import numpy as np
-from numba import literal_unroll, njit, prange
+from numba import literal_unroll, prange
 
 from astromlp.nn.kernels.elementwise import activate, activation_backward
+from astromlp.nn.kernels.jit import kernel
 from astromlp.nn.kernels.twins import serial_twin
 from astromlp.nn.layers import (
     ACT,
@@ -37,37 +38,37 @@ from astromlp.nn.layers import (
 from astromlp.nn.losses import KERNEL_TABLE
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _rows(buf, base, r0, r1, width):
     return buf[base + r0 * width:base + r1 * width].reshape((r1 - r0, width))
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _cols(il, l):
     return il[l, N_UNITS] * il[l, PIECES]
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _capacity(il, abuf):
     last = il.shape[0] - 1
     return abuf.size // (il[last, CUM_UNITS] + il[last, N_UNITS])
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _weights(il, theta, l):
     n_in = il[l, N_IN]
     cols = _cols(il, l)
     return theta[il[l, W_OFF]:il[l, W_OFF] + n_in * cols].reshape((n_in, cols))
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _input(il, l, r0, r1, xbuf, abuf, cap):
     if l == 0:
         return _rows(xbuf, 0, r0, r1, il[0, N_IN])
     return _rows(abuf, il[l - 1, CUM_UNITS] * cap, r0, r1, il[l - 1, N_UNITS])
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _uniform(seed, step, layer, row, col):
     """A uniform number in [0, 1) from a SplitMix64 hash of its coordinates: the same for a given element
     whichever thread draws it."""
@@ -83,7 +84,7 @@ def _uniform(seed, step, layer, row, col):
     return (x >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True)
+@kernel()
 def _finish(l, r0, r1, il, fl, ws, cap, training, seed, step):
     """From the pre-activation h of a hidden layer to its output a: activation or maxout, then dropout."""
     hbuf, _, abuf, mbuf, ibuf = ws[0], ws[1], ws[2], ws[3], ws[4]
@@ -114,7 +115,7 @@ def _finish(l, r0, r1, il, fl, ws, cap, training, seed, step):
                 a[i, j] *= m[i, j]
 
 
-@njit(cache=True)
+@kernel()
 def _linear(l, r0, r1, il, fl, theta, rm, rv, xbuf, ws, cap, training, seed, step):
     """h = a_in W + b; with batch norm at evaluation, h = gamma (a_in W - mean) / std + beta from the
     running statistics; at training the linear output goes to z and normalisation waits for batch stats."""
@@ -144,7 +145,7 @@ def _linear(l, r0, r1, il, fl, theta, rm, rv, xbuf, ws, cap, training, seed, ste
         _finish(l, r0, r1, il, fl, ws, cap, training, seed, step)
 
 
-@njit(cache=True)
+@kernel()
 def _bn_partial(l, c, r0, r1, il, ws, cap, centre):
     """partial[c] = sum over the chunk's rows of z, or of (z - mean)^2 when ``centre``."""
     zbuf, mean, partial = ws[1], ws[7], ws[9]
@@ -159,7 +160,7 @@ def _bn_partial(l, c, r0, r1, il, ws, cap, centre):
         partial[c, j] = acc
 
 
-@njit(cache=True)
+@kernel()
 def _bn_normalise(l, r0, r1, il, fl, theta, ws, cap, seed, step):
     """h = gamma * (z - batch mean) * invstd + beta, then the layer's activation and dropout."""
     hbuf, zbuf, mean, invstd = ws[0], ws[1], ws[7], ws[8]
@@ -174,7 +175,7 @@ def _bn_normalise(l, r0, r1, il, fl, theta, ws, cap, seed, step):
         _finish(l, r0, r1, il, fl, ws, cap, True, seed, step)
 
 
-@njit(cache=True)
+@kernel()
 def _sum_partials(partial, nc, cols, out, out_off, scale):
     """out[out_off + j] = scale * sum_c partial[c, j], summed in chunk order."""
     for j in range(cols):
@@ -184,7 +185,7 @@ def _sum_partials(partial, nc, cols, out, out_off, scale):
         out[out_off + j] = acc * scale
 
 
-@njit(cache=True, parallel=True)
+@kernel(parallel=True)
 def _batch_stats(l, n, chunk, il, fl, rm, rv, ws, cap, update_running):
     """Batch mean and 1/std of layer l's linear output (two passes), and the running statistics."""
     mean, invstd, partial = ws[7], ws[8], ws[9]
@@ -204,7 +205,7 @@ def _batch_stats(l, n, chunk, il, fl, rm, rv, ws, cap, update_running):
         invstd[s + j] = 1.0 / math.sqrt(var + fl[l, BN_EPS])
 
 
-@njit(cache=True, parallel=True)
+@kernel(parallel=True)
 def forward(il, fl, theta, rm, rv, xbuf, n, chunk, ws, training, update_running, seed, step):
     """Forward pass of the first n rows of xbuf; the outputs are the last layer's rows of h."""
     cap = _capacity(il, ws[2])
@@ -222,7 +223,7 @@ def forward(il, fl, theta, rm, rv, xbuf, n, chunk, ws, training, update_running,
                 _bn_normalise(l, c * chunk, min(n, c * chunk + chunk), il, fl, theta, ws, cap, seed, step)
 
 
-@njit(cache=True)
+@kernel()
 def loss_chunk(code, z, y, w, scale, dz):
     """Row ``code`` of the loss table applied to one chunk: returns sum w L, writes dz."""
     k = 0
@@ -234,7 +235,7 @@ def loss_chunk(code, z, y, w, scale, dz):
     return total
 
 
-@njit(cache=True)
+@kernel()
 def _loss(c, r0, r1, il, loss_code, ybuf, wbuf, scale, ws, cap):
     hbuf, dhbuf, closs = ws[0], ws[6], ws[11]
     last = il.shape[0] - 1
@@ -244,7 +245,7 @@ def _loss(c, r0, r1, il, loss_code, ybuf, wbuf, scale, ws, cap):
                           wbuf[r0:r1], scale, _rows(dhbuf, base, r0, r1, k))
 
 
-@njit(cache=True)
+@kernel()
 def _bn_grad_partial(l, c, r0, r1, il, theta, ws, cap):
     """Chunk c's share of dgamma = sum dh * xhat and dbeta = sum dh, into its gradient row."""
     zbuf, dhbuf, mean, invstd, gchunks = ws[1], ws[6], ws[7], ws[8], ws[10]
@@ -262,7 +263,7 @@ def _bn_grad_partial(l, c, r0, r1, il, theta, ws, cap):
         gchunks[c, be + j] = db
 
 
-@njit(cache=True)
+@kernel()
 def _bn_backward(l, r0, r1, n, il, theta, ws, cap):
     """dz = gamma invstd / n (n dh - sum dh - xhat sum dh xhat), in place of dh (sums in ``partial``)."""
     zbuf, dhbuf, mean, invstd, partial = ws[1], ws[6], ws[7], ws[8], ws[9]
@@ -276,7 +277,7 @@ def _bn_backward(l, r0, r1, n, il, theta, ws, cap):
             dh[i, j] = theta[g + j] * invstd[s + j] / n * (n * dh[i, j] - partial[0, j] - xhat * partial[1, j])
 
 
-@njit(cache=True)
+@kernel()
 def _linear_backward(l, c, r0, r1, il, fl, theta, xbuf, ws, cap):
     """Chunk c's share of dW and db into its gradient row, then dh of the layer below."""
     abuf, mbuf, ibuf, dabuf, dhbuf, gchunks = ws[2], ws[3], ws[4], ws[5], ws[6], ws[10]
@@ -315,7 +316,7 @@ def _linear_backward(l, c, r0, r1, il, fl, theta, xbuf, ws, cap):
         activation_backward(il[p, ACT], h, a, da, dh, fl[p, ALPHA], m, masked)
 
 
-@njit(cache=True)
+@kernel()
 def _chunk_pass(c, r0, r1, il, fl, theta, rm, rv, xbuf, ybuf, wbuf, loss_code, scale, ws, cap, seed, step):
     """Forward, loss and backward of one chunk, for networks without batch norm."""
     for l in range(il.shape[0]):
@@ -325,7 +326,7 @@ def _chunk_pass(c, r0, r1, il, fl, theta, rm, rv, xbuf, ybuf, wbuf, loss_code, s
         _linear_backward(l, c, r0, r1, il, fl, theta, xbuf, ws, cap)
 
 
-@njit(cache=True)
+@kernel()
 def _sum_losses(closs, nc):
     total = 0.0
     for c in range(nc):
@@ -333,17 +334,21 @@ def _sum_losses(closs, nc):
     return total
 
 
-@njit(cache=True)
+@kernel()
 def reduce_chunks(gchunks, nc, grad, a, e):
-    """grad[a:e] = sum of the chunks' gradient rows, in chunk order for every entry."""
-    for j in range(a, e):
-        acc = gchunks[0, j]
-        for c in range(1, nc):
-            acc += gchunks[c, j]
-        grad[j] = acc
+    """grad[a:e] = sum of the chunks' gradient rows, in chunk order for every entry (chunk by chunk, so the
+    loops run along contiguous rows and vectorise)."""
+    out = grad[a:e]
+    first = gchunks[0, a:e]
+    for j in range(out.size):
+        out[j] = first[j]
+    for c in range(1, nc):
+        row = gchunks[c, a:e]
+        for j in range(out.size):
+            out[j] += row[j]
 
 
-@njit(cache=True, parallel=True)
+@kernel(parallel=True)
 def batch_gradient(il, fl, theta, rm, rv, xbuf, ybuf, wbuf, n, chunk, loss_code, ws, update_running, seed, step):
     """Weighted mean loss of the first n rows; its gradient stays split by chunk in the workspace (row c of
     ``ws[10]`` for chunk c) until ``reduce_chunks`` or the fused update sums it in chunk order."""

@@ -3,55 +3,46 @@
 import math
 
 import numpy as np
-from numba import literal_unroll, njit, prange
+from numba import literal_unroll, prange
 
-from astromlp.nn.kernels.network import batch_gradient, batch_gradient_serial
+from astromlp.nn.kernels.jit import kernel
+from astromlp.nn.kernels.network import batch_gradient, batch_gradient_serial, reduce_chunks
 from astromlp.nn.kernels.twins import serial_twin
-from astromlp.nn.kernels.updates import UPDATE_TABLE
+from astromlp.nn.kernels.updates import UPDATE_TABLE, sum_squares
 
 
-@njit(cache=True)
-def apply_update(code, theta, g, state, hyper, t, lr, mask):
-    """Row ``code`` of the update table; returns the squared norm of the step."""
+@kernel()
+def apply_update(code, theta, g, state, hyper, t, lr, mask, a, e):
+    """Row ``code`` of the update table on parameters [a, e); returns the squared norm of the step (and
+    leaves the step in ``g``)."""
     k = 0
     s2 = 0.0
     for rule in literal_unroll(UPDATE_TABLE):
         if k == code:
-            s2 = rule(theta, g, state, hyper, t, lr, mask)
+            s2 = rule(theta[a:e], g[a:e], state[0, a:e], state[1, a:e], state[2, a:e], hyper, t, lr, mask[a:e])
         k += 1
     return s2
 
 
 #: Parameters per block of the parallel update; fixed, so the norms' sums never depend on the thread count
-#: (the updated weights do not depend on it at all).
-UPDATE_BLOCK = 4096
+#: (the updated weights do not depend on it at all). Large enough that a small network's update, a few
+#: microseconds once vectorised, is not split into a parallel region that costs more to launch.
+UPDATE_BLOCK = 16384
 
 
-@njit(cache=True)
+@kernel()
 def _update_block(b, code, theta, gchunks, nc, grad, state, hyper, t, lr, mask, l1, l2, sums):
-    """In one pass over a block of parameters: sum the chunks' gradients in chunk order, add the penalty,
-    take the squared norm; then apply the rule."""
+    """For a block of parameters: sum the chunks' gradients in chunk order, add the penalty, take the squared
+    norm; then apply the rule."""
     a = b * UPDATE_BLOCK
     e = min(theta.size, a + UPDATE_BLOCK)
-    penalised = l1 != 0 or l2 != 0
-    pen = 0.0
-    g2 = 0.0
-    for i in range(a, e):
-        acc = gchunks[0, i]
-        for c in range(1, nc):
-            acc += gchunks[c, i]
-        if penalised and mask[i]:
-            value, slope = _penalty(theta[i], l1, l2)
-            pen += value
-            acc += slope
-        grad[i] = acc
-        g2 += acc * acc
-    sums[b, 0] = g2
-    sums[b, 2] = pen
-    sums[b, 1] = apply_update(code, theta[a:e], grad[a:e], state[:, a:e], hyper, t, lr, mask[a:e])
+    reduce_chunks(gchunks, nc, grad, a, e)
+    sums[b, 2] = add_penalty(theta, grad, mask, l1, l2, a, e)
+    sums[b, 0] = sum_squares(grad[a:e])
+    sums[b, 1] = apply_update(code, theta, grad, state, hyper, t, lr, mask, a, e)
 
 
-@njit(cache=True, parallel=True)
+@kernel(parallel=True)
 def update_parameters(code, theta, gchunks, nc, grad, state, hyper, t, lr, mask, l1, l2, sums):
     """Reduce, penalise and update blocks of parameters in parallel; returns (penalty, |g|, |step|)."""
     nb = (theta.size + UPDATE_BLOCK - 1) // UPDATE_BLOCK
@@ -70,19 +61,19 @@ def update_parameters(code, theta, gchunks, nc, grad, state, hyper, t, lr, mask,
     return pen, math.sqrt(g2), math.sqrt(s2)
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def _penalty(w, l1, l2):
     """Elastic-net penalty of one weight and its derivative: l1 |w| + l2/2 w^2, l1 sign(w) + l2 w."""
     return l1 * abs(w) + 0.5 * l2 * w * w, l1 * (1.0 if w > 0 else (-1.0 if w < 0 else 0.0)) + l2 * w
 
 
-@njit(cache=True)
-def add_penalty(theta, grad, mask, l1, l2):
-    """grad += the penalty's derivative on the weights; returns the penalty."""
+@kernel()
+def add_penalty(theta, grad, mask, l1, l2, a, e):
+    """grad[a:e] += the penalty's derivative on the weights among them; returns their penalty."""
     pen = 0.0
     if l1 == 0 and l2 == 0:
         return pen
-    for i in range(theta.size):
+    for i in range(a, e):
         if mask[i]:
             value, slope = _penalty(theta[i], l1, l2)
             pen += value
@@ -90,7 +81,7 @@ def add_penalty(theta, grad, mask, l1, l2):
     return pen
 
 
-@njit(cache=True)
+@kernel()
 def _gather(src, idx, start, stop, dst):
     width = src.shape[1]
     for r in range(stop - start):
@@ -99,7 +90,7 @@ def _gather(src, idx, start, stop, dst):
             dst[r * width + j] = src[row, j]
 
 
-@njit(cache=True, nogil=True)
+@kernel(nogil=True)
 def run_epoch(il, fl, theta, rm, rv, X, Y, w, perm, batch_size, chunk, loss_code, ws, xbuf, ybuf, wbuf, grad,
               opt_code, opt_state, hyper, lr, t0, mask, l1, l2, seed, step0, out):
     """One pass over ``perm`` in minibatches. out = (mean objective, mean |grad|, mean |step|, batches);
@@ -145,7 +136,7 @@ run_epoch_serial = serial_twin(run_epoch, batch_gradient=batch_gradient_serial,
                                update_parameters=update_parameters_serial)
 
 
-@njit(cache=True, parallel=True)
+@kernel(parallel=True)
 def run_epoch_many(active, il, fl, thetas, rms, rvs, X, Y, w, perms, batch_size, chunk, loss_code, wss, xbufs,
                    ybufs, wbufs, grads, opt_code, opt_states, hyper, lrs, t0s, mask, l1, l2, seeds, step0, outs):
     """One epoch of every active start, one start per thread: arrays carry a leading start axis, and

@@ -3,7 +3,7 @@ per thread), where launching nested parallel regions would cost more than it giv
 
 import types
 
-from numba import njit
+from astromlp.nn.kernels import jit
 
 
 def serial_twin(kernel, **replace):
@@ -14,4 +14,4 @@ def serial_twin(kernel, **replace):
     twin = types.FunctionType(py.__code__, scope, py.__name__ + "_serial", py.__defaults__, py.__closure__)
     twin.__qualname__ = py.__qualname__ + "_serial"  # Numba's cache tells functions apart by qualified name
     twin.__doc__ = py.__doc__
-    return njit(cache=True, nogil=True)(twin)
+    return jit.kernel(nogil=True)(twin)

@@ -1,93 +1,106 @@
 """Numba kernels of the optimizer update rules, one per rule, all with one signature:
-``rule(theta, g, state, hyper, t, lr, mask) -> squared norm of the step``.
+``rule(theta, g, s0, s1, s2, hyper, t, lr, mask) -> squared norm of the step``; each overwrites ``g`` with
+the step it took, so that its loop carries no sum and vectorises (the norm is summed after, in fixed lanes).
+s0, s1, s2 are the rows of the optimizer's (3, n_params) moments, passed one by one: 1-D slices stay
+contiguous for LLVM, a 2-D slice would not.
 
-``state`` is a (3, n_params) array of the rule's moments, ``hyper`` = (beta1, beta2, eps, momentum,
+``hyper`` = (beta1, beta2, eps, momentum,
 weight_decay), ``t`` the 1-based step count (for bias correction) and ``mask`` marks the weights (decoupled
 weight decay touches weights only). The classes in ``nn/optimizers.py`` name and configure these rows.
 """
 
 import math
 
-from numba import njit
+from astromlp.nn.kernels.jit import kernel
 
 BETA1, BETA2, EPS, MOMENTUM, WEIGHT_DECAY = range(5)
 
 
-@njit(cache=True)
-def sgd(theta, g, state, hyper, t, lr, mask):
-    s2 = 0.0
+@kernel(inline="always")
+def sum_squares(x):
+    """sum of x^2 in four interleaved lanes: vectorisable, and the same order whatever the thread count."""
+    n4 = x.size - x.size % 4
+    a0 = a1 = a2 = a3 = 0.0
+    for i in range(0, n4, 4):
+        a0 += x[i] * x[i]
+        a1 += x[i + 1] * x[i + 1]
+        a2 += x[i + 2] * x[i + 2]
+        a3 += x[i + 3] * x[i + 3]
+    total = (a0 + a1) + (a2 + a3)
+    for i in range(n4, x.size):
+        total += x[i] * x[i]
+    return total
+
+
+@kernel()
+def sgd(theta, g, s0, s1, s2, hyper, t, lr, mask):
     for i in range(theta.size):
         d = -lr * g[i]
         theta[i] += d
-        s2 += d * d
-    return s2
+        g[i] = d
+    return sum_squares(g)
 
 
-@njit(cache=True)
-def momentum(theta, g, state, hyper, t, lr, mask):
+@kernel()
+def momentum(theta, g, s0, s1, s2, hyper, t, lr, mask):
     """v = mu v - lr g; theta += v."""
     mu = hyper[MOMENTUM]
-    v = state[0]
-    s2 = 0.0
+    v = s0
     for i in range(theta.size):
         v[i] = mu * v[i] - lr * g[i]
         theta[i] += v[i]
-        s2 += v[i] * v[i]
-    return s2
+        g[i] = v[i]
+    return sum_squares(g)
 
 
-@njit(cache=True)
-def nesterov(theta, g, state, hyper, t, lr, mask):
+@kernel()
+def nesterov(theta, g, s0, s1, s2, hyper, t, lr, mask):
     """v = mu v - lr g; theta += mu v - lr g (Sutskever et al. 2013, the form that needs no look-ahead)."""
     mu = hyper[MOMENTUM]
-    v = state[0]
-    s2 = 0.0
+    v = s0
     for i in range(theta.size):
         v[i] = mu * v[i] - lr * g[i]
         d = mu * v[i] - lr * g[i]
         theta[i] += d
-        s2 += d * d
-    return s2
+        g[i] = d
+    return sum_squares(g)
 
 
-@njit(cache=True)
-def adagrad(theta, g, state, hyper, t, lr, mask):
+@kernel()
+def adagrad(theta, g, s0, s1, s2, hyper, t, lr, mask):
     """G += g^2; theta -= lr g / (sqrt(G) + eps)."""
     eps = hyper[EPS]
-    acc = state[0]
-    s2 = 0.0
+    acc = s0
     for i in range(theta.size):
         acc[i] += g[i] * g[i]
         d = -lr * g[i] / (math.sqrt(acc[i]) + eps)
         theta[i] += d
-        s2 += d * d
-    return s2
+        g[i] = d
+    return sum_squares(g)
 
 
-@njit(cache=True)
-def rmsprop(theta, g, state, hyper, t, lr, mask):
+@kernel()
+def rmsprop(theta, g, s0, s1, s2, hyper, t, lr, mask):
     """s = rho s + (1 - rho) g^2 with rho = beta2; theta -= lr g / (sqrt(s) + eps)."""
     rho, eps = hyper[BETA2], hyper[EPS]
-    s = state[0]
-    s2 = 0.0
+    s = s0
     for i in range(theta.size):
         s[i] = rho * s[i] + (1 - rho) * g[i] * g[i]
         d = -lr * g[i] / (math.sqrt(s[i]) + eps)
         theta[i] += d
-        s2 += d * d
-    return s2
+        g[i] = d
+    return sum_squares(g)
 
 
-@njit(cache=True, inline="always")
-def _adam_like(theta, g, state, hyper, t, lr, mask, amsgrad, decay):
+@kernel(inline="always")
+def _adam_like(theta, g, s0, s1, s2, hyper, t, lr, mask, amsgrad, decay):
     """Adam with bias correction (Kingma & Ba 2015); AMSGrad keeps the running maximum of v (Reddi et al.
     2018, bias-corrected as in PyTorch); AdamW first shrinks weights by lr * weight_decay (Loshchilov &
     Hutter 2019)."""
     b1, b2, eps, wd = hyper[BETA1], hyper[BETA2], hyper[EPS], hyper[WEIGHT_DECAY]
-    m, v, vmax = state[0], state[1], state[2]
+    m, v, vmax = s0, s1, s2
     c1 = 1.0 - b1 ** t
     c2 = 1.0 - b2 ** t
-    s2 = 0.0
     for i in range(theta.size):
         d = -lr * wd * theta[i] if decay and mask[i] else 0.0
         m[i] = b1 * m[i] + (1 - b1) * g[i]
@@ -98,23 +111,23 @@ def _adam_like(theta, g, state, hyper, t, lr, mask, amsgrad, decay):
             vhat = vmax[i]
         d -= lr * (m[i] / c1) / (math.sqrt(vhat / c2) + eps)
         theta[i] += d
-        s2 += d * d
-    return s2
+        g[i] = d
+    return sum_squares(g)
 
 
-@njit(cache=True)
-def adam(theta, g, state, hyper, t, lr, mask):
-    return _adam_like(theta, g, state, hyper, t, lr, mask, False, False)
+@kernel()
+def adam(theta, g, s0, s1, s2, hyper, t, lr, mask):
+    return _adam_like(theta, g, s0, s1, s2, hyper, t, lr, mask, False, False)
 
 
-@njit(cache=True)
-def amsgrad(theta, g, state, hyper, t, lr, mask):
-    return _adam_like(theta, g, state, hyper, t, lr, mask, True, False)
+@kernel()
+def amsgrad(theta, g, s0, s1, s2, hyper, t, lr, mask):
+    return _adam_like(theta, g, s0, s1, s2, hyper, t, lr, mask, True, False)
 
 
-@njit(cache=True)
-def adamw(theta, g, state, hyper, t, lr, mask):
-    return _adam_like(theta, g, state, hyper, t, lr, mask, False, True)
+@kernel()
+def adamw(theta, g, s0, s1, s2, hyper, t, lr, mask):
+    return _adam_like(theta, g, s0, s1, s2, hyper, t, lr, mask, False, True)
 
 
 UPDATE_TABLE = (sgd, momentum, nesterov, adagrad, rmsprop, adam, amsgrad, adamw)

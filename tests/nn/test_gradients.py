@@ -82,10 +82,10 @@ def test_penalties_touch_weights_only(l1, l2, rng):
     net.theta[:] = rng.uniform(0.1, 1.0, net.theta.size) * rng.choice([-1, 1], net.theta.size)
 
     def penalty():
-        return add_penalty(net.theta, np.zeros_like(net.theta), mask, l1, l2)
+        return add_penalty(net.theta, np.zeros_like(net.theta), mask, l1, l2, 0, net.theta.size)
 
     grad = np.zeros_like(net.theta)
-    add_penalty(net.theta, grad, mask, l1, l2)
+    add_penalty(net.theta, grad, mask, l1, l2, 0, net.theta.size)
     assert relative_error(grad, finite_difference(penalty, net.theta)) < 1e-6
     assert np.all(grad[~mask] == 0)  # biases, gamma and beta are never penalised
     assert np.all(grad[mask] != 0)
