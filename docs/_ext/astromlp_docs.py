@@ -76,7 +76,7 @@ def config_sections_rst() -> str:
     parts = []
     for name, section in schema.SECTIONS.items():
         title = f"[{name}]"
-        parts.append(f".. _config-{name}:\n\n{title}\n{'-' * len(title)}\n\n{inspect.getdoc(section)}\n\n")
+        parts.append(f".. _config-{name}:\n\n{title}\n{'-' * len(title)}\n\n{literal(inspect.getdoc(section))}\n\n")
         for field in dataclasses.fields(section):
             rule = field.metadata["rule"]
             parts.append(confval(f"{name}.{field.name}", rule_type(rule), rule_default(rule), literal(rule.help)))
