@@ -91,7 +91,12 @@ def model_parameters() -> list[tuple[str, str, object, str]]:
     defaults = MLPRegressor().get_params()
     if set(defaults) != set(MLPClassifier().get_params()):
         raise RuntimeError("MLPClassifier and MLPRegressor take different parameters; document both")
-    return [(p.name, p.type, defaults[p.name], "\n".join(p.desc)) for p in documented]
+    return [(p.name, toml_type(p.type), defaults[p.name], "\n".join(p.desc)) for p in documented]
+
+
+def toml_type(numpydoc_type: str) -> str:
+    """A numpydoc type as a config reader meets it: no default (shown apart), lists for tuples."""
+    return re.sub(r",\s*default\b.*$", "", numpydoc_type).replace("tuple of", "list of")
 
 
 def model_parameters_rst() -> str:
@@ -158,6 +163,7 @@ def generated(function, arguments: int = 0) -> type[SphinxDirective]:
         required_arguments = arguments
 
         def run(self):
+            generated_in(self.env).add(self.env.docname)
             return self.parse_text_to_nodes(function(*self.arguments), allow_section_headings=True)
 
     return Generated
@@ -178,7 +184,17 @@ DIRECTIVES = {
 }
 
 
+def generated_in(env) -> set[str]:
+    """The documents holding generated content: rebuilt on every build, since the code may have changed."""
+    if not hasattr(env, "astromlp_generated"):
+        env.astromlp_generated = set()
+    return env.astromlp_generated
+
+
 def setup(app):
     for name, directive in DIRECTIVES.items():
         app.add_directive(name, directive)
+    app.connect("env-get-outdated", lambda app, env, added, changed, removed: sorted(generated_in(env)))
+    app.connect("env-purge-doc", lambda app, env, docname: generated_in(env).discard(docname))
+    app.connect("env-merge-info", lambda app, env, docnames, other: generated_in(env).update(generated_in(other)))
     return {"parallel_read_safe": True, "parallel_write_safe": True}

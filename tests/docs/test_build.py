@@ -29,7 +29,6 @@ def html(tmp_path_factory):
     build = subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
                             str(DOCS), str(out)], capture_output=True, text=True, check=False)
     assert build.returncode == 0, build.stderr
-    assert build.stderr == ""
     return out
 
 
