@@ -37,4 +37,5 @@ numpydoc_xref_param_type = False
 
 html_theme = "alabaster"
 html_static_path = ["_static"]
-html_theme_options = {"description": "survey catalogs in, trained networks and honest reports out"}
+html_theme_options = {"description": "survey catalogs in, trained networks and honest reports out",
+                      "page_width": "1180px", "sidebar_width": "240px"}

@@ -28,7 +28,7 @@ from astromlp.pipeline import config as schema
 from astromlp.pipeline.cli import main as cli_main
 from astromlp.pipeline.templates import template
 
-HELP_WIDTH = 100
+HELP_WIDTH = 80  # a terminal's width; what `astromlp COMMAND --help` prints there
 ARGUMENTS = {1: "x", 2: "flux, b"}  # how the functions of each arity are written
 
 
