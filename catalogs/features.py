@@ -40,6 +40,7 @@ FUNCTIONS: dict[str, Function] = {
     "asinh_mag_jy": Function(2, photometry.asinh_mag_from_jansky,
                              "asinh magnitude of a flux density in Jy with softening b (in maggies)"),
 }
+"""The functions a feature expression may call: name -> arity, implementation and meaning."""
 BINARY: dict[type, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
     ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.true_divide, ast.Pow: np.power}
 UNARY: dict[type, Callable[[np.ndarray], np.ndarray]] = {ast.USub: np.negative, ast.UAdd: np.positive}

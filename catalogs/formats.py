@@ -43,6 +43,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("ecsv", (".ecsv",), lambda head: head.startswith(b"# %ECSV"), open_ecsv),
     Format("csv", (".csv", ".txt"), None, CsvSource.open),
 ]}
+"""The catalog formats astromlp reads, by name: suffixes, content signature and opener."""
 
 
 def plain_suffix(path: Path) -> str:

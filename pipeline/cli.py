@@ -46,7 +46,15 @@ class _Group(click.Group):
 @click.version_option(version("astromlp"), prog_name="astromlp")
 @click.option("--debug", is_flag=True, help="Show the full traceback of errors.")
 def main(debug: bool) -> None:
-    """Turn survey catalogs into trained neural networks and evaluation reports."""
+    """Survey catalogs in, trained neural networks and reports out.
+
+    Start with `astromlp demo`, then `astromlp init` for a config of your own; `astromlp COMMAND --help`
+    explains each command.
+
+    \b
+    Example:
+      astromlp demo --out astromlp-demo
+    """
 
 
 for _command in PIPELINE_COMMANDS:  # run, demo, predict, init
@@ -58,7 +66,15 @@ for _command in PIPELINE_COMMANDS:  # run, demo, predict, init
 @click.option("--bootstrap", "n_bootstrap", default=200, show_default=True, type=click.IntRange(min=0),
               help="Bootstrap resamples for the confidence intervals (0: none).")
 def report(run_dir: str, n_bootstrap: int) -> None:
-    """Rebuild RUN_DIR/metrics.json and RUN_DIR/report.html from the run's saved evaluation inputs."""
+    """Rebuild a run directory's report.html and metrics.json.
+
+    Reads RUN_DIR/report_inputs.json and RUN_DIR/test_predictions.parquet (written by `astromlp run`), so
+    the report can be redone, e.g. with more bootstrap resamples, without retraining.
+
+    \b
+    Example:
+      astromlp report runs/photoz --bootstrap 1000
+    """
     from astromlp.reports import load_inputs, write_report
 
     click.echo(write_report(run_dir, load_inputs(run_dir), n_bootstrap=n_bootstrap))
@@ -69,7 +85,15 @@ def report(run_dir: str, n_bootstrap: int) -> None:
 @click.option("--hdu", default=None, help="FITS HDU (index or EXTNAME) or VOTable table to read.")
 @click.option("--format", "format_name", default=None, help="Catalog format, when not recognisable.")
 def inspect(catalogs: tuple[str, ...], hdu: str | None, format_name: str | None) -> None:
-    """Print columns, types, units, missing and sentinel counts, and ranges of CATALOG files."""
+    """Show what catalogs hold: columns, types, units, missing values.
+
+    One line per column of the CATALOGS (files or globs): type, unit, missing count, count of common
+    sentinel values (-9999, 99.99, ...), minimum, maximum and description.
+
+    \b
+    Example:
+      astromlp inspect my_catalog.fits --hdu 1
+    """
     from astromlp.catalogs import inspect_text
 
     click.echo(inspect_text(list(catalogs), hdu=hdu, format=format_name), nl=False)

@@ -38,7 +38,15 @@ def _options(out, resume, force, scheduler, workers, quiet):
 @_workers
 @_quiet
 def run(config, out, resume, force, scheduler, workers, quiet) -> None:
-    """Train and evaluate as CONFIG (TOML) says: ingest, prepare, train, evaluate and report."""
+    """Train and evaluate a model as a TOML config says.
+
+    Runs the stages ingest, prepare, train and evaluate for CONFIG and writes the model, the metrics and
+    report.html into the run directory.
+
+    \b
+    Example:
+      astromlp run photoz.toml --workers 4
+    """
     from astromlp.pipeline.config import load_config
     from astromlp.pipeline.runner import run as run_config
     from astromlp.pipeline.summary import summary_text
@@ -55,7 +63,15 @@ def run(config, out, resume, force, scheduler, workers, quiet) -> None:
 @_workers
 @_quiet
 def demo(out, scheduler, workers, quiet) -> None:
-    """Classify GALAXY / STAR / QSO and estimate galaxy redshifts on the bundled SDSS sample."""
+    """Run both demo tasks on the bundled SDSS sample.
+
+    Classifies GALAXY / STAR / QSO and estimates galaxy redshifts, writing a config, a run directory and a
+    report.html per task into OUT.
+
+    \b
+    Example:
+      astromlp demo --out astromlp-demo
+    """
     from astromlp.pipeline.config import parse_config
     from astromlp.pipeline.rundir import RunDirectory, atomic_path
     from astromlp.pipeline.runner import run as run_config
@@ -85,7 +101,15 @@ def demo(out, scheduler, workers, quiet) -> None:
 @_workers
 @_quiet
 def predict(model, catalogs, output, keep, scheduler, workers, quiet) -> None:
-    """Apply MODEL (a run's model.zip) to CATALOGS, streaming partition by partition into OUTPUT."""
+    """Apply a trained model to new catalogs.
+
+    MODEL is a run's model.zip; its features, sentinels and normalisation are applied to CATALOGS
+    partition by partition, streaming the predictions into OUTPUT.
+
+    \b
+    Example:
+      astromlp predict runs/photoz/model.zip new_galaxies.fits -o photoz.parquet
+    """
     from astromlp.pipeline.predict import predict_catalogs
     from astromlp.pipeline.schedulers import executor
 
@@ -101,7 +125,15 @@ def predict(model, catalogs, output, keep, scheduler, workers, quiet) -> None:
               help="Where to write the config.")
 @click.option("--force", is_flag=True, help="Overwrite OUTPUT if it exists.")
 def init(task, output, force) -> None:
-    """Write a commented config template that runs as written on the bundled sample."""
+    """Write a commented config template.
+
+    The template runs as written on the bundled sample; point [data] catalogs at your own files and adapt
+    [task] and [features] to their columns.
+
+    \b
+    Example:
+      astromlp init --task photoz -o photoz.toml
+    """
     from astromlp.pipeline.rundir import atomic_path
 
     path = Path(output)

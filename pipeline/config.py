@@ -62,7 +62,8 @@ KINDS: dict[str, tuple[Callable[[Any], bool], str, Callable[[Any], Any]]] = {
 
 @dataclass(frozen=True)
 class Rule:
-    """What one key accepts: a kind of KINDS, a default (REQUIRED if none), choices and an inclusive range."""
+    """What one key accepts: a kind of KINDS, a default (REQUIRED if none), choices and an inclusive range,
+    and what the key means (the configuration reference in docs/ is generated from these rules)."""
 
     kind: str
     default: Any = REQUIRED
@@ -70,11 +71,12 @@ class Rule:
     low: float | None = None
     high: float | None = None
     below: float | None = None  # exclusive upper bound
+    help: str = ""
 
 
-def option(kind: str, default: Any = REQUIRED, **limits) -> Any:
-    """A dataclass field carrying its validation rule."""
-    rule = Rule(kind, default, **limits)
+def option(kind: str, default: Any = REQUIRED, *, help: str, **limits) -> Any:
+    """A dataclass field carrying its validation rule and its meaning."""
+    rule = Rule(kind, default, help=help, **limits)
     if default is REQUIRED:
         return field(metadata={"rule": rule})
     return field(default=default, metadata={"rule": rule})
@@ -84,57 +86,97 @@ def option(kind: str, default: Any = REQUIRED, **limits) -> Any:
 class RunSection:
     """Where the run directory goes, the one seed of the run and which Dask scheduler executes it."""
 
-    out: str | None = option("str", None)
-    seed: int = option("int", 0, low=0, high=2**32 - 1)
-    scheduler: str | None = option("str", None)
-    workers: int | None = option("int", None, low=1, high=1024)
+    out: str | None = option("str", None, help=(
+        "The run directory, relative to the config file's folder; default: runs/<config file name>. "
+        "`astromlp run --out` overrides it."))
+    seed: int = option("int", 0, low=0, high=2**32 - 1, help=(
+        "The one seed of the run: it fixes the split, the initial weights of every start and the bootstrap "
+        "resamples, so the same config and seed give the same model and metrics."))
+    scheduler: str | None = option("str", None, help=(
+        "Where Dask computes: `threads` (the default), `synchronous` or `processes` for an embedded local "
+        "scheduler, or `tcp://HOST:PORT` of a running cluster. `--scheduler` overrides it."))
+    workers: int | None = option("int", None, low=1, high=1024, help=(
+        "Start a local Dask cluster of this many single-threaded worker processes for the run (not together "
+        "with a tcp:// scheduler). `--workers` overrides it."))
 
 
 @dataclass(frozen=True)
 class TaskSection:
     """What is learnt: the task kind and the catalog column that holds the target."""
 
-    kind: str = option("str", choices=TASK_KINDS)
-    target: str = option("str")
+    kind: str = option("str", choices=TASK_KINDS, help=(
+        "`classification` learns labels; `regression` learns numbers; `photoz` is a regression of a redshift, "
+        "judged with the photometric-redshift metrics (sigma_NMAD, bias, outlier fractions)."))
+    target: str = option("str", help=(
+        "The catalog column holding the labels or values to learn (matched in any case). Rows where it is "
+        "missing are dropped."))
 
 
 @dataclass(frozen=True)
 class DataSection:
     """Which catalogs are read and how rows are cleaned before features are derived."""
 
-    catalogs: tuple[str, ...] = option("str_list")
-    format: str | None = option("str", None)
-    hdu: int | str | None = option("int_or_str", None)
-    select: dict | None = option("select", None)
-    sentinels: tuple[float, ...] = option("number_list", ())
-    missing: str = option("str", "drop", choices=MISSING_POLICIES)
-    keep_columns: tuple[str, ...] = option("str_list", ())  # default: the catalog's id / ra / dec columns
-    chunk_rows: int | None = option("int", None, low=1)
+    catalogs: tuple[str, ...] = option("str_list", help=(
+        "Catalog files or glob patterns (FITS, VOTable, ECSV, CSV, Parquet; gzip too), relative to the config "
+        "file's folder, read as one table; `astromlp:sample` is the bundled SDSS DR14 sample."))
+    format: str | None = option("str", None, help=(
+        "The catalog format (fits, parquet, votable, ecsv, csv) when neither the content nor the suffix "
+        "tells it; default: recognised per file."))
+    hdu: int | str | None = option("int_or_str", None, help=(
+        "The FITS HDU (index or EXTNAME) or VOTable table to read; default: the first table."))
+    select: dict | None = option("select", None, help=(
+        "Keep only rows whose column holds one of the listed values, e.g. `{ class = [\"GALAXY\"] }`; "
+        "applied before the split."))
+    sentinels: tuple[float, ...] = option("number_list", (), help=(
+        "Values that mean \"no measurement\" (e.g. -9999, 99.99) in any numeric column; they become missing "
+        "before features are derived (float columns match to a relative 1e-6, integers exactly)."))
+    missing: str = option("str", "drop", choices=MISSING_POLICIES, help=(
+        "Rows with a missing feature: `drop` them, `impute` the training split's median of that feature "
+        "(stored in the model for predict), or stop with an `error` naming the columns."))
+    keep_columns: tuple[str, ...] = option("str_list", (), help=(
+        "Catalog columns copied next to the test predictions and into `astromlp predict` output; default: "
+        "the catalog's identifier columns (objid, source_id, id, ra, dec, ...)."))
+    chunk_rows: int | None = option("int", None, low=1, help=(
+        "Rows per Dask partition when reading; default: about 8 MiB of table data (Parquet: its row groups, "
+        "CSV: byte blocks)."))
 
 
 @dataclass(frozen=True)
 class SplitSection:
     """Fractions of rows held out for testing and validation; rows are assigned by a hash of `key` columns."""
 
-    test: float = option("float", 0.2, low=0.0, below=1.0)
-    validation: float = option("float", 0.1, low=0.0, below=1.0)
-    key: tuple[str, ...] = option("str_list", ())
-    stratify: bool = option("bool", True)
+    test: float = option("float", 0.2, low=0.0, below=1.0, help=(
+        "Fraction of rows held out as the test split, on which the report judges every model; must be > 0, "
+        "and test + validation < 1."))
+    validation: float = option("float", 0.1, low=0.0, below=1.0, help=(
+        "Fraction of rows for validation: early stopping, the best-epoch weights and the choice among starts "
+        "use it, never the test split."))
+    key: tuple[str, ...] = option("str_list", (), help=(
+        "Columns identifying a row; its split comes from a hash of their values and the seed, whatever the "
+        "file chunking or number of workers. Default: every column the run reads."))
+    stratify: bool = option("bool", True, help=(
+        "Classification only: give every split the same class mix (exact per class)."))
 
 
 @dataclass(frozen=True)
 class NormaliseSection:
     """How features are scaled, with statistics from the training split only."""
 
-    method: str = option("str", "standard", choices=tuple(NORMALISERS))
+    method: str = option("str", "standard", choices=tuple(NORMALISERS), help=(
+        "`standard` (mean and standard deviation), `robust` (median and interquartile range, for features with "
+        "outliers), `minmax` (to [0, 1]) or `none`; fitted on the training split, stored in the model."))
 
 
 @dataclass(frozen=True)
 class ReportSection:
     """How the evaluation is judged: bootstrap resamples for the confidence intervals, magnitude column."""
 
-    n_bootstrap: int = option("int", 200, low=0, high=100_000)
-    magnitude: str | None = option("str", None)
+    n_bootstrap: int = option("int", 200, low=0, high=100_000, help=(
+        "Bootstrap resamples of the test rows for the 95 % intervals and the network-versus-baseline "
+        "verdicts; 0 for none (faster, but no significance)."))
+    magnitude: str | None = option("str", None, help=(
+        "A catalog column (usually a magnitude) whose quantile bins get their own metric table and figure, "
+        "to show where the model fails; default: none."))
 
 
 SECTIONS: dict[str, type] = {

@@ -13,6 +13,7 @@ import numpy as np
 from astromlp.nn.errors import AstromlpError
 
 TASKS = ("classification", "regression", "photoz")
+"""The task kinds a report can judge."""
 
 
 @dataclass
