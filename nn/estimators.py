@@ -464,11 +464,13 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         if LOSSES[self._loss_name()].task != "regression":
             raise AstromlpError(f"loss {self.loss!r} is a classification loss; MLPRegressor takes one of "
                                 f"{sorted(n for n, r in LOSSES.items() if r.task == 'regression')}")
+
+    def _encode_targets(self, y):
+        """Targets as a float matrix; MAPE refuses a zero target anywhere (training, zero-weight or validation
+        rows), where the loss has no value."""
         if self._loss_name() == "absolute_percentage_error" and np.any(np.abs(y) < MAPE_MIN_ABS_TARGET):
             raise AstromlpError("MAPE is undefined where the target is 0; use loss='mae' or 'huber', or "
                                 "shift the target away from zero")
-
-    def _encode_targets(self, y):
         return np.asarray(y, dtype=np.dtype(self.dtype)).reshape(len(y), -1)
 
     def _stratify(self, y):

@@ -37,7 +37,7 @@ class Optimizer:
         mask = np.ones(theta.size, dtype=bool) if weight_mask is None else weight_mask
         self.t += 1
         rate = self.learning_rate if lr is None else lr
-        step = np.array(grad, dtype=theta.dtype)  # the kernel leaves the step where the gradient was
+        step = np.array(grad, dtype=np.result_type(grad, theta))  # the kernel leaves the step there
         return float(np.sqrt(apply_update(self.code, theta, step, self.state, self.hyper, self.t, rate, mask, 0,
                                           theta.size)))
 

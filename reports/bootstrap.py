@@ -26,7 +26,8 @@ def resample_scores(cases: dict, metrics: dict[str, Metric], n_resamples: int, r
         for model, by_key in scorers.items():
             for key, scorer in by_key.items():
                 values[model][key].append(scorer(weights))
-    return {model: {key: np.concatenate(parts) for key, parts in by_key.items()} for model, by_key in values.items()}
+    return {model: {key: np.concatenate([np.empty(0), *parts]) for key, parts in by_key.items()}
+            for model, by_key in values.items()}
 
 
 def percentile_interval(samples: np.ndarray, level: float = LEVEL) -> list[float] | None:

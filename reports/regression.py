@@ -44,14 +44,12 @@ def mape(case: ValuedCase) -> float:
 
 def r2_resampler(case: ValuedCase):
     """`r2` on resamples: NaN where every drawn true value is the same."""
-    centred = case.y - case.y.mean()
     squared_residuals = (case.y - case.predicted) ** 2
     true_values = weighted.Sorted(case.y)
 
     def score(weights: np.ndarray) -> np.ndarray:
         constant = true_values.quantile(weights, 0.0) == true_values.quantile(weights, 1.0)
-        n = weights.shape[1]
-        total = weighted.weighted_sum(centred**2, weights) - weighted.weighted_sum(centred, weights) ** 2 / n
+        total = weighted.weighted_squares_about_mean(case.y, weights)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(constant, np.nan, 1.0 - weighted.weighted_sum(squared_residuals, weights) / total)
 

@@ -23,6 +23,27 @@ def row_sums(values, weights):
 
 
 @njit(cache=True, parallel=True)
+def row_squares_about_mean(values, weights):
+    """sum_i weights[r, i] * (values[i] - mean_r)^2 with mean_r the resample's own weighted mean (two passes,
+    so a resample far from the others' mean loses no precision)."""
+    result = np.empty(weights.shape[0])
+    for r in prange(weights.shape[0]):
+        total = 0.0
+        count = 0.0
+        for i in range(weights.shape[1]):
+            total += weights[r, i] * values[i]
+            count += weights[r, i]
+        mean = total / count
+        spread = 0.0
+        for i in range(weights.shape[1]):
+            if weights[r, i] > 0:
+                d = values[i] - mean
+                spread += weights[r, i] * d * d
+        result[r] = spread
+    return result
+
+
+@njit(cache=True, parallel=True)
 def row_bincount(index, weights, size):
     """(R, size): the drawn count of rows holding each index value (rows with index < 0 are left out)."""
     result = np.zeros((weights.shape[0], size))

@@ -27,6 +27,11 @@ def weighted_sum(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return kernels.row_sums(_floats(values), weights)
 
 
+def weighted_squares_about_mean(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The sum of squared deviations from each resample's own mean."""
+    return kernels.row_squares_about_mean(_floats(values), weights)
+
+
 def weighted_mean(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """The mean of `values` on each resample (every resample has all n rows)."""
     return weighted_sum(values, weights) / weights.shape[1]

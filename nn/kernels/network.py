@@ -357,7 +357,7 @@ def batch_gradient(il, fl, theta, rm, rv, xbuf, ybuf, wbuf, n, chunk, loss_code,
     wsum = 0.0
     for i in range(n):
         wsum += wbuf[i]
-    scale = 1.0 / wsum
+    scale = 1.0 / wsum if wsum > 0 else 0.0  # a batch of zero-weight rows has zero loss and gradient
     if il[:, HAS_BN].sum() == 0:  # no batch statistics to wait for: each chunk goes down and back up alone
         if nc == 1:
             _chunk_pass(0, 0, n, il, fl, theta, rm, rv, xbuf, ybuf, wbuf, loss_code, scale, ws, cap, seed, step)

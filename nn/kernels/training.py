@@ -111,6 +111,8 @@ def run_epoch(il, fl, theta, rm, rv, X, Y, w, perm, batch_size, chunk, loss_code
         for r in range(stop - start):
             wbuf[r] = w[perm[start + r]]
             bw += wbuf[r]
+        if bw == 0:  # only zero-weight rows: nothing to learn from, no step
+            continue
         loss = batch_gradient(il, fl, theta, rm, rv, xbuf, ybuf, wbuf, stop - start, chunk, loss_code, ws, True,
                               seed, step0 + b)
         if not math.isfinite(loss):

@@ -163,6 +163,24 @@ def test_mape_refuses_a_zero_target(rng):
         MLPRegressor(loss="mape").fit(rng.normal(size=(20, 2)), np.r_[0.0, np.ones(19)])
 
 
+def test_mape_refuses_a_zero_target_in_validation_or_zero_weight_rows(rng):
+    X, y = rng.normal(size=(20, 2)), np.ones(20)
+    with pytest.raises(AstromlpError, match="MAPE is undefined"):
+        MLPRegressor(loss="mape").fit(X, y, X_val=X[:5], y_val=np.r_[0.0, np.ones(4)])
+    with pytest.raises(AstromlpError, match="MAPE is undefined"):
+        MLPRegressor(loss="mape").fit(X, np.r_[0.0, y[1:]], sample_weight=np.r_[0.0, np.ones(19)])
+
+
+def test_minibatches_of_zero_weight_rows_are_skipped_not_diverged(rng):
+    X = rng.normal(size=(800, 2))
+    y = X @ np.array([1.0, -2.0])
+    w = (rng.uniform(size=800) < 0.05).astype(float)  # most batches of 8 rows carry no weight at all
+    reg = MLPRegressor(hidden_layer_sizes=(8,), batch_size=8, max_epochs=30, early_stopping=False,
+                       random_state=0, n_starts=2).fit(X, y, sample_weight=w)
+    assert not any(start["diverged"] for start in reg.starts_)
+    assert np.isfinite(reg.loss_curve_).all() and reg.score(X, y) > 0.9
+
+
 def test_float32_parameters_follow_the_request(photometry):
     X, y, _ = photometry
     clf = MLPClassifier(dtype="float32", random_state=0, max_epochs=3).fit(X, y)

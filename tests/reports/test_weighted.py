@@ -91,3 +91,19 @@ def test_resample_scores_do_not_depend_on_the_block_size(monkeypatch):
     blocked = resample_scores({"net": case}, metrics, 30, random_state=4)
     for key in metrics:
         np.testing.assert_array_equal(whole["net"][key], blocked["net"][key])
+
+
+def test_r2_keeps_its_precision_on_a_resample_far_from_the_full_mean():
+    from sklearn.metrics import r2_score
+
+    y = np.array([0.0, 1e8, 1e8 + 1])
+    case = ValuedCase(y, y + np.array([0.1, 0.25, -0.25]))
+    weights = as_weights([[0, 1, 2], [0, 2, 1]])
+    expected = [r2_score(np.repeat(y, w), np.repeat(case.predicted, w)) for w in ([0, 1, 2], [0, 2, 1])]
+    np.testing.assert_allclose(regression.METRICS["r2"].scorer(case)(weights), expected, rtol=1e-9)
+
+
+def test_no_resamples_give_empty_samples():
+    case = labelled_case(20, 3, seed=1)
+    scores = resample_scores({"net": case}, {"accuracy": classification.METRICS["accuracy"]}, 0, random_state=0)
+    assert scores["net"]["accuracy"].shape == (0,)
