@@ -11,8 +11,15 @@ from astromlp.nn.errors import AstromlpError
 from astromlp.pipeline.commands import COMMANDS as PIPELINE_COMMANDS
 
 
+def _fail(message: str) -> None:
+    """One line on stderr (whatever the message holds) and exit code 2."""
+    click.echo("astromlp: error: " + " ".join(message.split()), err=True)
+    sys.exit(2)
+
+
 class _Group(click.Group):
-    """Turns AstromlpError into one line on stderr and exit code 2 unless --debug is given."""
+    """Turns AstromlpError and click's usage errors into one line on stderr and exit code 2 (AstromlpError
+    shows its traceback under --debug)."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -20,8 +27,11 @@ class _Group(click.Group):
         except AstromlpError as exc:
             if ctx.params.get("debug"):
                 raise
-            click.echo(f"astromlp: error: {exc}", err=True)
-            sys.exit(2)
+            _fail(str(exc))
+        except click.UsageError as exc:
+            command = " ".join(part for part in ["astromlp", exc.ctx.info_name if exc.ctx and exc.ctx is not ctx
+                                                 else ""] if part)
+            _fail(f"{exc.format_message()} (see {command} --help)")
 
 
 @click.group(cls=_Group)
