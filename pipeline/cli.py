@@ -51,9 +51,12 @@ for _command in PIPELINE_COMMANDS:  # run, demo, predict, init
               help="Bootstrap resamples for the confidence intervals (0: none).")
 def report(run_dir: str, n_bootstrap: int) -> None:
     """Rebuild RUN_DIR/metrics.json and RUN_DIR/report.html from the run's saved evaluation inputs."""
+    from astromlp.catalogs.atomic import output_errors
     from astromlp.reports import load_inputs, write_report
 
-    click.echo(write_report(run_dir, load_inputs(run_dir), n_bootstrap=n_bootstrap))
+    inputs = load_inputs(run_dir)
+    with output_errors(f"the report into {run_dir}", "free some space or make the folder writable"):
+        click.echo(write_report(run_dir, inputs, n_bootstrap=n_bootstrap))
 
 
 @main.command()
