@@ -126,6 +126,7 @@ def test_run_killed_ten_times_resumes_to_the_same_result(config, reference, tmp_
         reused = {line.split()[2].rstrip(":") for line in _log(out).splitlines() if ": reused" in line}
         assert reused == finished, (killed_in, finished, reused)
         _same_results(out, reference)
+    print(f"killed during: {hit}")
     assert {"ingest", "train", "evaluate"} <= set(hit) and hit.count(None) <= 2, hit
 
 

@@ -152,7 +152,7 @@ def _classification(truth, predicted, weights) -> EvaluationInputs:
                             network_name="MLP", classes=CLASSES, probabilities={"MLP": proba})
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(labelled, st.randoms(use_true_random=False))
 def test_confusion_matrix_sums_to_the_rows_and_metrics_ignore_row_order(data, random):
     truth, predicted, weights = data
