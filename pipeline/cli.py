@@ -21,6 +21,12 @@ class _Group(click.Group):
     """Turns AstromlpError and click's usage errors into one line on stderr and exit code 2 (AstromlpError
     shows its traceback under --debug)."""
 
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.UsageError as exc:  # an option of `astromlp` itself
+            _fail(f"{exc.format_message()} (see astromlp --help)")
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -29,9 +35,8 @@ class _Group(click.Group):
                 raise
             _fail(str(exc))
         except click.UsageError as exc:
-            command = " ".join(part for part in ["astromlp", exc.ctx.info_name if exc.ctx and exc.ctx is not ctx
-                                                 else ""] if part)
-            _fail(f"{exc.format_message()} (see {command} --help)")
+            failed = exc.ctx if exc.ctx is not None and exc.ctx is not ctx else None  # a subcommand's own
+            _fail(f"{exc.format_message()} (see astromlp{' ' + failed.info_name if failed else ''} --help)")
 
 
 @click.group(cls=_Group)

@@ -324,6 +324,10 @@ def unknown_command(k: Kit) -> Case:
     return Case(["trian", str(k.catalog)], ("trian",), [k.catalog])
 
 
+def unknown_global_option(k: Kit) -> Case:
+    return Case(["--verbose", "run", str(k.catalog)], ("--verbose", "astromlp --help"), [k.catalog])
+
+
 def predict_without_output(k: Kit) -> Case:
     return Case(["predict", str(k.model), str(k.catalog)], ("-o",), [k.model, k.catalog])
 
@@ -440,7 +444,8 @@ CASES: dict[str, Callable[[Kit], Case]] = {f.__name__: f for f in [
     missing_values_refused, binary_garbage_csv, zero_byte_csv, header_only_csv, ragged_csv, truncated_fits,
     fits_without_table, hdu_out_of_range, corrupt_parquet, unknown_suffix,
     resume_and_force, run_directory_already_used, scheduler_option, workers_zero, workers_and_address,
-    out_is_a_file, unknown_command, predict_without_output, predict_output_suffix, predict_output_folder_missing,
+    out_is_a_file, unknown_command, unknown_global_option,
+    predict_without_output, predict_output_suffix, predict_output_folder_missing,
     predict_keep_missing_column, init_over_existing, report_without_run, inspect_unknown_format,
     model_missing, model_is_a_directory, model_not_a_zip, model_truncated, model_without_json,
     model_json_damaged, model_wrong_format, model_newer_version, model_array_shape, model_object_array,
