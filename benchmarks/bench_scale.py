@@ -18,7 +18,14 @@ train     MLPClassifier (hidden [32, 32], batch 256, one start) on n x 5 float64
     python benchmarks/bench_scale.py --files 4 --rows-per-file 500000 --predict-sizes 1000000 2000000 \
         --train-sizes 200000 400000                       # quick look
 
-Measured on 2 shared cores (other jobs running), 2026-11-23: see the "measured" block at the end of this file.
+Measured 2026-11-23 on 2 cores shared with other jobs (load average 4-7 throughout, so times are upper bounds):
+  predict  2M rows 23.1 s, 5M 41.8 s, 20M 95.2 s (0.21 M rows/s overall, 0.25 M rows/s marginal 2M -> 20M);
+           worker peaks 434/443, 436/443, 446/453 MiB (flat); CLI process 404, 412, 463 MiB; output rows = input.
+           (An earlier run at lower load: 2M 10.4 s, 5M 14.7 s.)
+  train    fastest epoch 1.15 s at 1M rows, 6.4 s at 2M, 39 s at 5M; epochs of one size varied 6-9x with the
+           load (1M: 1.15-10.2 s), so linearity is not established by this run; an earlier quieter run gave
+           2.5 s/epoch at 1M. Peak memory above the arrays: 46 MiB for 46 MiB of arrays (1M), 93 for 92 (2M),
+           195 for 229 (5M), i.e. about one more copy of them (targets one-hot, float conversion).
 """
 
 from __future__ import annotations
