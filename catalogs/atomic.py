@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import uuid
 from collections.abc import Iterator
@@ -9,6 +10,21 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from astromlp.nn.errors import AstromlpError
+
+# What the system says when the output side fails: disk or quota full, file too large, read-only, no permission.
+OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+@contextmanager
+def output_errors(where: str, advice: str) -> Iterator[None]:
+    """Turn a failed write (full disk, read-only folder, ...) into one AstromlpError line about `where`."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in OUTPUT_ERRNOS:
+            raise
+        name = f" ({exc.filename})" if exc.filename else ""
+        raise AstromlpError(f"cannot write {where}: {os.strerror(exc.errno)}{name}; {advice}") from None
 
 
 def check_destination(path: Path, overwrite: bool) -> None:

@@ -19,6 +19,16 @@ class ColumnInfo:
     description: str | None = None
 
 
+def check_unique(names: Sequence[str], label: str) -> None:
+    """AstromlpError when a column name appears twice in one file: which one a config means is unknowable."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise AstromlpError(f"{label} has two columns named {name!r}; rename one of them, since astromlp "
+                                "cannot tell which one is meant")
+        seen.add(name)
+
+
 def column_key(name: str) -> str:
     """The form two column names are compared in: surrounding spaces ignored, case folded."""
     return name.strip().casefold()

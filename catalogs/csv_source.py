@@ -12,8 +12,15 @@ import numpy as np
 import pandas as pd
 from fsspec.utils import read_block
 
-from astromlp.catalogs.columns import ColumnInfo
-from astromlp.catalogs.sources import DEFAULT_PARTITION_BYTES, compression_of, conform, empty_table_error, nullable
+from astromlp.catalogs.columns import ColumnInfo, check_unique
+from astromlp.catalogs.sources import (
+    DEFAULT_PARTITION_BYTES,
+    compression_of,
+    conform,
+    empty_table_error,
+    nullable,
+    reason,
+)
 from astromlp.nn.errors import AstromlpError
 
 SAMPLE_ROWS = 10_000
@@ -27,9 +34,11 @@ def _sample_meta(path: Path, compression: str | None) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise empty_table_error(path.name) from None
     except _PARSE_ERRORS + (UnicodeDecodeError,) as exc:
-        raise AstromlpError(f"{path.name} is not a readable CSV file ({exc}); check its format") from None
+        raise AstromlpError(f"{path.name} is not a readable CSV file ({reason(exc)}); check its format") from None
     if sample.empty:
         raise empty_table_error(path.name)
+    header = pd.read_csv(path, nrows=1, header=None, dtype=str, compression=compression)
+    check_unique(header.iloc[0].tolist(), path.name)  # pandas would rename a second 'r' to 'r.1'
     dtypes = {name: nullable(dtype) if isinstance(dtype, np.dtype) and dtype.kind != "O" else "str"
               for name, dtype in sample.dtypes.items() if dtype.kind in "iuO" or dtype == "str"}
     return sample.iloc[:0].astype(dtypes)
@@ -91,7 +100,7 @@ class CsvSource:
             return self.meta.iloc[:0]
         except _PARSE_ERRORS as exc:
             first = self.row_starts[index] if self.row_starts else 0
-            raise AstromlpError(f"cannot parse {self.label} near data row {first} ({exc}); check that every "
+            raise AstromlpError(f"cannot parse {self.label} near data row {first} ({reason(exc)}); check that every "
                                 "row has the same columns and each column one type") from None
 
     def _count(self, index: int) -> int:

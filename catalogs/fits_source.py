@@ -24,6 +24,7 @@ from astromlp.catalogs.sources import (
     frame_from_table,
     info_from_table,
     nullable,
+    reason,
     rows_per_partition,
     split_rows,
 )
@@ -39,7 +40,7 @@ def _open(path: Path) -> fits.HDUList:
     try:
         hdul = fits.open(path, memmap=True)
     except (OSError, ValueError, EOFError) as exc:
-        raise AstromlpError(f"{path.name} is not a readable FITS file ({exc}); check that it is complete "
+        raise AstromlpError(f"{path.name} is not a readable FITS file ({reason(exc)}); check that it is complete "
                             "and really FITS") from None
     return hdul
 
@@ -61,7 +62,7 @@ def _locate(path: Path, hdu: int | str | None) -> tuple[int, fits.Header, int]:
                                     "re-create it") from None
             raise
         except (OSError, TypeError, KeyError, ValueError, EOFError) as exc:
-            raise AstromlpError(f"{path.name} is not a readable FITS file ({type(exc).__name__}: {exc}); "
+            raise AstromlpError(f"{path.name} is not a readable FITS file ({type(exc).__name__}: {reason(exc)}); "
                                 "check that it is complete and really FITS") from None
 
 
@@ -219,7 +220,7 @@ class FitsSource:
         except AstromlpError:
             raise
         except (OSError, ValueError, EOFError, TypeError) as exc:
-            raise AstromlpError(f"cannot decode rows {start}-{stop} of {self.label} ({exc}); "
+            raise AstromlpError(f"cannot decode rows {start}-{stop} of {self.label} ({reason(exc)}); "
                                 "check that the file is complete") from None
         meta = self.meta if columns is None else self.meta[columns]
         return conform(frame_from_table(table, list(meta.columns)), meta)

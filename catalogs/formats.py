@@ -11,7 +11,7 @@ from pathlib import Path
 from astromlp.catalogs.csv_source import CsvSource
 from astromlp.catalogs.fits_source import FitsSource
 from astromlp.catalogs.parquet_source import ParquetSource
-from astromlp.catalogs.sources import Source, compression_of
+from astromlp.catalogs.sources import Source, compression_of, reason
 from astromlp.catalogs.text_sources import open_ecsv, open_votable
 from astromlp.nn.errors import AstromlpError
 
@@ -62,7 +62,7 @@ def _head(path: Path) -> bytes:
         with opener(path, "rb") as handle:
             return handle.read(HEAD_BYTES)
     except (OSError, EOFError) as exc:
-        raise AstromlpError(f"cannot read {path.name} ({exc}); check that the file is complete") from None
+        raise AstromlpError(f"cannot read {path.name} ({reason(exc)}); check that the file is complete") from None
 
 
 def by_name(name: str) -> Format:

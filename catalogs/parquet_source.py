@@ -12,8 +12,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from astropy.table import meta as table_meta
 
-from astromlp.catalogs.columns import ColumnInfo
-from astromlp.catalogs.sources import conform, empty_table_error, nullable
+from astromlp.catalogs.columns import ColumnInfo, check_unique
+from astromlp.catalogs.sources import conform, empty_table_error, nullable, reason
 from astromlp.nn.errors import AstromlpError
 
 ASTROPY_META_KEY = b"table_meta_yaml"
@@ -82,11 +82,12 @@ class ParquetSource:
         try:
             metadata = pq.ParquetFile(path).metadata
         except (OSError, pa.ArrowException) as exc:
-            raise AstromlpError(f"{path.name} is not a readable Parquet file ({exc}); check that it is "
+            raise AstromlpError(f"{path.name} is not a readable Parquet file ({reason(exc)}); check that it is "
                                 "complete") from None
         if metadata.num_rows == 0:
             raise empty_table_error(path.name)
         schema = metadata.schema.to_arrow_schema()
+        check_unique(schema.names, path.name)
         header = _astropy_header(schema)
         masks = _mask_columns(header)
         meta = _meta(schema, metadata, masks)
@@ -119,7 +120,7 @@ class ParquetSource:
         try:
             table = pq.ParquetFile(self.path).read_row_groups(range(first, last), columns=wanted)
         except (OSError, pa.ArrowException) as exc:
-            raise AstromlpError(f"cannot read rows {start}-{stop} of {self.label} ({exc}); check that the "
+            raise AstromlpError(f"cannot read rows {start}-{stop} of {self.label} ({reason(exc)}); check that the "
                                 "file is complete") from None
         offset = start - self.group_starts[first]
         frame = _apply_masks(arrow_to_pandas(table.slice(offset, stop - start)), masks)

@@ -31,6 +31,11 @@ class Source(Protocol):
     def read_rows(self, start: int, stop: int, columns: list[str] | None) -> pd.DataFrame: ...
 
 
+def reason(exc: BaseException) -> str:
+    """A library's error text on one line (pandas and Arrow messages can span several)."""
+    return " ".join(str(exc).split())
+
+
 def compression_of(path: Path) -> str | None:
     """'gzip' or 'bzip2' when the file starts with that compressor's magic number, else None."""
     with open(path, "rb") as handle:

@@ -9,7 +9,7 @@ from xml.parsers.expat import ExpatError
 from astropy.io.votable.exceptions import VOWarning
 from astropy.table import Table
 
-from astromlp.catalogs.sources import TableSource
+from astromlp.catalogs.sources import TableSource, reason
 from astromlp.nn.errors import AstromlpError
 
 _ASTROPY_READ_ERRORS = (ValueError, OSError, IndexError, KeyError, TypeError, ExpatError)
@@ -21,7 +21,7 @@ def _read(path: Path, kind: str, **options) -> Table:
             warnings.simplefilter("ignore", VOWarning)
             return Table.read(path, **options)
     except _ASTROPY_READ_ERRORS as exc:
-        raise AstromlpError(f"{path.name} is not a readable {kind} file ({exc}); check that it is complete "
+        raise AstromlpError(f"{path.name} is not a readable {kind} file ({reason(exc)}); check that it is complete "
                             f"and really {kind}") from None
 
 

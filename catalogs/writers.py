@@ -9,7 +9,7 @@ from pathlib import Path
 import dask.dataframe as dd
 import pandas as pd
 
-from astromlp.catalogs.atomic import atomic_path
+from astromlp.catalogs.atomic import atomic_path, output_errors
 from astromlp.catalogs.column_meta import ColumnInfos
 from astromlp.catalogs.fits_writer import text_widths, write_fits
 from astromlp.catalogs.formats import by_suffix
@@ -41,5 +41,6 @@ def write(df: Frame, path: str | os.PathLike, *, overwrite: bool = True, info: C
     if kind is None or kind.name not in WRITERS or (path.name.lower().endswith(".gz") and kind.name != "fits"):
         raise AstromlpError(f"cannot write {path.name}: astromlp writes .fits, .fits.gz and .parquet files; "
                             "change the extension")
-    with atomic_path(path, overwrite) as target:
+    advice = f"free some space or choose another output (any previous {path.name} is unchanged)"
+    with output_errors(str(path), advice), atomic_path(path, overwrite) as target:
         return WRITERS[kind.name](df, path, target, info)

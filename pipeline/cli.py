@@ -11,26 +11,24 @@ from astromlp.nn.errors import AstromlpError
 from astromlp.pipeline.commands import COMMANDS as PIPELINE_COMMANDS
 
 
+def _fail(message: str) -> None:
+    """One line on stderr (whatever the message holds) and exit code 2."""
+    click.echo("astromlp: error: " + " ".join(message.split()), err=True)
+    sys.exit(2)
+
+
 class _Group(click.Group):
     """Turns AstromlpError and click's usage errors into one line on stderr and exit code 2 (AstromlpError
     shows its traceback under --debug)."""
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+    def make_context(self, info_name, args, parent=None, **extra):
         try:
-            returned = super().main(args, prog_name, complete_var, False, **extra)
-        except click.UsageError as exc:
-            command = exc.ctx.command_path if exc.ctx is not None else "astromlp"
-            click.echo(f"astromlp: error: {exc.format_message()} (see '{command} --help')", err=True)
-            sys.exit(exc.exit_code)
-        except click.ClickException as exc:
-            click.echo(f"astromlp: error: {exc.format_message()}", err=True)
-            sys.exit(exc.exit_code)
-        except click.Abort:
-            click.echo("astromlp: aborted", err=True)
-            sys.exit(1)
-        sys.exit(returned if isinstance(returned, int) else 0)
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:  # a bare `astromlp`: its help, not an error
+            click.echo(exc.ctx.get_help())
+            sys.exit(0)
+        except click.UsageError as exc:  # an option of `astromlp` itself
+            _fail(f"{exc.format_message()} (see astromlp --help)")
 
     def invoke(self, ctx: click.Context):
         try:
@@ -38,23 +36,17 @@ class _Group(click.Group):
         except AstromlpError as exc:
             if ctx.params.get("debug"):
                 raise
-            click.echo(f"astromlp: error: {exc}", err=True)
-            sys.exit(2)
+            _fail(str(exc))
+        except click.UsageError as exc:
+            failed = exc.ctx if exc.ctx is not None and exc.ctx is not ctx else None  # a subcommand's own
+            _fail(f"{exc.format_message()} (see astromlp{' ' + failed.info_name if failed else ''} --help)")
 
 
 @click.group(cls=_Group)
 @click.version_option(version("astromlp"), prog_name="astromlp")
 @click.option("--debug", is_flag=True, help="Show the full traceback of errors.")
 def main(debug: bool) -> None:
-    """Survey catalogs in, trained neural networks and reports out.
-
-    Start with `astromlp demo`, then `astromlp init` for a config of your own; `astromlp COMMAND --help`
-    explains each command.
-
-    \b
-    Example:
-      astromlp demo --out astromlp-demo
-    """
+    """Turn survey catalogs into trained neural networks and evaluation reports."""
 
 
 for _command in PIPELINE_COMMANDS:  # run, demo, predict, init
@@ -75,9 +67,12 @@ def report(run_dir: str, n_bootstrap: int) -> None:
     Example:
       astromlp report runs/photoz --bootstrap 1000
     """
+    from astromlp.catalogs.atomic import output_errors
     from astromlp.reports import load_inputs, write_report
 
-    click.echo(write_report(run_dir, load_inputs(run_dir), n_bootstrap=n_bootstrap))
+    inputs = load_inputs(run_dir)
+    with output_errors(f"the report into {run_dir}", "free some space or make the folder writable"):
+        click.echo(write_report(run_dir, inputs, n_bootstrap=n_bootstrap))
 
 
 @main.command()
@@ -85,15 +80,7 @@ def report(run_dir: str, n_bootstrap: int) -> None:
 @click.option("--hdu", default=None, help="FITS HDU (index or EXTNAME) or VOTable table to read.")
 @click.option("--format", "format_name", default=None, help="Catalog format, when not recognisable.")
 def inspect(catalogs: tuple[str, ...], hdu: str | None, format_name: str | None) -> None:
-    """Show what catalogs hold: columns, types, units, missing values.
-
-    One line per column of the CATALOGS (files or globs): type, unit, missing count, count of common
-    sentinel values (-9999, 99.99, ...), minimum, maximum and description.
-
-    \b
-    Example:
-      astromlp inspect my_catalog.fits --hdu 1
-    """
+    """Print columns, types, units, missing and sentinel counts, and ranges of CATALOG files."""
     from astromlp.catalogs import inspect_text
 
     click.echo(inspect_text(list(catalogs), hdu=hdu, format=format_name), nl=False)

@@ -227,6 +227,8 @@ def load_config(path: str | Path) -> Config:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise AstromlpError(f"{path}: cannot read the config file ({exc.strerror}); check the path") from None
+    except UnicodeDecodeError:
+        raise AstromlpError(f"{path}: not a text file (a TOML config must be UTF-8 text); check the path") from None
     return parse_config(text, path)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import dask
 
+from astromlp.catalogs.atomic import output_errors
 from astromlp.nn import load as load_model
 from astromlp.nn.errors import AstromlpError
 from astromlp.pipeline import artifacts, models
@@ -98,15 +99,17 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
     if run_dir.holds_a_run() and not (options.resume or options.force):
         raise AstromlpError(f"run directory {run_dir.path} already holds a run; pass --resume to reuse its "
                             "finished stages or --force to recompute them")
-    write_json(run_dir / "config.json", config.resolved())
-    atomic_path(run_dir / "config.toml", lambda path: path.write_text(config.text, encoding="utf-8"))
     show = not options.quiet and sys.stderr.isatty()
     command_line = options.scheduler is not None or options.workers is not None
     where = (options.scheduler, options.workers) if command_line else (config.run.scheduler, config.run.workers)
-    with executor(*where, show_progress=show) as ex:
-        state = _Run(config, run_dir, ex, options.force)
-        run_dir.log(f"run {config.path} on the {ex.description}")
-        _run_stages(state)
+    advice = "free some space or make it writable, then rerun with --resume (finished stages are kept)"
+    with output_errors(f"into the run directory {run_dir.path}", advice):
+        write_json(run_dir / "config.json", config.resolved())
+        atomic_path(run_dir / "config.toml", lambda path: path.write_text(config.text, encoding="utf-8"))
+        with executor(*where, show_progress=show) as ex:
+            state = _Run(config, run_dir, ex, options.force)
+            run_dir.log(f"run {config.path} on the {ex.description}")
+            _run_stages(state)
     metrics = read_json(run_dir / METRICS)
     return RunResult(run_dir.path, run_dir / REPORT, metrics, ex.description, state.outcomes)
 

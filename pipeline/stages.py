@@ -118,9 +118,11 @@ def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
     strata, classes = _strata(config, table[roles["target"]], source)
     codes = assign_splits(row_uniforms(table, roles["key"], config.run.seed), strata,
                           config.split.test, config.split.validation)
+    _check_classes_in_training(codes, table[roles["target"]], classes, source)
     fill_values = None
     if config.data.missing == "impute":
         fill_values = fill_values_from(table[codes == TRAIN], list(derived))
+        _check_fill_values(fill_values, source)
         table = handle_missing(table, list(derived), "impute", fill_values=fill_values, source=source).frame
     return _assemble(config, table, codes, classes, roles, fill_values,
                      {"rows": {"read": int(n_read), "used": len(table), "dropped": dropped}})
@@ -135,6 +137,27 @@ def _clean(config: Config, table: pd.DataFrame, target: str, features: list[str]
         outcome = handle_missing(table, features, config.data.missing, source=source)
         table, dropped["missing features"] = outcome.frame, outcome.dropped
     return table, dropped
+
+
+def _check_classes_in_training(codes: np.ndarray, target: pd.Series, classes: list[str] | None,
+                               source: str) -> None:
+    """A class the network never sees in training cannot be predicted; refuse before training."""
+    if not classes:
+        return
+    labels = target.astype(str).to_numpy(dtype=str)
+    for label in sorted(set(classes) - set(labels[codes == TRAIN].tolist())):
+        raise AstromlpError(f"class {label!r} of target column {target.name!r} in {source} has no row in the "
+                            f"training split ({int((labels == label).sum())} rows, all held out); add rows of "
+                            "it, leave it out with [data] select, or set [split] stratify = true")
+
+
+def _check_fill_values(fill_values: dict[str, float], source: str) -> None:
+    """Imputation needs at least one training value per feature."""
+    for name, value in fill_values.items():
+        if not np.isfinite(value):
+            raise AstromlpError(f"feature {name.removeprefix(FEATURE_PREFIX)!r} is missing in every training row "
+                                f"of {source}, so there is no value to impute; remove it from [features] or "
+                                "fix the file")
 
 
 def _select_rows(frame: dd.DataFrame, select: dict | None, columns: list[str]) -> dd.DataFrame:

@@ -143,13 +143,18 @@ def test_debug_lets_the_error_propagate_with_its_traceback(tmp_path):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["init", "--task", "bogus"], r"'bogus' is not one of .* \(see 'astromlp init --help'\)"),
-        (["run"], r"Missing argument 'CONFIG'\. \(see 'astromlp run --help'\)"),
-        (["frob"], r"No such command 'frob'\. \(see 'astromlp --help'\)"),
-        (["demo", "--bogus-option"], r"No such option.*--bogus-option.*\(see 'astromlp demo --help'\)"),
+        (["init", "--task", "bogus"], r"'bogus' is not one of .* \(see astromlp init --help\)"),
+        (["run"], r"Missing argument 'CONFIG'\. \(see astromlp run --help\)"),
+        (["frob"], r"No such command 'frob'\. \(see astromlp --help\)"),
+        (["demo", "--bogus-option"], r"No such option.*--bogus-option.*\(see astromlp demo --help\)"),
     ],
 )
 def test_usage_errors_are_one_line_with_where_to_look(args, expected):
     result = CliRunner().invoke(main, args, prog_name="astromlp")
     _one_line_error(result, "")
     assert re.search(expected, result.stderr)
+
+
+def test_a_bare_astromlp_shows_its_help():
+    result = CliRunner().invoke(main, [], prog_name="astromlp")
+    assert result.exit_code == 0 and result.output.startswith("Usage: astromlp")

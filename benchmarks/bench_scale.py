@@ -1,0 +1,278 @@
+"""Scale benchmark: `astromlp predict` over up to 20 million rows on a 2-worker LocalCluster, and training
+time per epoch as the training set grows to 5 million rows.
+
+predict   trains a small classifier on the bundled SDSS sample (`astromlp run`), builds a FITS catalog of
+          --files files x --rows-per-file rows (ugriz magnitudes, objid, ra, dec), then runs
+          `astromlp predict MODEL FILES -o out.parquet --workers 2 --quiet` in a fresh process on the first
+          2M, 5M and all rows. A sampler polls /proc for the CLI process and its descendants (the two Dask
+          workers) and keeps each one's VmHWM (peak resident memory). Prints rows per second, the peak of
+          each worker and of the CLI process (which writes the output), and checks that the output has as
+          many rows as the input. Target: worker peaks flat as rows grow.
+train     MLPClassifier (hidden [32, 32], batch 256, one start) on n x 5 float64 features in a fresh process
+          per n (1M, 2M, 5M): each epoch is one partial_fit over all rows, timed alone; the fastest of
+          --epochs epochs is the time per epoch (all are printed: other jobs slow some down). Peak memory
+          above what the arrays themselves take is printed next to the size of the training arrays.
+          Target: seconds per epoch / rows constant; extra memory a small multiple of the arrays.
+
+    python benchmarks/bench_scale.py                      # 20 x 1M rows, about 10-20 minutes on 2 cores
+    python benchmarks/bench_scale.py --files 4 --rows-per-file 500000 --predict-sizes 1000000 2000000 \
+        --train-sizes 200000 400000                       # quick look
+
+Measured 2026-11-23 on 2 cores shared with other jobs (load average 4-7 throughout, so times are upper bounds):
+  predict  2M rows 23.1 s, 5M 41.8 s, 20M 95.2 s (0.21 M rows/s overall, 0.25 M rows/s marginal 2M -> 20M);
+           worker peaks 434/443, 436/443, 446/453 MiB (flat); CLI process 404, 412, 463 MiB; output rows = input.
+           (An earlier run at lower load: 2M 10.4 s, 5M 14.7 s.)
+  train    fastest epoch 1.15 s at 1M rows, 6.4 s at 2M, 39 s at 5M; epochs of one size varied 6-9x with the
+           load (1M: 1.15-10.2 s), so linearity is not established by this run; an earlier quieter run gave
+           2.5 s/epoch at 1M. Peak memory above the arrays: 46 MiB for 46 MiB of arrays (1M), 93 for 92 (2M),
+           195 for 229 (5M), i.e. about one more copy of them (targets one-hot, float conversion).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+BANDS = "ugriz"
+BUILD_CHUNK = 1_000_000
+MIB = 1024 * 1024
+MODEL_CONFIG = """
+[task]
+kind = "classification"
+target = "class"
+[data]
+catalogs = ["astromlp:sample"]
+keep_columns = ["objid", "ra", "dec"]
+[features]
+u_g = "u - g"
+g_r = "g - r"
+r_i = "r - i"
+i_z = "i - z"
+r = "r"
+[model]
+hidden_layer_sizes = [32, 32]
+max_epochs = 30
+n_starts = 1
+[report]
+n_bootstrap = 0
+[run]
+seed = 5
+"""
+
+
+def _columns(n: int, first_id: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    mags = {b: rng.normal(18.5 + i * 0.3, 1.2, n).astype(np.float32) for i, b in enumerate(BANDS)}
+    return {"objid": np.arange(first_id, first_id + n, dtype=np.int64), "ra": rng.uniform(0, 360, n),
+            "dec": rng.uniform(-20, 80, n), **mags}
+
+
+def build_fits(path: Path, rows: int, first_id: int, seed: int) -> None:
+    """One catalog file written in chunks with astropy's StreamingHDU (never the whole table in memory)."""
+    from astropy.io import fits
+
+    rng = np.random.default_rng(seed)
+    formats = {np.dtype(np.int64): "K", np.dtype(np.float64): "D", np.dtype(np.float32): "E"}
+    first = _columns(1, 0, rng)
+    header = fits.BinTableHDU.from_columns([fits.Column(name=k, format=formats[v.dtype], array=v,
+                                                        unit="mag" if k in BANDS else None)
+                                            for k, v in first.items()]).header
+    header["NAXIS2"] = rows
+    stream = fits.StreamingHDU(str(path), header)
+    for start in range(0, rows, BUILD_CHUNK):
+        chunk = _columns(min(BUILD_CHUNK, rows - start), first_id + start, rng)
+        records = np.rec.fromarrays([v.astype(v.dtype.newbyteorder(">")) for v in chunk.values()], names=list(chunk))
+        stream.write(records.view(np.uint8))
+    stream.close()
+
+
+def train_model(folder: Path) -> Path:
+    config = folder / "model.toml"
+    config.write_text(MODEL_CONFIG)
+    subprocess.run([sys.executable, "-m", "astromlp.pipeline.cli", "run", str(config), "--quiet",
+                    "--scheduler", "synchronous"], check=True, capture_output=True)
+    return folder / "runs" / "model" / "model.zip"
+
+
+def _status_kib(pid: int, field: str) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next((int(line.split()[1]) for line in status if line.startswith(field + ":")), None)
+    except OSError:
+        return None
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return ""
+
+
+class PeakSampler(threading.Thread):
+    """Polls VmHWM of a process tree; a process's last sample is its peak up to then."""
+
+    def __init__(self, root: int, interval: float = 0.2):
+        super().__init__(daemon=True)
+        self.root, self.interval, self.peaks, self.names = root, interval, {}, {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            for pid in _descendants(self.root):
+                peak = _status_kib(pid, "VmHWM")
+                if peak is not None:
+                    self.peaks[pid] = max(peak, self.peaks.get(pid, 0))
+                    self.names.setdefault(pid, _command_line(pid))
+            self.done.wait(self.interval)
+
+    def workers(self) -> list[int]:
+        """Peaks (KiB) of the Dask worker processes: spawned children other than multiprocessing helpers."""
+        return [kib for pid, kib in self.peaks.items() if pid != self.root and "spawn_main" in self.names[pid]]
+
+
+def measure_predict(model: Path, files: list[Path], output: Path) -> dict:
+    command = [sys.executable, "-m", "astromlp.pipeline.cli", "predict", str(model), *map(str, files),
+               "-o", str(output), "--workers", "2", "--quiet"]
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    sampler = PeakSampler(process.pid)
+    sampler.start()
+    stdout, stderr = process.communicate()
+    seconds = time.perf_counter() - start
+    sampler.done.set()
+    sampler.join()
+    if process.returncode:
+        sys.exit(f"astromlp predict failed:\n{stderr}")
+    import pyarrow.parquet as pq
+
+    return {"seconds": seconds, "output_rows": pq.ParquetFile(output).metadata.num_rows,
+            "worker_peaks_mib": sorted(k / 1024 for k in sampler.workers()),
+            "cli_peak_mib": sampler.peaks.get(process.pid, 0) / 1024}
+
+
+def _fits_rows(files: list[Path]) -> int:
+    from astropy.io import fits
+
+    return sum(int(fits.getheader(path, 1)["NAXIS2"]) for path in files)
+
+
+TRAIN_CHILD = """
+import json, sys, time
+import numpy as np
+from astromlp.nn import MLPClassifier
+def vm(field):
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
+n, epochs = int(sys.argv[1]), int(sys.argv[2])
+params = dict(hidden_layer_sizes=(32, 32), batch_size=256, n_starts=1, random_state=1)
+MLPClassifier(**params, max_epochs=1).fit(np.random.default_rng(0).normal(size=(500, 5)), np.arange(500) % 3)
+rng = np.random.default_rng(2)
+X = rng.normal(size=(n, 5))
+y = np.argmax(X @ rng.normal(size=(5, 3)), axis=1)
+with_arrays = vm("VmRSS")
+model, seconds = MLPClassifier(**params), []
+for epoch in range(epochs):
+    start = time.perf_counter()
+    model.partial_fit(X, y, classes=[0, 1, 2]) if epoch == 0 else model.partial_fit(X, y)
+    seconds.append(time.perf_counter() - start)
+print(json.dumps({"rows": n, "epochs": seconds, "arrays_mib": (X.nbytes + y.nbytes) / 2**20,
+                  "peak_above_arrays_mib": (vm("VmHWM") - with_arrays) / 1024}))
+"""
+
+
+def measure_training(rows: int, epochs: int) -> dict:
+    """Seconds of each epoch (one partial_fit call over all rows) in a fresh process; the fastest epoch, the
+    one least slowed by other jobs on the machine, is the time per epoch."""
+    done = subprocess.run([sys.executable, "-c", TRAIN_CHILD, str(rows), str(epochs)], check=True,
+                          capture_output=True, text=True)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["per_epoch"] = min(result["epochs"])
+    result["load"] = os.getloadavg()[0]
+    return result
+
+
+def predict_part(args, folder: Path) -> None:
+    model = train_model(folder)
+    files, start = [], time.perf_counter()
+    for k in range(args.files):
+        path = folder / f"catalog_{k:02d}.fits"
+        build_fits(path, args.rows_per_file, k * args.rows_per_file, seed=100 + k)
+        files.append(path)
+    print(f"built {args.files} FITS files x {args.rows_per_file:,} rows in {time.perf_counter() - start:.0f} s")
+    measured = []
+    for size in args.predict_sizes:
+        chosen = files[:max(1, size // args.rows_per_file)]
+        n_rows = _fits_rows(chosen)
+        result = measure_predict(model, chosen, folder / "predictions.parquet")
+        assert result["output_rows"] == n_rows, (result["output_rows"], n_rows)
+        workers = ", ".join(f"{m:,.0f}" for m in result["worker_peaks_mib"])
+        print(f"[load {os.getloadavg()[0]:.1f}] predict {n_rows:>11,} rows in {len(chosen):2d} files: "
+              f"{result['seconds']:7.1f} s  "
+              f"{n_rows / result['seconds'] / 1e6:5.2f} M rows/s  worker peaks [{workers}] MiB  "
+              f"CLI process peak {result['cli_peak_mib']:,.0f} MiB  output rows {result['output_rows']:,}")
+        (folder / "predictions.parquet").unlink()
+        measured.append((n_rows, result["seconds"]))
+    if len(measured) > 1:
+        (small, t_small), (large, t_large) = measured[0], measured[-1]
+        print(f"marginal rate {small:,} -> {large:,} rows (start-up excluded): "
+              f"{(large - small) / (t_large - t_small) / 1e6:.2f} M rows/s")
+
+
+def train_part(args) -> None:
+    results = [measure_training(rows, args.epochs) for rows in args.train_sizes]
+    for r in results:
+        epochs = ", ".join(f"{t:.2f}" for t in r["epochs"])
+        print(f"[load {r['load']:.1f}] train {r['rows']:>10,} rows: {r['per_epoch']:6.2f} s/epoch  "
+              f"{r['per_epoch'] / r['rows'] * 1e6:5.2f} s per epoch per M rows  (epochs: {epochs} s)  "
+              f"arrays {r['arrays_mib']:,.0f} MiB, peak above them {r['peak_above_arrays_mib']:,.0f} MiB")
+    first, last = results[0], results[-1]
+    ratio = (last["per_epoch"] / last["rows"]) / (first["per_epoch"] / first["rows"])
+    print(f"time per epoch per row, {last['rows']:,} vs {first['rows']:,} rows: {ratio:.2f} (linear: 1.00)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=20)
+    parser.add_argument("--rows-per-file", type=int, default=1_000_000)
+    parser.add_argument("--predict-sizes", type=int, nargs="*", default=[2_000_000, 5_000_000, 20_000_000])
+    parser.add_argument("--train-sizes", type=int, nargs="*", default=[1_000_000, 2_000_000, 5_000_000])
+    parser.add_argument("--epochs", type=int, default=6, help="training epochs timed per size")
+    parser.add_argument("--workdir", type=Path, default=None, help="where to build files (default: temporary)")
+    args = parser.parse_args()
+    print(f"cores: {os.cpu_count()}; load average at start: {os.getloadavg()[0]:.1f}")
+    with tempfile.TemporaryDirectory(dir=args.workdir) as folder:
+        if args.predict_sizes:
+            predict_part(args, Path(folder))
+    if args.train_sizes:
+        train_part(args)
+
+
+if __name__ == "__main__":
+    main()
