@@ -38,17 +38,21 @@ validation = 0.1
 method = "standard"             # standard | robust (median / IQR) | minmax | none; training split only
 
 [model]
-# MLPClassifier / MLPRegressor parameters (see `help(astromlp.nn.MLPClassifier)`).
-hidden_layer_sizes = [32, 32]
+# MLPClassifier / MLPRegressor parameters (see `help(astromlp.nn.MLPClassifier)`). The values below are the
+# estimator's defaults, chosen by cross-validation on SDSS and HTRU2 (benchmarks/quality_selection.md).
+hidden_layer_sizes = [64, 64]
 activation = "relu"
 optimizer = "adam"
-learning_rate = 0.003
-batch_size = 64
-max_epochs = {max_epochs}
+learning_rate = 0.01
+schedule = "reduce_on_plateau"  # halve the learning rate when the validation loss stalls
+l2 = 0.0003                     # weight penalty l2/2 * sum(w^2), added to the mean loss of each minibatch
+batch_size = 128
+max_epochs = 500
 early_stopping = true           # stop when the validation loss has not improved for `patience` epochs
-patience = {patience}
-tol = {tol}                       # smallest validation-loss change that counts as an improvement
-n_starts = 2                    # independent initialisations; each may run on a different Dask worker
+patience = 30
+tol = 0.0001                    # smallest relative validation-loss change that counts as an improvement
+n_starts = 3                    # independent initialisations, the lowest validation loss wins; each may run
+                                # on a different Dask worker
 start_selection = "best"        # best (lowest validation loss) | ensemble (average of all starts)
 
 [run]
@@ -80,10 +84,6 @@ TEMPLATES = {
         'target = "redshift"           # the numeric column to predict\n',
         'select = { class = ["GALAXY", "QSO"] } # keep only rows whose class is listed\n', ""),
 }
-# Training length per task: redshifts are small numbers, so their loss changes are small too (tol 0).
-TRAINING = {"classification": {"max_epochs": 200, "patience": 20, "tol": "1e-4"},
-            "photoz": {"max_epochs": 300, "patience": 30, "tol": "0.0"},
-            "regression": {"max_epochs": 300, "patience": 30, "tol": "0.0"}}
 TASK_NAMES = tuple(TEMPLATES)
 
 
@@ -94,5 +94,5 @@ def template(task: str, out: str | None = None) -> str:
               "# Runs as written on the bundled sample:  astromlp run THIS_FILE\n"
               "# Point [data] catalogs at your own files and adapt [task] and [features] to them.\n\n")
     data = "[data]\n" + _COMMON_DATA + select
-    rest = _REST.format(stratify=stratify, out=out or f"runs/{task}", **TRAINING[task])
+    rest = _REST.format(stratify=stratify, out=out or f"runs/{task}")
     return "\n".join([header + task_table, data, _FEATURES, rest])

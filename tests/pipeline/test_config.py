@@ -6,6 +6,7 @@ import pytest
 
 from astromlp.nn.errors import AstromlpError
 from astromlp.pipeline.config import load_config, parse_config
+from astromlp.pipeline.models import estimator_class
 from astromlp.pipeline.templates import TASK_NAMES, template
 
 MINIMAL = """
@@ -94,3 +95,11 @@ def test_every_template_validates_against_the_bundled_sample(tmp_path, task):
     assert config.task.kind == task
     assert config.catalog_paths[0].exists()
     assert config.run_dir == (tmp_path / "runs" / task).resolve()
+
+
+@pytest.mark.parametrize("task", TASK_NAMES)
+def test_templates_spell_out_the_estimator_defaults(tmp_path, task):
+    """`astromlp demo` and `init` train the defaults that benchmarks/bench_quality.py measures."""
+    config = parse_config(template(task), tmp_path / f"{task}.toml")
+    defaults = estimator_class(task)().get_params()
+    assert config.model and {key: defaults[key] for key in config.model} == config.model

@@ -1,0 +1,149 @@
+"""How astromlp's defaults were chosen: 3-fold cross-validation on the TRAINING part of one split only.
+
+    python benchmarks/quality_cv.py --group base lr ... [--datasets sdss_class sdss_photoz pulsars]
+
+For each dataset of ``bench_quality`` the seed-0 70/30 split is drawn and its 30 % test part is never read;
+the 70 % training part is cut into 3 folds (stratified for classification). Every candidate changes a few
+parameters of ``BASE`` and is fitted on two folds (standardised with their statistics) and scored on the
+third. The table gives the mean over folds of accuracy and macro F1 (classification) or sigma_NMAD and the
+|dz| > 0.15 outlier fraction (photo-z), the fit time, and scikit-learn's HistGradientBoosting on the same
+folds as a reference. The groups below are the grid that was tried; benchmarks/quality_selection.md says
+what was chosen from it and why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+from bench_quality import DATASETS, classification_scores, photoz_scores, split
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+from sklearn.neural_network import MLPRegressor as SkMLPRegressor
+from sklearn.preprocessing import StandardScaler
+
+from astromlp.nn import MLPClassifier, MLPRegressor
+
+N_FOLDS = 3
+SEED = 0
+# The estimator's defaults when the search ran; every candidate changes some of them.
+BASE = {"hidden_layer_sizes": (64, 64), "learning_rate": 1e-3, "schedule": "constant", "l2": 1e-4,
+        "batch_size": 256, "max_epochs": 200, "patience": 10, "tol": 1e-4, "n_starts": 1, "start_selection": "best"}
+FINALIST = {"learning_rate": 1e-2, "schedule": "reduce_on_plateau", "patience": 30, "max_epochs": 500,
+             "batch_size": 128, "l2": 3e-4}
+GROUPS: dict[str, list[dict]] = {
+    "base": [{}],
+    "architecture": [{"hidden_layer_sizes": h} for h in
+                     [(32, 32), (128, 128), (64, 64, 64), (128, 128, 128), (256, 256)]],
+    "learning_rate": [{"learning_rate": 3e-4}, {"learning_rate": 3e-3}, {"learning_rate": 1e-2}],
+    "schedule": [{"schedule": "reduce_on_plateau"}, {"schedule": "reduce_on_plateau", "learning_rate": 3e-3},
+                 {"schedule": "step", "lr_step": 30, "lr_factor": 0.5, "learning_rate": 3e-3}],
+    "l2": [{"l2": 0.0}, {"l2": 1e-5}, {"l2": 1e-3}],
+    "batch_size": [{"batch_size": 64}, {"batch_size": 128}, {"batch_size": 512}],
+    "stopping": [{"patience": 20}, {"patience": 30, "max_epochs": 500}, {"patience": 20, "tol": 0.0}],
+    "combined": [
+        {"learning_rate": 3e-3, "schedule": "reduce_on_plateau", "patience": 30, "max_epochs": 500},
+        {"learning_rate": 1e-2, "schedule": "reduce_on_plateau", "patience": 30, "max_epochs": 500},
+        {"learning_rate": 3e-3, "schedule": "reduce_on_plateau", "patience": 30, "max_epochs": 500, "l2": 1e-5},
+        {"learning_rate": 3e-3, "schedule": "reduce_on_plateau", "patience": 30, "max_epochs": 500, "l2": 1e-3},
+        {"learning_rate": 3e-3, "schedule": "reduce_on_plateau", "patience": 30, "max_epochs": 500,
+         "hidden_layer_sizes": (64, 64, 64)},
+    ],
+    "combined_2": [
+        {"learning_rate": 1e-2, "schedule": "reduce_on_plateau", "patience": 30, "max_epochs": 500, "l2": 1e-3},
+        {"learning_rate": 1e-2, "schedule": "reduce_on_plateau", "patience": 30, "max_epochs": 500, "l2": 3e-4},
+        {"learning_rate": 1e-2, "schedule": "reduce_on_plateau", "patience": 20, "max_epochs": 300},
+        {"learning_rate": 1e-2, "schedule": "reduce_on_plateau", "patience": 30, "max_epochs": 500,
+         "batch_size": 128},
+    ],
+    "finalists": [
+        {"learning_rate": 1e-2, "schedule": "reduce_on_plateau", "patience": 30, "max_epochs": 500, "l2": 3e-4},
+        {"learning_rate": 1e-2, "schedule": "reduce_on_plateau", "patience": 30, "max_epochs": 500,
+         "batch_size": 128},
+        {"learning_rate": 1e-2, "schedule": "reduce_on_plateau", "patience": 30, "max_epochs": 500,
+         "batch_size": 128, "l2": 3e-4},
+    ],
+    "starts": [
+        {**FINALIST, "n_starts": 3, "start_selection": "ensemble"},
+        {**FINALIST, "n_starts": 3, "start_selection": "best"},
+    ],
+    "round_2": [{**FINALIST, "n_starts": 3, **p} for p in [
+        {}, {"l2": 1e-5}, {"l2": 1e-4}, {"l2": 1e-3}, {"learning_rate": 3e-3}, {"batch_size": 64},
+        {"batch_size": 256}, {"hidden_layer_sizes": (128, 128)}, {"hidden_layer_sizes": (64, 64, 64)},
+        {"hidden_layer_sizes": (32, 32)}, {"patience": 50}]],
+    "regularise": [{"batch_norm": True}, {"dropout": 0.1}, {"activation": "tanh"}, {"activation": "elu"}],
+}
+
+
+def estimator(is_classifier: bool, params: dict, seed: int):
+    cls = MLPClassifier if is_classifier else MLPRegressor
+    return cls(**{**BASE, **params, "random_state": seed})
+
+
+REFERENCES = {
+    "HistGradientBoosting": {True: HistGradientBoostingClassifier, False: HistGradientBoostingRegressor},
+    "sklearn MLP (64, 64)": {True: SkMLPClassifier, False: SkMLPRegressor},
+}
+
+
+def reference(name: str, is_classifier: bool, seed: int):
+    cls = REFERENCES[name][is_classifier]
+    extra = {"hidden_layer_sizes": (64, 64)} if "MLP" in name else {}
+    return cls(random_state=seed, **extra)
+
+
+def folds(data, X, y):
+    cutter = StratifiedKFold if data.is_classifier else KFold
+    return list(cutter(N_FOLDS, shuffle=True, random_state=SEED).split(X, y))
+
+
+def cv_scores(data, X, y, make) -> dict[str, float]:
+    """Mean over folds of the dataset's scores and of the fit time."""
+    runs = []
+    for k, (fit_rows, score_rows) in enumerate(folds(data, X, y)):
+        scaler = StandardScaler().fit(X[fit_rows])
+        model = make(k)
+        started = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(scaler.transform(X[fit_rows]), y[fit_rows])
+        seconds = time.perf_counter() - started
+        score = classification_scores if data.is_classifier else photoz_scores
+        runs.append({**score(data, y[score_rows], model.predict(scaler.transform(X[score_rows]))),
+                     "fit s": seconds})
+    return {key: float(np.mean([r[key] for r in runs])) for key in runs[0]}
+
+
+COLUMNS = {True: ("accuracy", "macro_f1"), False: ("sigma_nmad", "outlier_fraction")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--group", nargs="+", choices=list(GROUPS), default=["base"])
+    parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS))
+    parser.add_argument("--reference", action="store_true", help="also scikit-learn's models on the same folds")
+    args = parser.parse_args()
+    for name in args.datasets:
+        data = DATASETS[name]()
+        X, _, y, _ = split(data, SEED)
+        keys = COLUMNS[data.is_classifier]
+        print(f"\n{data.name}: {N_FOLDS}-fold CV on the {len(y)} training rows of split {SEED}")
+        print("| candidate | " + " | ".join(keys) + " | fit s |\n|---|" + "---|" * (len(keys) + 1))
+        kind = data.is_classifier
+        candidates = [(str(p) or "{}", lambda k, p=p, kind=kind: estimator(kind, p, SEED + k))
+                      for group in args.group for p in GROUPS[group]]
+        if args.reference:
+            candidates[:0] = [(name, lambda k, name=name, kind=kind: reference(name, kind, SEED + k))
+                              for name in REFERENCES]
+        for label, make in candidates:
+            scores = cv_scores(data, X, y, make)
+            print(f"| {label} | " + " | ".join(f"{scores[k]:.4f}" for k in keys) + f" | {scores['fit s']:.1f} |",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()
