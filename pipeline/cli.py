@@ -46,7 +46,15 @@ class _Group(click.Group):
 @click.version_option(version("astromlp"), prog_name="astromlp")
 @click.option("--debug", is_flag=True, help="Show the full traceback of errors.")
 def main(debug: bool) -> None:
-    """Turn survey catalogs into trained neural networks and evaluation reports."""
+    """Survey catalogs in, trained neural networks and reports out.
+
+    Start with `astromlp demo`, then `astromlp init` for a config of your own; `astromlp COMMAND --help`
+    explains each command.
+
+    \b
+    Example:
+      astromlp demo --out astromlp-demo
+    """
 
 
 for _command in PIPELINE_COMMANDS:  # run, demo, predict, init
@@ -80,7 +88,15 @@ def report(run_dir: str, n_bootstrap: int) -> None:
 @click.option("--hdu", default=None, help="FITS HDU (index or EXTNAME) or VOTable table to read.")
 @click.option("--format", "format_name", default=None, help="Catalog format, when not recognisable.")
 def inspect(catalogs: tuple[str, ...], hdu: str | None, format_name: str | None) -> None:
-    """Print columns, types, units, missing and sentinel counts, and ranges of CATALOG files."""
+    """Show what catalogs hold: columns, types, units, missing values.
+
+    One line per column of the CATALOGS (files or globs): type, unit, missing count, count of common
+    sentinel values (-9999, 99.99, ...), minimum, maximum and description.
+
+    \b
+    Example:
+      astromlp inspect my_catalog.fits --hdu 1
+    """
     from astromlp.catalogs import inspect_text
 
     click.echo(inspect_text(list(catalogs), hdu=hdu, format=format_name), nl=False)
