@@ -58,7 +58,7 @@ class _BaseMLP(BaseEstimator):
         "beta1": [Interval(Real, 0, 1, closed="left")],
         "beta2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left"), None],
         "schedule": [StrOptions(set(SCHEDULES))],
         "lr_decay": [Interval(Real, 0, None, closed="left")],
         "lr_step": [Interval(Integral, 1, None, closed="left")],
@@ -85,7 +85,7 @@ class _BaseMLP(BaseEstimator):
 
     def __init__(self, hidden_layer_sizes=(64, 64), *, activation="relu", activation_alpha=None,
                  maxout_pieces=2, loss=None, batch_norm=False, dropout=0.0, optimizer="adam",
-                 learning_rate=1e-2, momentum=0.9, beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=0.0,
+                 learning_rate=1e-2, momentum=0.9, beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=None,
                  schedule="reduce_on_plateau", lr_decay=0.01, lr_step=30, lr_factor=0.5, l1=0.0, l2=3e-4,
                  batch_size=128, max_epochs=500, tol=1e-4, grad_tol=0.0, step_tol=0.0, early_stopping=True,
                  validation_fraction=0.1, patience=30, init=None, dtype="float64", random_state=None,
@@ -128,9 +128,10 @@ class _BaseMLP(BaseEstimator):
             Second-moment decay of adam, amsgrad and adamw, and the squared-gradient decay of rmsprop.
         epsilon : float, default 1e-8
             Added to the denominators of adagrad, rmsprop and the adam family.
-        weight_decay : float, default 0.0
+        weight_decay : float or None, default None
             Decoupled weight decay of adamw: each step shrinks the weights (not biases or batch-norm
-            parameters) by ``learning_rate * weight_decay``; with 0, adamw is adam.
+            parameters) by ``learning_rate * weight_decay``; None takes adamw's usual 1e-2 (Loshchilov &
+            Hutter 2019). The other optimizers ignore it.
         schedule : str, default "reduce_on_plateau"
             Learning rate per epoch: constant; step (times ``lr_factor`` every ``lr_step`` epochs);
             exponential (times exp(-lr_decay * epoch)); inverse_time (divided by 1 + lr_decay * epoch);
@@ -240,9 +241,9 @@ class _BaseMLP(BaseEstimator):
                 for s, r in zip(sizes, rates, strict=True)]
 
     def _train_config(self, n_threads=None) -> TrainConfig:
+        decay = {} if self.weight_decay is None else {"weight_decay": self.weight_decay}
         opt = OPTIMIZERS[self.optimizer](self.learning_rate, beta1=self.beta1, beta2=self.beta2,
-                                         eps=self.epsilon, momentum=self.momentum,
-                                         weight_decay=self.weight_decay)
+                                         eps=self.epsilon, momentum=self.momentum, **decay)
         kwargs = {"step": {"step_size": self.lr_step, "factor": self.lr_factor},
                   "exponential": {"decay": self.lr_decay}, "inverse_time": {"decay": self.lr_decay},
                   "reduce_on_plateau": {"factor": self.lr_factor}}.get(self.schedule, {})

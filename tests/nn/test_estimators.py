@@ -181,6 +181,18 @@ def test_minibatches_of_zero_weight_rows_are_skipped_not_diverged(rng):
     assert np.isfinite(reg.loss_curve_).all() and reg.score(X, y) > 0.9
 
 
+def test_adamw_decays_by_default_and_is_adam_without_decay(rng):
+    X = rng.normal(size=(300, 3))
+    y = X @ np.array([1.0, -1.0, 0.5])
+    kw = {"hidden_layer_sizes": (8,), "max_epochs": 20, "early_stopping": False, "random_state": 0, "n_starts": 1}
+    adam = MLPRegressor(optimizer="adam", **kw).fit(X, y)
+    undecayed = MLPRegressor(optimizer="adamw", weight_decay=0.0, **kw).fit(X, y)
+    decayed = MLPRegressor(optimizer="adamw", **kw).fit(X, y)
+    assert np.array_equal(adam.networks_[0].theta, undecayed.networks_[0].theta)
+    weights = adam.networks_[0].layout.weight_mask
+    assert np.abs(decayed.networks_[0].theta[weights]).sum() < np.abs(adam.networks_[0].theta[weights]).sum()
+
+
 def test_float32_parameters_follow_the_request(photometry):
     X, y, _ = photometry
     clf = MLPClassifier(dtype="float32", random_state=0, max_epochs=3).fit(X, y)
