@@ -256,7 +256,7 @@ def _reject_unknown(table: dict, known: list[str], path: Path, what: str, where:
         if name not in known:
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"expected one of {', '.join(known)}"
-            raise AstromlpError(f"{path}: {where}unknown {what} '{name}'; {hint}")
+            raise AstromlpError(f"{path}: {where}unknown {what} {name!r}; {hint}")
 
 
 def _build_section(cls: type, table: Any, path: Path, name: str):
