@@ -43,17 +43,17 @@ def split_sizes(n_rows: int, test: float, validation: float) -> tuple[int, int, 
     return n_rows - n_test - n_val, n_val, n_test
 
 
-def assign_splits(uniforms: np.ndarray, strata: np.ndarray | None, test: float,
+def assign_splits(uniforms: np.ndarray, strata: np.ndarray | pd.Categorical | None, test: float,
                   validation: float) -> np.ndarray:
     """Split code (TRAIN, VALIDATION, TEST) per row, exactly stratified by `strata` (None: one stratum)."""
     codes = np.full(len(uniforms), TRAIN, dtype=np.int8)
     named = strata is not None
-    strata = strata if named else np.zeros(len(uniforms), dtype=np.int8)
-    for stratum in np.unique(strata):
-        rows = np.flatnonzero(strata == stratum)
+    stratum_of, names = _factorize(strata if named else np.zeros(len(uniforms), dtype=np.int8))
+    for stratum, name in enumerate(names):
+        rows = np.flatnonzero(stratum_of == stratum)
         n_train, n_val, n_test = split_sizes(len(rows), test, validation)
         if n_train < 1:
-            where = f"class {str(stratum)!r}" if named else "the table"
+            where = f"class {str(name)!r}" if named else "the table"
             raise AstromlpError(
                 f"too few rows for the split: {where} has {len(rows)} rows, but test = {test} "
                 f"and validation = {validation} need at least {len(rows) - n_train + 1}; add rows or lower "
@@ -64,12 +64,19 @@ def assign_splits(uniforms: np.ndarray, strata: np.ndarray | None, test: float,
     return codes
 
 
-def split_counts(codes: np.ndarray, strata: np.ndarray | None = None) -> dict:
+def split_counts(codes: np.ndarray, strata: np.ndarray | pd.Categorical | None = None) -> dict:
     """Rows per split, and per class within each split when strata are given (for the run directory)."""
     counts = {name: int(np.count_nonzero(codes == code)) for code, name in enumerate(SPLITS)}
     if strata is None:
         return counts
-    labels = [str(label) for label in np.unique(strata)]
-    per_class = {name: {label: int(np.count_nonzero((codes == code) & (strata == label))) for label in labels}
+    stratum_of, labels = _factorize(strata)
+    cells = codes.astype(np.int64) * len(labels) + stratum_of
+    table = np.bincount(cells, minlength=len(SPLITS) * len(labels)).reshape(len(SPLITS), len(labels))
+    per_class = {name: {str(label): int(n) for label, n in zip(labels, table[code], strict=True)}
                  for code, name in enumerate(SPLITS)}
     return {**counts, "per_class": per_class}
+
+
+def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes into the sorted distinct values, by hashing (np.unique sorts every row, slow for strings)."""
+    return pd.factorize(values, sort=True)

@@ -115,16 +115,16 @@ def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
                                   *([roles["magnitude"]] if roles["magnitude"] else [])]))
     table, n_read = executor.compute(frame[columns], ingested.frame.index.size)
     table, dropped = _clean(config, table, roles["target"], list(derived), source)
-    strata, classes = _strata(config, table[roles["target"]], source)
-    codes = assign_splits(row_uniforms(table, roles["key"], config.run.seed), strata,
-                          config.split.test, config.split.validation)
-    _check_classes_in_training(codes, table[roles["target"]], classes, source)
+    labels = _class_labels(config, table[roles["target"]], source)
+    codes = assign_splits(row_uniforms(table, roles["key"], config.run.seed),
+                          labels if config.split.stratify else None, config.split.test, config.split.validation)
+    _check_classes_in_training(codes, labels, roles["target"], source)
     fill_values = None
     if config.data.missing == "impute":
         fill_values = fill_values_from(table[codes == TRAIN], list(derived))
         _check_fill_values(fill_values, source)
         table = handle_missing(table, list(derived), "impute", fill_values=fill_values, source=source).frame
-    return _assemble(config, table, codes, classes, roles, fill_values,
+    return _assemble(config, table, codes, labels, roles, fill_values,
                      {"rows": {"read": int(n_read), "used": len(table), "dropped": dropped}})
 
 
@@ -139,14 +139,14 @@ def _clean(config: Config, table: pd.DataFrame, target: str, features: list[str]
     return table, dropped
 
 
-def _check_classes_in_training(codes: np.ndarray, target: pd.Series, classes: list[str] | None,
+def _check_classes_in_training(codes: np.ndarray, labels: pd.Categorical | None, target: str,
                                source: str) -> None:
     """A class the network never sees in training cannot be predicted; refuse before training."""
-    if not classes:
+    if labels is None:
         return
-    labels = target.astype(str).to_numpy(dtype=str)
-    for label in sorted(set(classes) - set(labels[codes == TRAIN].tolist())):
-        raise AstromlpError(f"class {label!r} of target column {target.name!r} in {source} has no row in the "
+    trained = np.bincount(labels.codes[codes == TRAIN], minlength=len(labels.categories)) > 0
+    for label in labels.categories[~trained]:
+        raise AstromlpError(f"class {label!r} of target column {target!r} in {source} has no row in the "
                             f"training split ({int((labels == label).sum())} rows, all held out); add rows of "
                             "it, leave it out with [data] select, or set [split] stratify = true")
 
@@ -167,34 +167,36 @@ def _select_rows(frame: dd.DataFrame, select: dict | None, columns: list[str]) -
     return frame
 
 
-def _strata(config: Config, target: pd.Series, source: str) -> tuple[np.ndarray | None, list[str] | None]:
-    """Class labels to stratify on (classification), or None; a single class is a user error."""
+def _class_labels(config: Config, target: pd.Series, source: str) -> pd.Categorical | None:
+    """Each row's class label as text, the categories sorted (classification), or None; one class is a user
+    error."""
     if config.task.kind != "classification":
         if not pd.api.types.is_numeric_dtype(target.dtype):
             raise AstromlpError(f"target column {target.name!r} of {source} is {target.dtype}, not numeric; a "
                                 f"{config.task.kind} task needs numbers (use kind = \"classification\" for labels)")
-        return None, None
-    labels = target.astype(str).to_numpy(dtype=str)
-    classes = sorted(set(labels.tolist()))
+        return None
+    codes, distinct = pd.factorize(target.astype(str), sort=True)  # hashing: one pass, no sort of the rows
+    classes = [str(label) for label in distinct]
     if len(classes) < 2:
         found = f"only the class {classes[0]!r}" if classes else "no rows"
         raise AstromlpError(f"target column {target.name!r} of {source} has {found} after cleaning; "
                             "classification needs at least two classes")
-    return (labels if config.split.stratify else None), classes
+    return pd.Categorical.from_codes(codes, classes)
 
 
-def _assemble(config: Config, table: pd.DataFrame, codes: np.ndarray, classes, roles, fill_values,
-              summary: dict) -> Prepared:
+def _assemble(config: Config, table: pd.DataFrame, codes: np.ndarray, labels: pd.Categorical | None, roles,
+              fill_values, summary: dict) -> Prepared:
     raw = table[list(feature_columns(config.features))].to_numpy(dtype=np.float64)
     normaliser = Normaliser.fit(config.normalise.method, raw[codes == TRAIN])
     X_all = normaliser.transform(raw)
-    target = table[roles["target"]]
-    y_all = target.astype(str).to_numpy(dtype=str) if classes else target.to_numpy(dtype=np.float64)
+    classes = None if labels is None else list(labels.categories)
+    y_all = (np.asarray(classes, dtype=str)[labels.codes] if classes
+             else table[roles["target"]].to_numpy(dtype=np.float64))
     X = {name: X_all[codes == code] for code, name in enumerate(SPLITS)}
     y = {name: y_all[codes == code] for code, name in enumerate(SPLITS)}
     test_columns = list(dict.fromkeys([*roles["keep"], *([roles["magnitude"]] if roles["magnitude"] else [])]))
     test_rows = table.loc[codes == SPLITS.index("test"), test_columns].reset_index(names="row")
-    counts = split_counts(codes, y_all if classes else None)
+    counts = split_counts(codes, labels)
     summary = {**summary, "split": {name: counts[name] for name in SPLITS},
                "class_balance": counts.get("per_class", {}),
                "features": [{"name": name, "expression": expr} for name, expr in config.features.items()],
