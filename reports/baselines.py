@@ -11,8 +11,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression, RidgeCV
+from threadpoolctl import threadpool_limits
 
 from astromlp.nn.errors import AstromlpError
 from astromlp.reports.inputs import TASKS
@@ -47,23 +49,27 @@ def _ridge_cv(X_train, y_train, X_test, random_state) -> BaselinePrediction:
 
 
 def _logistic(X_train, y_train, X_test, random_state) -> BaselinePrediction:
-    model = LogisticRegression(max_iter=2000, random_state=random_state).fit(X_train, y_train)
-    return _classifier_output(model, X_test, "multinomial logistic regression (L2, C = 1)")
+    codes, labels = pd.factorize(y_train, sort=True)  # integer classes: sklearn re-sorts text labels each call
+    model = LogisticRegression(max_iter=2000, random_state=random_state).fit(X_train, codes)
+    return _classifier_output(model, X_test, labels, "multinomial logistic regression (L2, C = 1)")
 
 
 def _majority(X_train, y_train, X_test, random_state) -> BaselinePrediction:
-    model = DummyClassifier(strategy="prior", random_state=random_state).fit(X_train, y_train)
+    codes, labels = pd.factorize(y_train, sort=True)
+    model = DummyClassifier(strategy="prior", random_state=random_state).fit(X_train, codes)
     return _classifier_output(
-        model, X_test, "always the most frequent training class; probabilities = training class frequencies"
+        model,
+        X_test,
+        labels,
+        "always the most frequent training class; probabilities = training class frequencies",
     )
 
 
-def _classifier_output(model, X_test, description: str) -> BaselinePrediction:
+def _classifier_output(model, X_test, labels: np.ndarray, description: str) -> BaselinePrediction:
+    """Predictions of a model fitted on codes into `labels`, as labels again."""
+    names = np.asarray(labels, dtype=str)
     return BaselinePrediction(
-        np.asarray(model.predict(X_test)).astype(str),
-        model.predict_proba(X_test),
-        [str(label) for label in model.classes_],
-        description,
+        names[model.predict(X_test)], model.predict_proba(X_test), names[model.classes_].tolist(), description
     )
 
 
@@ -88,7 +94,9 @@ def fit_baselines(
     X_train, X_test = _features(X_train, "X_train"), _features(X_test, "X_test")
     y_train = np.asarray(y_train).astype(str) if task == "classification" else np.asarray(y_train, float)
     _check_shapes(X_train, y_train, X_test)
-    fitted = {name: fit(X_train, y_train, X_test, random_state) for name, fit in BASELINES[task].items()}
+    # Small dense problems: threads cost more than they save here, and one thread gives the same bits anywhere.
+    with threadpool_limits(limits=1):
+        fitted = {name: fit(X_train, y_train, X_test, random_state) for name, fit in BASELINES[task].items()}
     if task == "classification" and classes is not None:
         fitted = {
             name: _reorder(prediction, [str(c) for c in classes]) for name, prediction in fitted.items()
