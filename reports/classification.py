@@ -1,21 +1,18 @@
-"""Classification metrics on integer-coded labels, from scikit-learn where it has them."""
+"""Classification metrics on integer-coded labels.
+
+The label metrics (accuracy, balanced accuracy, F1, purity, completeness) are functions of one confusion matrix,
+counted once per case and once per block of bootstrap resamples (`weighted`), so the point value and its
+resamples come from the same code; tests hold them equal to scikit-learn's. Probability metrics use
+scikit-learn where it has them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 
 import numpy as np
-from sklearn.metrics import (
-    accuracy_score,
-    balanced_accuracy_score,
-    brier_score_loss,
-    confusion_matrix,
-    f1_score,
-    precision_recall_fscore_support,
-    recall_score,
-    roc_auc_score,
-)
+from sklearn.metrics import brier_score_loss
 
 from astromlp.reports import weighted
 from astromlp.reports.scoring import Metric
@@ -40,6 +37,36 @@ class LabelledCase:
     def labels(self) -> np.ndarray:
         return np.arange(self.n_classes)
 
+    @cached_property
+    def all_rows(self) -> np.ndarray:
+        """The rows themselves as one 'resample' (every multiplicity 1), for point values from `weighted`."""
+        return np.ones((1, len(self.y)), np.int32)
+
+    @cached_property
+    def confusion(self) -> np.ndarray:
+        """(1, K, K) counts, rows true class, columns predicted: the resample axis of `weighted` with one row."""
+        return weighted.confusion_counts(self.y, self.predicted, self.n_classes, self.all_rows)
+
+    def resampled_confusion(self, weights: np.ndarray) -> np.ndarray:
+        """`confusion` of each resample; the last block is kept, as every label metric asks for the same one."""
+        cached = self.__dict__.get("_resampled")
+        if cached is None or cached[0] is not weights:
+            cached = (weights, weighted.confusion_counts(self.y, self.predicted, self.n_classes, weights))
+            self.__dict__["_resampled"] = cached
+        return cached[1]
+
+    @cached_property
+    def sorted_scores(self) -> list[weighted.Sorted]:
+        """Each class's probability column sorted once, for its ROC AUC on the rows and on every resample."""
+        return [weighted.Sorted(self.proba[:, k]) for k in range(self.n_classes)]
+
+    @cached_property
+    def class_auc(self) -> np.ndarray:
+        """One-vs-rest ROC AUC of each class; NaN without probabilities or without both outcomes."""
+        if self.proba is None:
+            return np.full(self.n_classes, np.nan)
+        return np.array([scores.roc_auc(self.y == k, self.all_rows)[0] for k, scores in enumerate(self.sorted_scores)])
+
 
 def _needs_proba(function):
     def compute(case: LabelledCase) -> float:
@@ -49,12 +76,10 @@ def _needs_proba(function):
 
 
 def roc_auc_ovr(case: LabelledCase) -> float:
-    """Macro one-vs-rest ROC AUC; NaN when a class is absent from the rows (AUC undefined)."""
-    if len(np.unique(case.y)) < case.n_classes:
+    """Macro one-vs-rest ROC AUC (scikit-learn's multi_class="ovr"); NaN when a class is absent from the rows."""
+    if not np.all(case.confusion[0].sum(axis=1) > 0):
         return float("nan")
-    if case.n_classes == 2:
-        return roc_auc_score(case.y, case.proba[:, 1])
-    return roc_auc_score(case.y, case.proba, multi_class="ovr", labels=case.labels)
+    return float(case.class_auc[1] if case.n_classes == 2 else np.mean(case.class_auc))
 
 
 def calibration_bins(case: LabelledCase, n_bins: int = CALIBRATION_BINS) -> dict[str, np.ndarray]:
@@ -82,15 +107,20 @@ def expected_calibration_error(case: LabelledCase) -> float:
 
 
 def completeness_of(code: int, case: LabelledCase) -> float:
-    """Recall of one class: the fraction of its true members labelled as it."""
-    return recall_score(case.y, case.predicted, labels=[code], average=None, zero_division=np.nan)[0]
+    """Recall of one class: the fraction of its true members labelled as it (NaN without members)."""
+    return float(weighted.completeness(case.confusion)[0, code])
 
 
-def _on_confusion(function):
+def _from_confusion(function):
+    """A label metric as (point value, resampler), both from `function` of a stack of confusion matrices."""
+
+    def compute(case: LabelledCase) -> float:
+        return float(function(case.confusion)[0])
+
     def resampler(case: LabelledCase):
-        return lambda weights: function(weighted.confusion_counts(case.y, case.predicted, case.n_classes, weights))
+        return lambda weights: function(case.resampled_confusion(weights))
 
-    return resampler
+    return compute, resampler
 
 
 def _with_proba(resampler):
@@ -103,7 +133,7 @@ def _with_proba(resampler):
 def roc_auc_ovr_resampler(case: LabelledCase):
     """`roc_auc_ovr` on resamples: each class's scores sorted once; NaN where a class was not drawn."""
     positives = [1] if case.n_classes == 2 else range(case.n_classes)
-    scores = {k: weighted.Sorted(case.proba[:, k]) for k in positives}
+    scores = case.sorted_scores
 
     def score(weights: np.ndarray) -> np.ndarray:
         every_class = (weighted.class_counts(case.y, case.n_classes, weights) > 0).all(axis=1)
@@ -124,21 +154,9 @@ def log_loss(case: LabelledCase) -> float:
 
 
 METRICS: dict[str, Metric] = {
-    "accuracy": Metric(
-        "accuracy", "higher", lambda c: accuracy_score(c.y, c.predicted), _on_confusion(weighted.accuracy)
-    ),
-    "balanced_accuracy": Metric(
-        "balanced accuracy",
-        "higher",
-        lambda c: balanced_accuracy_score(c.y, c.predicted),
-        _on_confusion(weighted.balanced_accuracy),
-    ),
-    "macro_f1": Metric(
-        "macro F1",
-        "higher",
-        lambda c: f1_score(c.y, c.predicted, labels=c.labels, average="macro", zero_division=0),
-        _on_confusion(weighted.macro_f1),
-    ),
+    "accuracy": Metric("accuracy", "higher", *_from_confusion(weighted.accuracy)),
+    "balanced_accuracy": Metric("balanced accuracy", "higher", *_from_confusion(weighted.balanced_accuracy)),
+    "macro_f1": Metric("macro F1", "higher", *_from_confusion(weighted.macro_f1)),
     "roc_auc_ovr": Metric(
         "ROC AUC (one-vs-rest, macro)",
         "higher",
@@ -170,9 +188,11 @@ def bin_metrics(classes: list[str]) -> dict[str, Metric]:
 
 def details(case: LabelledCase, classes: list[str]) -> dict:
     """Per-class purity/completeness, confusion matrices, per-class ROC AUC and the reliability bins."""
-    purity, completeness, f1, support = precision_recall_fscore_support(
-        case.y, case.predicted, labels=case.labels, zero_division=np.nan
-    )
+    confusion = case.confusion[0]
+    purity, completeness = weighted.purity(case.confusion)[0], weighted.completeness(case.confusion)[0]
+    support, hits = confusion.sum(axis=1), np.diagonal(confusion)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = 2 * hits / (support + confusion.sum(axis=0))
     result = {
         "per_class": [
             {
@@ -181,22 +201,19 @@ def details(case: LabelledCase, classes: list[str]) -> dict:
                 "purity": purity[k],
                 "f1": f1[k],
                 "support": int(support[k]),
-                "roc_auc": _class_auc(case, k),
+                "roc_auc": case.class_auc[k],
             }
             for k, label in enumerate(classes)
         ],
-        "confusion": {
-            "counts": confusion_matrix(case.y, case.predicted, labels=case.labels),
-            "normalised": confusion_matrix(case.y, case.predicted, labels=case.labels, normalize="true"),
-        },
+        "confusion": {"counts": confusion, "normalised": _row_shares(confusion)},
     }
     if case.proba is not None:
         result["calibration"] = calibration_bins(case)
     return result
 
 
-def _class_auc(case: LabelledCase, code: int) -> float:
-    is_class = case.y == code
-    if case.proba is None or is_class.all() or not is_class.any():
-        return float("nan")
-    return roc_auc_score(is_class, case.proba[:, code])
+def _row_shares(confusion: np.ndarray) -> np.ndarray:
+    """Each row divided by its sum, 0 for a class without members (scikit-learn's normalize="true")."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nan_to_num(confusion / confusion.sum(axis=1, keepdims=True))
+

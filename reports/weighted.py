@@ -73,12 +73,24 @@ def accuracy(confusion: np.ndarray) -> np.ndarray:
     return np.trace(confusion, axis1=1, axis2=2) / confusion.sum(axis=(1, 2))
 
 
-def balanced_accuracy(confusion: np.ndarray) -> np.ndarray:
-    """Mean recall over the classes present in the resample's truth (scikit-learn drops the absent ones)."""
+def completeness(confusion: np.ndarray) -> np.ndarray:
+    """(R, K) recall of each class: hits over true members; NaN for a class without members."""
     support = confusion.sum(axis=2)
     with np.errstate(invalid="ignore", divide="ignore"):
-        recall = np.diagonal(confusion, axis1=1, axis2=2) / support
-    return np.nanmean(np.where(support > 0, recall, np.nan), axis=1)
+        return np.where(support > 0, np.diagonal(confusion, axis1=1, axis2=2) / support, np.nan)
+
+
+def purity(confusion: np.ndarray) -> np.ndarray:
+    """(R, K) precision of each class: hits over rows labelled as it; NaN for a class never predicted."""
+    predicted = confusion.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(predicted > 0, np.diagonal(confusion, axis1=1, axis2=2) / predicted, np.nan)
+
+
+def balanced_accuracy(confusion: np.ndarray) -> np.ndarray:
+    """Mean recall over the classes present in the resample's truth (scikit-learn drops the absent ones)."""
+    with np.errstate(invalid="ignore"):
+        return np.nanmean(completeness(confusion), axis=1)
 
 
 def macro_f1(confusion: np.ndarray) -> np.ndarray:

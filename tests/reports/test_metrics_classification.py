@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.metrics import (
     accuracy_score,
     balanced_accuracy_score,
     brier_score_loss,
+    confusion_matrix,
     f1_score,
     log_loss,
+    precision_recall_fscore_support,
     roc_auc_score,
 )
 
@@ -156,3 +160,36 @@ def test_accuracy_and_completeness_in_magnitude_bins_by_hand():
 def test_inconsistent_inputs_raise_one_line_errors(changes, message):
     with pytest.raises(AstromlpError, match=message):
         small_inputs(**changes)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_label_metrics_from_one_confusion_matrix_equal_scikit_learn(seed):
+    """Random labels over 4 classes, one of them at times absent from the truth or never predicted."""
+    rng = np.random.default_rng(seed)
+    classes = ["a", "b", "c", "d"]
+    truth = np.array(classes)[rng.choice(4, 40, p=[0.5, 0.3, 0.2, 0.0] if seed % 2 else [0.4, 0.3, 0.2, 0.1])]
+    predicted = np.array(classes)[rng.choice(3 if seed % 3 == 0 else 4, 40)]
+    inputs = EvaluationInputs(task="classification", target="t", y_true=truth, classes=classes,
+                              predictions={"net": predicted}, probabilities={}, network_name="net")
+    result = compute_metrics(inputs, n_bootstrap=0)["results"]["net"]
+    scalars = result["scalars"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # sklearn warns when a predicted class is not in the truth
+        balanced = balanced_accuracy_score(truth, predicted)
+    assert scalars["balanced_accuracy"] == pytest.approx(balanced, abs=1e-15)
+    assert scalars["accuracy"] == pytest.approx(accuracy_score(truth, predicted), abs=1e-15)
+    assert scalars["macro_f1"] == pytest.approx(
+        f1_score(truth, predicted, labels=classes, average="macro", zero_division=0), abs=1e-15
+    )
+    purity, completeness, f1, support = precision_recall_fscore_support(
+        truth, predicted, labels=classes, zero_division=np.nan
+    )
+    rows = result["per_class"]
+    np.testing.assert_array_equal([row["support"] for row in rows], support)
+    for column, expected in (("purity", purity), ("completeness", completeness), ("f1", f1)):
+        got = np.array([np.nan if row[column] is None else row[column] for row in rows], dtype=float)
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-15, equal_nan=True)
+    assert result["confusion"]["counts"] == confusion_matrix(truth, predicted, labels=classes).tolist()
+    np.testing.assert_allclose(
+        result["confusion"]["normalised"], confusion_matrix(truth, predicted, labels=classes, normalize="true")
+    )
