@@ -20,3 +20,31 @@ def test_console_script_runs_in_a_subprocess():
                          capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("astromlp, version")
+
+
+def test_the_program_keeps_exit_codes_output_and_exit_handlers(tmp_path):
+    """`console_main` leaves with os._exit: codes, buffered output and atexit handlers must survive that."""
+    script = tmp_path / "probe.py"
+    script.write_text(
+        "import atexit, sys\n"
+        "from astromlp.pipeline.cli import console_main\n"
+        "marker = sys.argv[1]\n"
+        "atexit.register(lambda: open(marker, 'w').write('handled'))\n"
+        "sys.stdout.write('buffered, no newline')\n"
+        "sys.argv = ['astromlp', *sys.argv[2:]]\n"
+        "console_main()\n"
+    )
+    marker = tmp_path / "marker.txt"
+
+    def program(*args):
+        return subprocess.run([sys.executable, str(script), str(marker), *args], capture_output=True, text=True,
+                              check=False)
+
+    ok = program("--version")
+    assert ok.returncode == 0 and ok.stdout.startswith("buffered, no newline" + "astromlp, version")
+    assert marker.read_text() == "handled"
+    bad = program("run", str(tmp_path / "missing.toml"))
+    assert bad.returncode == 2
+    assert bad.stderr.count("\n") == 1 and bad.stderr.startswith("astromlp: error:")
+    usage = program("--no-such-option")
+    assert usage.returncode == 2 and "no such option" in usage.stderr.lower()
