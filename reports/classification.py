@@ -40,7 +40,7 @@ class LabelledCase:
     @cached_property
     def all_rows(self) -> np.ndarray:
         """The rows themselves as one 'resample' (every multiplicity 1), for point values from `weighted`."""
-        return np.ones((1, len(self.y)), np.int32)
+        return weighted.as_weights(np.ones((1, len(self.y))))
 
     @cached_property
     def confusion(self) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Numba kernels behind `weighted`: one pass over the rows per bootstrap resample, resamples in parallel.
 
-`weights` is (R, n) int32: how often each of the n test rows was drawn in each of R resamples. Each resample is
-computed by one thread in a fixed row order, so the results do not depend on the number of threads.
+`weights` is (R, n) uint8 or int32 (`weighted.as_weights`): how often each of the n test rows was drawn in
+each of R resamples. Each resample is computed by one thread in a fixed row order, so the results do not
+depend on the number of threads.
 """
 
 from __future__ import annotations
@@ -125,19 +126,20 @@ def row_median_absolute_deviation(ascending, order, weights):
 
 
 @njit(cache=True, parallel=True)
-def row_roc_auc(ascending, order, positive, weights):
-    """Binary ROC AUC of each resample as the Mann-Whitney statistic (tied scores count one half)."""
+def row_roc_auc(ascending, order, positive_sorted, weights):
+    """Binary ROC AUC of each resample as the Mann-Whitney statistic (tied scores count one half);
+    `positive_sorted` is the outcome in the scores' ascending order."""
     result = np.empty(weights.shape[0])
     n_rows = order.shape[0]
     for r in prange(weights.shape[0]):
+        drawn = weights[r]
         area = negatives_below = positives = 0.0
         tie_positives = tie_negatives = 0.0
         for i in range(n_rows):
-            row = order[i]
-            if positive[row]:
-                tie_positives += weights[r, row]
+            if positive_sorted[i]:
+                tie_positives += drawn[order[i]]
             else:
-                tie_negatives += weights[r, row]
+                tie_negatives += drawn[order[i]]
             if i == n_rows - 1 or ascending[i + 1] != ascending[i]:
                 area += tie_positives * (negatives_below + 0.5 * tie_negatives)
                 negatives_below += tie_negatives

@@ -13,9 +13,13 @@ import numpy as np
 from astromlp.reports import resampling_kernels as kernels
 
 
-def as_weights(counts: np.ndarray) -> np.ndarray:
-    """Multiplicities in the layout the kernels read: C-contiguous int32."""
-    return np.ascontiguousarray(counts, dtype=np.int32)
+def as_weights(counts) -> np.ndarray:
+    """Multiplicities in the layout the kernels read: C-contiguous, one byte each when they fit (a row drawn
+    more than 255 times in a resample is practically impossible), so the kernels' reads at random rows stay in
+    cache; int32 otherwise."""
+    rows = [np.asarray(row) for row in counts]
+    small = all(row.size == 0 or (row.min() >= 0 and row.max() <= np.iinfo(np.uint8).max) for row in rows)
+    return np.array(rows, dtype=np.uint8 if small else np.int32).reshape(len(rows), -1)
 
 
 def _floats(values: np.ndarray) -> np.ndarray:
@@ -55,7 +59,8 @@ class Sorted:
 
     def roc_auc(self, positive: np.ndarray, weights: np.ndarray) -> np.ndarray:
         """Binary ROC AUC of these scores against `positive` on each resample; NaN without both classes."""
-        return kernels.row_roc_auc(self.ascending, self.order, np.ascontiguousarray(positive, bool), weights)
+        positive_sorted = np.ascontiguousarray(np.asarray(positive, bool)[self.order])
+        return kernels.row_roc_auc(self.ascending, self.order, positive_sorted, weights)
 
 
 def class_counts(truth: np.ndarray, n_classes: int, weights: np.ndarray) -> np.ndarray:

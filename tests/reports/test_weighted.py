@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, roc_auc_score
 
 from astromlp.reports import classification, photoz, regression
 from astromlp.reports.bootstrap import resample_scores
@@ -19,10 +20,26 @@ def multiplicities(n_rows: int, n_resamples: int, seed: int) -> np.ndarray:
     return as_weights([np.bincount(rng.integers(0, n_rows, n_rows), minlength=n_rows) for _ in range(n_resamples)])
 
 
-def one_by_one(metric, case, weights: np.ndarray) -> np.ndarray:
-    """The reference: the metric's own compute() on each resample's rows, as drawn."""
+def one_by_one(metric, case, weights: np.ndarray, reference=None) -> np.ndarray:
+    """The reference (default: the metric's own compute()) on each resample's rows, as drawn."""
     rows = np.arange(weights.shape[1])
-    return np.array([metric.compute(case.take(np.repeat(rows, w.astype(int)))) for w in weights])
+    return np.array([(reference or metric.compute)(case.take(np.repeat(rows, w.astype(int)))) for w in weights])
+
+
+def _sklearn_roc_auc_ovr(case: LabelledCase) -> float:
+    if len(np.unique(case.y)) < case.n_classes:
+        return np.nan
+    if case.n_classes == 2:
+        return roc_auc_score(case.y, case.proba[:, 1])
+    return roc_auc_score(case.y, case.proba, multi_class="ovr", labels=case.labels)
+
+
+SKLEARN = {  # label and ranking metrics, which astromlp computes itself from confusion matrices and sorted scores
+    "accuracy": lambda c: accuracy_score(c.y, c.predicted),
+    "balanced_accuracy": lambda c: balanced_accuracy_score(c.y, c.predicted),
+    "macro_f1": lambda c: f1_score(c.y, c.predicted, labels=c.labels, average="macro", zero_division=0),
+    "roc_auc_ovr": _sklearn_roc_auc_ovr,
+}
 
 
 def labelled_case(n: int, n_classes: int, seed: int) -> LabelledCase:
@@ -43,8 +60,9 @@ def test_classification_metrics_on_resamples_equal_sklearn_row_by_row(key, n, n_
     weights = multiplicities(n, 40, seed=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        expected = one_by_one(metric, case, weights)
+        expected = one_by_one(metric, case, weights, SKLEARN.get(key))
     np.testing.assert_allclose(metric.scorer(case)(weights), expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(metric.compute(case), one_by_one(metric, case, as_weights([np.ones(n)]))[0])
     if key == "roc_auc_ovr" and n == 9:
         assert np.isnan(expected).any() and np.isfinite(expected).any()  # some resamples miss a class
 
@@ -107,3 +125,12 @@ def test_no_resamples_give_empty_samples():
     case = labelled_case(20, 3, seed=1)
     scores = resample_scores({"net": case}, {"accuracy": classification.METRICS["accuracy"]}, 0, random_state=0)
     assert scores["net"]["accuracy"].shape == (0,)
+
+
+def test_multiplicities_beyond_a_byte_keep_their_value():
+    counts = [[300, 0, 1], [0, 3, 0]]
+    assert as_weights(counts).dtype == np.int32 and as_weights([[255, 0, 1]]).dtype == np.uint8
+    np.testing.assert_array_equal(as_weights(counts), counts)
+    case = LabelledCase(np.array([0, 1, 1]), np.array([0, 1, 0]), np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]), 2)
+    accuracy = classification.METRICS["accuracy"].scorer(case)(as_weights(counts))
+    np.testing.assert_allclose(accuracy, [300 / 301, 3 / 3])  # row 2 (missed) drawn once
