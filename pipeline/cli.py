@@ -108,13 +108,16 @@ def console_main() -> None:
     """The `astromlp` program: `main`, then the exit handlers (Dask pools, logging), then an immediate exit.
 
     Python's own teardown of the ~2,000 modules a run loads takes about a second and writes nothing: every
-    output is already closed and renamed into place when a command returns. Uncaught exceptions take the
-    normal way out.
+    output is already closed and renamed into place when a command returns. Uncaught exceptions, and runs
+    under a profiler or tracer (cProfile, a debugger), which write their results after this returns, take
+    the normal way out.
     """
     try:
         main()
         code = 0
     except SystemExit as exit:
+        if sys.getprofile() is not None or sys.gettrace() is not None:
+            raise
         code = exit.code
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)

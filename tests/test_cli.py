@@ -48,3 +48,12 @@ def test_the_program_keeps_exit_codes_output_and_exit_handlers(tmp_path):
     assert bad.stderr.count("\n") == 1 and bad.stderr.startswith("astromlp: error:")
     usage = program("--no-such-option")
     assert usage.returncode == 2 and "no such option" in usage.stderr.lower()
+
+
+def test_a_profiled_run_still_writes_its_profile(tmp_path):
+    """Under a profiler the program exits normally, so cProfile can write its results after it returns."""
+    stats = tmp_path / "cli.prof"
+    out = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "astromlp.pipeline.cli",
+                          "--version"], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert stats.stat().st_size > 0
