@@ -136,7 +136,7 @@ def roc_auc_ovr_resampler(case: LabelledCase):
     scores = case.sorted_scores
 
     def score(weights: np.ndarray) -> np.ndarray:
-        every_class = (weighted.class_counts(case.y, case.n_classes, weights) > 0).all(axis=1)
+        every_class = (case.resampled_confusion(weights).sum(axis=2) > 0).all(axis=1)
         auc = np.mean([scores[k].roc_auc(case.y == k, weights) for k in positives], axis=0)
         return np.where(every_class, auc, np.nan)
 

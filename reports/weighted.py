@@ -63,11 +63,6 @@ class Sorted:
         return kernels.row_roc_auc(self.ascending, self.order, positive_sorted, weights)
 
 
-def class_counts(truth: np.ndarray, n_classes: int, weights: np.ndarray) -> np.ndarray:
-    """(R, K): how many drawn rows are of each class."""
-    return kernels.row_bincount(np.ascontiguousarray(truth, np.int64), weights, n_classes)
-
-
 def confusion_counts(truth: np.ndarray, predicted: np.ndarray, n_classes: int, weights: np.ndarray) -> np.ndarray:
     """(R, K, K) confusion matrices, rows true class, columns predicted class."""
     code = np.ascontiguousarray(truth * n_classes + predicted, np.int64)
