@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-import astropy.units as u
 import numpy as np
 import pandas as pd
-from astropy.table import Column, Table
-from astropy.table import meta as table_meta
 
 from astromlp.catalogs.columns import ColumnInfo
+
+if TYPE_CHECKING:  # astropy is imported when a file is written, not with the package
+    import astropy.units as u
+    from astropy.table import Table
 
 ColumnInfos = Mapping[str, ColumnInfo]
 
@@ -25,6 +27,8 @@ def numpy_dtype(dtype: object) -> np.dtype:
 
 
 def parse_unit(text: str | None) -> u.UnitBase | None:
+    import astropy.units as u
+
     return None if text is None else u.Unit(text, parse_strict="silent")
 
 
@@ -39,5 +43,8 @@ def annotate(table: Table, info: ColumnInfos | None) -> Table:
 
 def astropy_yaml(frame_meta: pd.DataFrame, info: ColumnInfos | None) -> str:
     """astropy's table header YAML (names, datatypes, units, descriptions) for the columns of `frame_meta`."""
+    from astropy.table import Column, Table
+    from astropy.table import meta as table_meta
+
     empty = Table([Column(np.zeros(0, numpy_dtype(dtype)), name=name) for name, dtype in frame_meta.dtypes.items()])
     return "\n".join(table_meta.get_yaml_from_table(annotate(empty, info)))

@@ -9,10 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from astromlp.catalogs.csv_source import CsvSource
-from astromlp.catalogs.fits_source import FitsSource
 from astromlp.catalogs.parquet_source import ParquetSource
 from astromlp.catalogs.sources import Source, compression_of, reason
-from astromlp.catalogs.text_sources import open_ecsv, open_votable
 from astromlp.nn.errors import AstromlpError
 
 HEAD_BYTES = 4096
@@ -36,11 +34,29 @@ class Format:
     open: Callable[..., Source]
 
 
+def _open_fits(*args) -> Source:  # the astropy readers are imported when such a file is opened (~0.4 s)
+    from astromlp.catalogs.fits_source import FitsSource
+
+    return FitsSource.open(*args)
+
+
+def _open_votable(*args) -> Source:
+    from astromlp.catalogs.text_sources import open_votable
+
+    return open_votable(*args)
+
+
+def _open_ecsv(*args) -> Source:
+    from astromlp.catalogs.text_sources import open_ecsv
+
+    return open_ecsv(*args)
+
+
 FORMATS: dict[str, Format] = {f.name: f for f in [
-    Format("fits", (".fits", ".fit", ".fts"), lambda head: head.startswith(b"SIMPLE  ="), FitsSource.open),
+    Format("fits", (".fits", ".fit", ".fts"), lambda head: head.startswith(b"SIMPLE  ="), _open_fits),
     Format("parquet", (".parquet", ".pq"), lambda head: head.startswith(b"PAR1"), ParquetSource.open),
-    Format("votable", (".vot", ".votable", ".xml"), _is_votable, open_votable),
-    Format("ecsv", (".ecsv",), lambda head: head.startswith(b"# %ECSV"), open_ecsv),
+    Format("votable", (".vot", ".votable", ".xml"), _is_votable, _open_votable),
+    Format("ecsv", (".ecsv",), lambda head: head.startswith(b"# %ECSV"), _open_ecsv),
     Format("csv", (".csv", ".txt"), None, CsvSource.open),
 ]}
 """The catalog formats astromlp reads, by name: suffixes, content signature and opener."""

@@ -10,7 +10,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from astropy.table import meta as table_meta
 
 from astromlp.catalogs.columns import ColumnInfo, check_unique
 from astromlp.catalogs.sources import conform, empty_table_error, nullable, reason
@@ -30,7 +29,11 @@ def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
 def _astropy_header(schema: pa.Schema) -> dict:
     """The table header astropy stored in the schema metadata (written by astropy or astromlp), if any."""
     raw = (schema.metadata or {}).get(ASTROPY_META_KEY)
-    return {} if raw is None else table_meta.get_header_from_yaml(raw.decode("utf-8").split("\n"))
+    if raw is None:
+        return {}
+    from astropy.table import meta as table_meta  # only for files that carry astropy's metadata
+
+    return table_meta.get_header_from_yaml(raw.decode("utf-8").split("\n"))
 
 
 def _mask_columns(header: dict) -> dict[str, str]:

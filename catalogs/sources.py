@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import pandas as pd
-from astropy.table import Table
 
 from astromlp.catalogs.columns import ColumnInfo
 from astromlp.nn.errors import AstromlpError
+
+if TYPE_CHECKING:  # astropy is imported where a FITS, VOTable or ECSV file is read: CSV and Parquet runs skip it
+    from astropy.table import Table
 
 DEFAULT_PARTITION_BYTES = 8 * 2**20
 COMPRESSION_MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bzip2"}
@@ -59,6 +61,8 @@ def rows_per_partition(chunk_rows: int | None, row_bytes: int) -> int:
 
 def _flat_table(table: Table) -> Table:
     """`table` with vector columns split into name_0, name_1, ... and variable-length arrays left out."""
+    from astropy.table import Table
+
     columns = []
     for col in table.itercols():
         if col.dtype.kind == "O":
@@ -77,6 +81,8 @@ def _flat_table(table: Table) -> Table:
 
 def frame_from_table(table: Table, columns: list[str] | None = None) -> pd.DataFrame:
     """A pandas frame of `table`'s values (optionally only `columns`): masked -> NaN / <NA>, text -> str."""
+    from astropy.table import Table
+
     flat = _flat_table(table)
     if columns is not None:
         flat = Table([flat[name] for name in columns], copy=False)

@@ -11,7 +11,6 @@ import pandas as pd
 
 from astromlp.catalogs.atomic import atomic_path, output_errors
 from astromlp.catalogs.column_meta import ColumnInfos
-from astromlp.catalogs.fits_writer import text_widths, write_fits
 from astromlp.catalogs.formats import by_suffix
 from astromlp.catalogs.parquet_writer import write_parquet
 from astromlp.catalogs.partitions import iter_chunks, meta_of
@@ -21,6 +20,8 @@ Frame = pd.DataFrame | dd.DataFrame
 
 
 def _fits(df: Frame, path: Path, target: Path, info: ColumnInfos | None) -> int:
+    from astromlp.catalogs.fits_writer import text_widths, write_fits  # astropy, imported when needed
+
     meta = meta_of(df)
     compress = path.name.lower().endswith(".gz")
     return write_fits(iter_chunks(df), meta, target, text_widths(df, meta), info, compress=compress)
