@@ -2,18 +2,18 @@
 
 Builds a Parquet catalog of --rows rows (default 1 million) by resampling the real SDSS DR14 sample with
 0.02 mag of photometric noise, then, in the same invocation:
-  pipeline   `astromlp run CONFIG --force --quiet` in a fresh process (ingest, prepare, 2 starts as Dask
-             tasks, baselines, metrics with bootstrap, report), timed from outside;
+  pipeline   `astromlp run CONFIG --force --quiet` in a fresh process (ingest, prepare, 2 starts side by
+             side, baselines, metrics with bootstrap, report), timed from outside;
   bare fit   MLPClassifier(same parameters, n_starts=2).fit on the very arrays the pipeline prepared, in a
              fresh process after a warm-up fit (so Numba compilation is not counted against it).
 Prints both times and the pipeline overhead (pipeline / bare fit - 1; target <= 0.15). The bare model's
 test-split probabilities are checked to equal the pipeline's before any figure is printed. The pipeline's
-extra work is roughly fixed (imports, reading, baselines, report: ~6-11 s at 1M rows with --bootstrap 0 on 2
-cores), so the ratio falls as training grows (--epochs); the default --bootstrap 200 (the config default) adds
-the report's resampling of the 200k test rows, measured at ~110 s. Measured on 2 cores, fastest of 2:
---epochs 60 --bootstrap 0: run 72.4 s, bare fit 66.1 s, overhead +9.6 %.
+extra work is roughly fixed (imports ~2.3 s, prepare ~1.5 s, Numba kernel loading ~0.3 s, evaluate with
+baselines, 200 bootstrap resamples and figures ~3.8 s at 1M rows on 2 cores), so the ratio falls as training
+grows (--epochs). Measured on 2 cores, fastest of 2 alternating runs, defaults: run 58.0 s, bare fit 51.1 s,
+overhead +13.5% (another run: 60.1 s / 53.8 s, +11.7%).
 
-    python benchmarks/bench_pipeline.py                  # 1M rows, 60 epochs, ~10 minutes on 2 cores
+    python benchmarks/bench_pipeline.py                  # 1M rows, 60 epochs, ~5 minutes on 2 cores
     python benchmarks/bench_pipeline.py --bootstrap 0    # the pipeline without the report's bootstrap
     python benchmarks/bench_pipeline.py --rows 200000 --epochs 20 --repeats 1   # quicker
 """
