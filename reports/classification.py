@@ -188,7 +188,7 @@ def bin_metrics(classes: list[str]) -> dict[str, Metric]:
 
 def details(case: LabelledCase, classes: list[str]) -> dict:
     """Per-class purity/completeness, confusion matrices, per-class ROC AUC and the reliability bins."""
-    confusion = case.confusion[0]
+    confusion = case.confusion[0].astype(np.int64)  # counts, held as floats by the resampling kernels
     purity, completeness = weighted.purity(case.confusion)[0], weighted.completeness(case.confusion)[0]
     support, hits = confusion.sum(axis=1), np.diagonal(confusion)
     with np.errstate(invalid="ignore", divide="ignore"):

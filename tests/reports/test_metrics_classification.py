@@ -75,6 +75,7 @@ def test_per_class_completeness_purity_and_confusion_by_hand(small):
     result = small["results"]["net"]
     # predicted: G G S Q G S S S S G ; truth: G G G Q Q S S S S G
     assert result["confusion"]["counts"] == [[3, 0, 1], [1, 1, 0], [0, 0, 4]]
+    assert all(type(count) is int for row in result["confusion"]["counts"] for count in row)  # JSON shows 3, not 3.0
     np.testing.assert_allclose(result["confusion"]["normalised"], [[0.75, 0, 0.25], [0.5, 0.5, 0], [0, 0, 1]])
     rows = {row["class"]: row for row in result["per_class"]}
     assert (rows["GALAXY"]["completeness"], rows["GALAXY"]["purity"]) == (
