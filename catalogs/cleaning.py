@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -153,30 +153,31 @@ class MissingOutcome:
     imputed: dict[str, float] | None = None
 
 
-def _describe(summary: MissingSummary) -> str:
-    return ", ".join(f"{name} ({count})" for name, count in summary.per_column.items() if count)
+def _describe(summary: MissingSummary, label: Callable[[str], str]) -> str:
+    return ", ".join(f"{label(name)} ({count})" for name, count in summary.per_column.items() if count)
 
 
-def _drop(df, columns, summary, fill_values, source) -> MissingOutcome:
+def _drop(df, columns, summary, fill_values, source, label) -> MissingOutcome:
     kept = df[~df[list(columns)].isna().any(axis=1)] if summary.rows_with_missing else df
     return MissingOutcome(kept, MissingPolicy.DROP, summary, dropped=summary.rows_with_missing)
 
 
-def _impute(df, columns, summary, fill_values, source) -> MissingOutcome:
+def _impute(df, columns, summary, fill_values, source, label) -> MissingOutcome:
     needed = [name for name, count in summary.per_column.items() if count]
     absent = [name for name in needed if fill_values is None or name not in fill_values]
     if absent:
-        raise AstromlpError(f"cannot impute column {absent[0]!r} of {source}: no training-split value was "
+        raise AstromlpError(f"cannot impute {label(absent[0])} of {source}: no training-split value was "
                             "supplied for it; compute one with fill_values_from(training rows)")
     values = {name: float(fill_values[name]) for name in needed}
     filled = df.fillna(values) if values else df
     return MissingOutcome(filled, MissingPolicy.IMPUTE, summary, imputed=values)
 
 
-def _error(df, columns, summary, fill_values, source) -> MissingOutcome:
+def _error(df, columns, summary, fill_values, source, label) -> MissingOutcome:
     if summary.rows_with_missing:
         raise AstromlpError(f"{summary.rows_with_missing} rows of {source} have missing features: "
-                            f"{_describe(summary)}; set the missing policy to 'drop' or 'impute', or fix the file")
+                            f"{_describe(summary, label)}; set the missing policy to 'drop' or 'impute', or fix "
+                            "the file")
     return MissingOutcome(df, MissingPolicy.ERROR, summary)
 
 
@@ -184,18 +185,24 @@ _POLICIES = {MissingPolicy.DROP: _drop, MissingPolicy.IMPUTE: _impute, MissingPo
 
 
 def handle_missing(df: Frame, columns: Sequence[str], policy: str | MissingPolicy, *,
-                   fill_values: Mapping[str, float] | None = None, source: str = "the catalog") -> MissingOutcome:
+                   fill_values: Mapping[str, float] | None = None, source: str = "the catalog",
+                   names: Mapping[str, str] | None = None) -> MissingOutcome:
     """Apply the missing-data `policy` to `columns` of `df`; an entirely missing column is always an error.
 
     `fill_values` (for "impute") must come from the training split only, e.g. `fill_values_from(train, ...)`.
+    `names` says what messages call a column (e.g. "feature 'u_g'" for a derived one), else "column 'u'".
     """
     chosen = MissingPolicy.parse(policy)
     summary = summarize_missing(df, columns)
+
+    def label(column: str) -> str:
+        return (names or {}).get(column, f"column {column!r}")
+
     empty = [name for name, count in summary.per_column.items() if summary.rows and count == summary.rows]
     if empty:
-        raise AstromlpError(f"column {empty[0]!r} in {source} is entirely missing (all {summary.rows} rows); "
+        raise AstromlpError(f"{label(empty[0])} in {source} is entirely missing (all {summary.rows} rows); "
                             "remove it from the features or fix the file")
-    return _POLICIES[chosen](df, columns, summary, fill_values, source)
+    return _POLICIES[chosen](df, columns, summary, fill_values, source, label)
 
 
 _STATISTICS = {"median": lambda frame: frame.median(), "mean": lambda frame: frame.mean()}

@@ -123,7 +123,8 @@ def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
     if config.data.missing == "impute":
         fill_values = fill_values_from(table[codes == TRAIN], list(derived))
         _check_fill_values(fill_values, source)
-        table = handle_missing(table, list(derived), "impute", fill_values=fill_values, source=source).frame
+        table = handle_missing(table, list(derived), "impute", fill_values=fill_values, source=source,
+                               names=_feature_names(derived)).frame
     return _assemble(config, table, codes, labels, roles, fill_values,
                      {"rows": {"read": int(n_read), "used": len(table), "dropped": dropped}})
 
@@ -134,7 +135,8 @@ def _clean(config: Config, table: pd.DataFrame, target: str, features: list[str]
     missing = table[target].isna().to_numpy()
     table, dropped = table[~missing], {"missing target": int(missing.sum())}
     if config.data.missing != "impute":
-        outcome = handle_missing(table, features, config.data.missing, source=source)
+        outcome = handle_missing(table, features, config.data.missing, source=source,
+                                 names=_feature_names(features))
         table, dropped["missing features"] = outcome.frame, outcome.dropped
     return table, dropped
 
@@ -149,6 +151,11 @@ def _check_classes_in_training(codes: np.ndarray, labels: pd.Categorical | None,
         raise AstromlpError(f"class {label!r} of target column {target!r} in {source} has no row in the "
                             f"training split ({int((labels == label).sum())} rows, all held out); add rows of "
                             "it, leave it out with [data] select, or set [split] stratify = true")
+
+
+def _feature_names(columns) -> dict[str, str]:
+    """How messages name a derived column: by the name it has under [features]."""
+    return {column: f"feature {column.removeprefix(FEATURE_PREFIX)!r}" for column in columns}
 
 
 def _check_fill_values(fill_values: dict[str, float], source: str) -> None:

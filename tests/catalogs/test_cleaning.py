@@ -103,7 +103,8 @@ def test_impute_without_a_value_names_the_column(survey):
 
 def test_error_policy_names_columns_and_counts(survey):
     cleaned = apply_sentinels(survey, "default")
-    with pytest.raises(AstromlpError, match=r"5 rows of sdss.fits have missing features: u \(3\), g \(2\)"):
+    missing = r"5 rows of sdss.fits have missing features: column 'u' \(3\), column 'g' \(2\)"
+    with pytest.raises(AstromlpError, match=missing):
         handle_missing(cleaned, ["u", "g"], "ERROR", source="sdss.fits")
     assert handle_missing(cleaned, ["fiberid"], "error").frame is cleaned
 

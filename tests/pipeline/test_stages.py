@@ -90,3 +90,17 @@ def test_too_few_rows_for_the_split(tmp_path, sdss_small, write_config, config_t
 def test_regression_on_a_text_target_is_refused(sdss_small, write_config, config_text):
     with pytest.raises(AstromlpError, match="target column 'class'.*not numeric"):
         _prepare(write_config(config_text(sdss_small, kind="regression")))
+
+
+def test_messages_name_a_derived_feature_as_configured():
+    """A derived column is called by its [features] name, never by the internal 'feature:' column."""
+    from astromlp.catalogs import handle_missing
+    from astromlp.pipeline.stages import _feature_names, feature_columns
+
+    table = pd.DataFrame({"feature:u_g": [np.nan, np.nan], "feature:r": [1.0, np.nan]})
+    names = _feature_names(feature_columns({"u_g": "u - g", "r": "r"}))
+    with pytest.raises(AstromlpError, match=r"^feature 'u_g' in cat.csv is entirely missing") as raised:
+        handle_missing(table, list(table), "drop", source="cat.csv", names=names)
+    assert "feature:" not in str(raised.value)
+    with pytest.raises(AstromlpError, match=r"have missing features: feature 'r' \(1\);"):
+        handle_missing(table[["feature:r"]], ["feature:r"], "error", source="cat.csv", names=names)
