@@ -51,16 +51,22 @@ def fit_one_start(task: str, params: dict[str, Any], seed: int, data: TrainingDa
     with a progress topic, each epoch is published as an event for the client's progress bars."""
     single = {k: v for k, v in params.items() if k not in MULTI_START_KEYS}
     estimator = estimator_class(task)(**single, n_starts=1, random_state=seed)
-    validation = {"X_val": data.X_validation, "y_val": data.y_validation} if len(data.y_validation) else {}
     on_epoch = None if progress_topic is None else publish_epochs(progress_topic, seed)
-    return estimator.fit(data.X_train, data.y_train, **validation, on_epoch=on_epoch)
+    return estimator.fit(data.X_train, data.y_train, **_monitored(params, data), on_epoch=on_epoch)
 
 
 def fit_all_starts(task: str, params: dict[str, Any], seed: int, data: TrainingData, on_epoch=None):
     """Every start in one task: nn trains them on parallel threads, one Numba thread each."""
     estimator = estimator_class(task)(**params, random_state=seed)
-    validation = {"X_val": data.X_validation, "y_val": data.y_validation} if len(data.y_validation) else {}
-    return estimator.fit(data.X_train, data.y_train, **validation, on_epoch=on_epoch)
+    return estimator.fit(data.X_train, data.y_train, **_monitored(params, data), on_epoch=on_epoch)
+
+
+def _monitored(params: dict[str, Any], data: TrainingData) -> dict[str, np.ndarray]:
+    """The validation split for fit to watch, unless [model] early_stopping = false (then training runs on the
+    training loss alone, as the estimator does without one)."""
+    if not params.get("early_stopping", True) or not len(data.y_validation):
+        return {}
+    return {"X_val": data.X_validation, "y_val": data.y_validation}
 
 
 def max_epochs(params: dict[str, Any]) -> int:
