@@ -10,8 +10,9 @@ Prints both times and the pipeline overhead (pipeline / bare fit - 1; target <= 
 test-split probabilities are checked to equal the pipeline's before any figure is printed. The pipeline's
 extra work is roughly fixed (imports ~2.3 s, prepare ~1.5 s, Numba kernel loading ~0.3 s, evaluate with
 baselines, 200 bootstrap resamples and figures ~3.8 s at 1M rows on 2 cores), so the ratio falls as training
-grows (--epochs). Measured on 2 cores, fastest of 2 alternating runs, defaults: run 58.0 s, bare fit 51.1 s,
-overhead +13.5% (another run: 60.1 s / 53.8 s, +11.7%).
+grows (--epochs). Measured on 2 cores, defaults, --repeats 3: run 58.2 s (58.2, 60.2, 63.4), bare fit 52.7 s
+(54.9, 52.7, 57.4), overhead +10.5%; training alone varies by a few seconds from run to run, so single runs
+scatter by about 3 points (earlier --repeats 2 runs: +16.7%, +11.7%, +13.5%).
 
     python benchmarks/bench_pipeline.py                  # 1M rows, 60 epochs, ~5 minutes on 2 cores
     python benchmarks/bench_pipeline.py --bootstrap 0    # the pipeline without the report's bootstrap
