@@ -35,6 +35,7 @@ BASE = {"hidden_layer_sizes": (64, 64), "learning_rate": 1e-3, "schedule": "cons
         "batch_size": 256, "max_epochs": 200, "patience": 10, "tol": 1e-4, "n_starts": 1, "start_selection": "best"}
 FINALIST = {"learning_rate": 1e-2, "schedule": "reduce_on_plateau", "patience": 30, "max_epochs": 500,
              "batch_size": 128, "l2": 3e-4}
+DEFAULTS = {**FINALIST, "n_starts": 3}  # the estimator's defaults chosen in rounds 1-3
 GROUPS: dict[str, list[dict]] = {
     "base": [{}],
     "architecture": [{"hidden_layer_sizes": h} for h in
@@ -76,6 +77,14 @@ GROUPS: dict[str, list[dict]] = {
         {"batch_size": 256}, {"hidden_layer_sizes": (128, 128)}, {"hidden_layer_sizes": (64, 64, 64)},
         {"hidden_layer_sizes": (32, 32)}, {"patience": 50}]],
     "regularise": [{"batch_norm": True}, {"dropout": 0.1}, {"activation": "tanh"}, {"activation": "elu"}],
+    # Round 4 (HTRU2 gap, value of multi-start), around the defaults chosen in rounds 1-3.
+    "round_4": [{**DEFAULTS, **p} for p in [
+        {}, {"n_starts": 1}, {"validation_fraction": 0.05}, {"validation_fraction": 0.2},
+        {"start_selection": "ensemble"}]],
+    "round_4b": [{**DEFAULTS, **p} for p in [
+        {"validation_fraction": 0.2, "n_starts": 1}, {"validation_fraction": 0.2, "start_selection": "ensemble"},
+        {"validation_fraction": 0.3}, {"early_stopping": False}, {"l2": 1e-4}, {"l2": 1e-3},
+        {"hidden_layer_sizes": (32, 32)}]],
 }
 
 
@@ -96,15 +105,17 @@ def reference(name: str, is_classifier: bool, seed: int):
     return cls(random_state=seed, **extra)
 
 
-def folds(data, X, y):
+def folds(data, X, y, repeats: int = 1):
+    """N_FOLDS folds per repeat, each repeat shuffled with its own seed (repeat 0 is the original cut)."""
     cutter = StratifiedKFold if data.is_classifier else KFold
-    return list(cutter(N_FOLDS, shuffle=True, random_state=SEED).split(X, y))
+    return [fold for r in range(repeats)
+            for fold in cutter(N_FOLDS, shuffle=True, random_state=SEED + r).split(X, y)]
 
 
-def cv_scores(data, X, y, make) -> dict[str, float]:
-    """Mean over folds of the dataset's scores and of the fit time."""
+def cv_scores(data, X, y, make, repeats: int = 1) -> dict[str, float]:
+    """Mean over folds (and repeats) of the dataset's scores and of the fit time."""
     runs = []
-    for k, (fit_rows, score_rows) in enumerate(folds(data, X, y)):
+    for k, (fit_rows, score_rows) in enumerate(folds(data, X, y, repeats)):
         scaler = StandardScaler().fit(X[fit_rows])
         model = make(k)
         started = time.perf_counter()
@@ -126,12 +137,13 @@ def main() -> None:
     parser.add_argument("--group", nargs="+", choices=list(GROUPS), default=["base"])
     parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS))
     parser.add_argument("--reference", action="store_true", help="also scikit-learn's models on the same folds")
+    parser.add_argument("--repeats", type=int, default=1, help="repeat the 3-fold cut with other shuffles")
     args = parser.parse_args()
     for name in args.datasets:
         data = DATASETS[name]()
         X, _, y, _ = split(data, SEED)
         keys = COLUMNS[data.is_classifier]
-        print(f"\n{data.name}: {N_FOLDS}-fold CV on the {len(y)} training rows of split {SEED}")
+        print(f"\n{data.name}: {N_FOLDS}-fold CV x {args.repeats} on the {len(y)} training rows of split {SEED}")
         print("| candidate | " + " | ".join(keys) + " | fit s |\n|---|" + "---|" * (len(keys) + 1))
         kind = data.is_classifier
         candidates = [(str(p) or "{}", lambda k, p=p, kind=kind: estimator(kind, p, SEED + k))
@@ -140,7 +152,7 @@ def main() -> None:
             candidates[:0] = [(name, lambda k, name=name, kind=kind: reference(name, kind, SEED + k))
                               for name in REFERENCES]
         for label, make in candidates:
-            scores = cv_scores(data, X, y, make)
+            scores = cv_scores(data, X, y, make, args.repeats)
             print(f"| {label} | " + " | ".join(f"{scores[k]:.4f}" for k in keys) + f" | {scores['fit s']:.1f} |",
                   flush=True)
 
