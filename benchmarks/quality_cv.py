@@ -85,6 +85,8 @@ GROUPS: dict[str, list[dict]] = {
         {"validation_fraction": 0.2, "n_starts": 1}, {"validation_fraction": 0.2, "start_selection": "ensemble"},
         {"validation_fraction": 0.3}, {"early_stopping": False}, {"l2": 1e-4}, {"l2": 1e-3},
         {"hidden_layer_sizes": (32, 32)}]],
+    "round_4_starts": [{**DEFAULTS, **p} for p in [
+        {"n_starts": 1}, {}, {"start_selection": "ensemble"}, {"n_starts": 5, "start_selection": "ensemble"}]],
 }
 
 
@@ -112,8 +114,8 @@ def folds(data, X, y, repeats: int = 1):
             for fold in cutter(N_FOLDS, shuffle=True, random_state=SEED + r).split(X, y)]
 
 
-def cv_scores(data, X, y, make, repeats: int = 1) -> dict[str, float]:
-    """Mean over folds (and repeats) of the dataset's scores and of the fit time."""
+def cv_runs(data, X, y, make, repeats: int = 1) -> list[dict[str, float]]:
+    """The dataset's scores and the fit time on every fold (and repeat)."""
     runs = []
     for k, (fit_rows, score_rows) in enumerate(folds(data, X, y, repeats)):
         scaler = StandardScaler().fit(X[fit_rows])
@@ -126,10 +128,28 @@ def cv_scores(data, X, y, make, repeats: int = 1) -> dict[str, float]:
         score = classification_scores if data.is_classifier else photoz_scores
         runs.append({**score(data, y[score_rows], model.predict(scaler.transform(X[score_rows]))),
                      "fit s": seconds})
-    return {key: float(np.mean([r[key] for r in runs])) for key in runs[0]}
+    return runs
+
+
+def label(params: dict) -> str:
+    """A candidate as its changes to DEFAULTS when it starts from them, else as its changes to BASE."""
+    if all(params.get(k) == v for k, v in DEFAULTS.items()):
+        return "defaults + " + str({k: v for k, v in params.items() if k not in DEFAULTS or DEFAULTS[k] != v})
+    return str(params) or "{}"
 
 
 COLUMNS = {True: ("accuracy", "macro_f1"), False: ("sigma_nmad", "outlier_fraction")}
+PAIRED = {True: "macro_f1", False: "sigma_nmad"}  # compared fold by fold with the first astromlp candidate
+
+
+def row(label_: str, runs: list[dict], keys, first: list[dict] | None) -> str:
+    """One table row: mean over folds of each key, the fit time, and the paired difference with ``first``."""
+    means = [f"{np.mean([r[k] for r in runs]):.4f}" for k in keys] + [f"{np.mean([r['fit s'] for r in runs]):.1f}"]
+    if first is not None:
+        key = next(k for k in keys if k in PAIRED.values())
+        diff = np.array([r[key] - f[key] for r, f in zip(runs, first, strict=True)])
+        means.append(f"{diff.mean():+.4f} ± {diff.std(ddof=1) / np.sqrt(len(diff)):.4f}")
+    return f"| {label_} | " + " | ".join(means) + " |"
 
 
 def main() -> None:
@@ -144,18 +164,19 @@ def main() -> None:
         X, _, y, _ = split(data, SEED)
         keys = COLUMNS[data.is_classifier]
         print(f"\n{data.name}: {N_FOLDS}-fold CV x {args.repeats} on the {len(y)} training rows of split {SEED}")
-        print("| candidate | " + " | ".join(keys) + " | fit s |\n|---|" + "---|" * (len(keys) + 1))
+        paired = PAIRED[data.is_classifier]
+        print(f"| candidate | {' | '.join(keys)} | fit s | {paired} minus the first astromlp row (± s.e.) |\n"
+              "|---|" + "---|" * (len(keys) + 2))
         kind = data.is_classifier
-        candidates = [(str(p) or "{}", lambda k, p=p, kind=kind: estimator(kind, p, SEED + k))
+        candidates = [(label(p), lambda k, p=p, kind=kind: estimator(kind, p, SEED + k))
                       for group in args.group for p in GROUPS[group]]
         if args.reference:
             candidates[:0] = [(name, lambda k, name=name, kind=kind: reference(name, kind, SEED + k))
                               for name in REFERENCES]
-        for label, make in candidates:
-            scores = cv_scores(data, X, y, make, args.repeats)
-            print(f"| {label} | " + " | ".join(f"{scores[k]:.4f}" for k in keys) + f" | {scores['fit s']:.1f} |",
-                  flush=True)
-
+        results = [(label_, cv_runs(data, X, y, make, args.repeats)) for label_, make in candidates]
+        first = next(runs for label_, runs in results if label_ not in REFERENCES)
+        for label_, runs in results:
+            print(row(label_, runs, keys, first), flush=True)
 
 if __name__ == "__main__":
     main()
