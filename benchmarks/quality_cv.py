@@ -22,6 +22,7 @@ import warnings
 
 import numpy as np
 from bench_quality import DATASETS, classification_scores, photoz_scores, split
+from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, StratifiedKFold
@@ -90,12 +91,35 @@ GROUPS: dict[str, list[dict]] = {
         {"hidden_layer_sizes": (32, 32)}]],
     "round_4_starts": [{**DEFAULTS, **p} for p in [
         {"n_starts": 1}, {}, {"start_selection": "ensemble"}, {"n_starts": 5, "start_selection": "ensemble"}]],
+    "round_4_refit": [{**DEFAULTS, **p} for p in [
+        {"n_starts": 1}, {"n_starts": 1, "refit": True}, {"refit": True, "start_selection": "ensemble"}]],
 }
 
 
 def estimator(is_classifier: bool, params: dict, seed: int):
     cls = MLPClassifier if is_classifier else MLPRegressor
-    return cls(**{**BASE, **params, "random_state": seed})
+    params = dict(params)
+    refit = params.pop("refit", False)
+    model = cls(**{**BASE, **params, "random_state": seed})
+    return Refit(model) if refit else model
+
+
+class Refit:
+    """Candidate (c) of round 4, tried here before any estimator option: early stopping on the held-out
+    validation part finds the best epoch count, then a fresh fit on every row runs that many epochs."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def fit(self, X, y):
+        probe = clone(self.model).fit(X, y)
+        epochs = probe.starts_[probe.best_start_]["best_epoch"] + 1
+        self.final_ = clone(self.model).set_params(early_stopping=False, max_epochs=epochs, patience=epochs)
+        self.final_.fit(X, y)
+        return self
+
+    def predict(self, X):
+        return self.final_.predict(X)
 
 
 REFERENCES = {
@@ -136,7 +160,7 @@ def cv_runs(data, X, y, make, repeats: int = 1) -> list[dict[str, float]]:
 
 def label(params: dict) -> str:
     """A candidate as its changes to DEFAULTS when it starts from them, else as its changes to BASE."""
-    if all(params.get(k) == v for k, v in DEFAULTS.items()):
+    if DEFAULTS.keys() <= params.keys():
         return "defaults + " + str({k: v for k, v in params.items() if k not in DEFAULTS or DEFAULTS[k] != v})
     return str(params) or "{}"
 
