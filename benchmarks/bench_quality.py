@@ -14,6 +14,7 @@ Metrics come from ``astromlp.reports`` (the ones a run's report shows). The tabl
 deviation over seeds; ``train s`` is the wall time of ``fit`` on this machine.
 Targets (astromlp defaults, means): classification accuracy and macro F1 >= the best scikit-learn model's,
 photo-z sigma_NMAD and outlier fraction <= the best scikit-learn model's; printed under the table.
+Under them, per-seed (paired) differences: the default minus one start, and minus scikit-learn's MLP.
 """
 
 from __future__ import annotations
@@ -206,6 +207,23 @@ def verdicts(rows: list[Row]) -> list[str]:
                 met = best(row.mean(key), bar) == row.mean(key)
                 lines.append(f"{dataset}: {row.model} {key} {row.mean(key):.4f} vs best scikit-learn {bar:.4f}: "
                              f"{'met' if met else 'NOT met'}")
+            lines += paired(group, key)
+    return lines
+
+
+def paired(group: list[Row], key: str) -> list[str]:
+    """Per-seed differences on one split (mean ± std over seeds): multi-start minus one start, and astromlp's
+    default minus scikit-learn's MLP, so a gap can be told from split-to-split noise."""
+    by_name = {row.model: row for row in group}
+    default = next((row for row in group if row.model.startswith("astromlp default")), None)
+    pairs = [(default, by_name.get("astromlp, 1 start")), (default, by_name.get("sklearn MLP (64, 64)"))]
+    lines = []
+    for ours, other in pairs:
+        if ours is None or other is None:
+            continue
+        diff = np.array([a[key] - b[key] for a, b in zip(ours.runs, other.runs, strict=True)])
+        lines.append(f"{group[0].dataset}: {key}, {ours.model} minus {other.model}, per seed: "
+                     f"{diff.mean():+.4f} ± {diff.std():.4f}")
     return lines
 
 

@@ -1,14 +1,17 @@
 """How astromlp's defaults were chosen: 3-fold cross-validation on the TRAINING part of one split only.
 
     python benchmarks/quality_cv.py --group base lr ... [--datasets sdss_class sdss_photoz pulsars]
+                                    [--reference] [--repeats N]
 
 For each dataset of ``bench_quality`` the seed-0 70/30 split is drawn and its 30 % test part is never read;
-the 70 % training part is cut into 3 folds (stratified for classification). Every candidate changes a few
-parameters of ``BASE`` and is fitted on two folds (standardised with their statistics) and scored on the
-third. The table gives the mean over folds of accuracy and macro F1 (classification) or sigma_NMAD and the
-|dz| > 0.15 outlier fraction (photo-z), the fit time, and scikit-learn's HistGradientBoosting on the same
-folds as a reference. The groups below are the grid that was tried; benchmarks/quality_selection.md says
-what was chosen from it and why.
+the 70 % training part is cut into 3 folds (stratified for classification), ``--repeats`` times with other
+shuffles (repeat 0 is the cut of rounds 1-3). Every candidate changes a few parameters of ``BASE`` and is
+fitted on two folds (standardised with their statistics) and scored on the third. The table gives the mean
+over folds of accuracy and macro F1 (classification) or sigma_NMAD and the |dz| > 0.15 outlier fraction
+(photo-z), the fit time, the fold-by-fold difference in macro F1 / sigma_NMAD with the first astromlp
+candidate (mean ± standard error), and with ``--reference`` scikit-learn's HistGradientBoosting and MLP
+(64, 64) on the same folds. The groups below are the grid that was tried; benchmarks/quality_selection.md
+says what was chosen from it and why.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import warnings
 
 import numpy as np
 from bench_quality import DATASETS, classification_scores, photoz_scores, split
+from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, StratifiedKFold
@@ -35,6 +39,7 @@ BASE = {"hidden_layer_sizes": (64, 64), "learning_rate": 1e-3, "schedule": "cons
         "batch_size": 256, "max_epochs": 200, "patience": 10, "tol": 1e-4, "n_starts": 1, "start_selection": "best"}
 FINALIST = {"learning_rate": 1e-2, "schedule": "reduce_on_plateau", "patience": 30, "max_epochs": 500,
              "batch_size": 128, "l2": 3e-4}
+DEFAULTS = {**FINALIST, "n_starts": 3}  # the estimator's defaults chosen in rounds 1-3
 GROUPS: dict[str, list[dict]] = {
     "base": [{}],
     "architecture": [{"hidden_layer_sizes": h} for h in
@@ -76,12 +81,45 @@ GROUPS: dict[str, list[dict]] = {
         {"batch_size": 256}, {"hidden_layer_sizes": (128, 128)}, {"hidden_layer_sizes": (64, 64, 64)},
         {"hidden_layer_sizes": (32, 32)}, {"patience": 50}]],
     "regularise": [{"batch_norm": True}, {"dropout": 0.1}, {"activation": "tanh"}, {"activation": "elu"}],
+    # Round 4 (HTRU2 gap, value of multi-start), around the defaults chosen in rounds 1-3.
+    "round_4": [{**DEFAULTS, **p} for p in [
+        {}, {"n_starts": 1}, {"validation_fraction": 0.05}, {"validation_fraction": 0.2},
+        {"start_selection": "ensemble"}]],
+    "round_4b": [{**DEFAULTS, **p} for p in [
+        {"validation_fraction": 0.2, "n_starts": 1}, {"validation_fraction": 0.2, "start_selection": "ensemble"},
+        {"validation_fraction": 0.3}, {"early_stopping": False}, {"l2": 1e-4}, {"l2": 1e-3},
+        {"hidden_layer_sizes": (32, 32)}]],
+    "round_4_starts": [{**DEFAULTS, **p} for p in [
+        {"n_starts": 1}, {}, {"start_selection": "ensemble"}, {"n_starts": 5, "start_selection": "ensemble"}]],
+    "round_4_refit": [{**DEFAULTS, **p} for p in [
+        {"n_starts": 1}, {"n_starts": 1, "refit": True}, {"refit": True, "start_selection": "ensemble"}]],
 }
 
 
 def estimator(is_classifier: bool, params: dict, seed: int):
     cls = MLPClassifier if is_classifier else MLPRegressor
-    return cls(**{**BASE, **params, "random_state": seed})
+    params = dict(params)
+    refit = params.pop("refit", False)
+    model = cls(**{**BASE, **params, "random_state": seed})
+    return Refit(model) if refit else model
+
+
+class Refit:
+    """Candidate (c) of round 4, tried here before any estimator option: early stopping on the held-out
+    validation part finds the best epoch count, then a fresh fit on every row runs that many epochs."""
+
+    def __init__(self, model):
+        self.model = model
+
+    def fit(self, X, y):
+        probe = clone(self.model).fit(X, y)
+        epochs = probe.starts_[probe.best_start_]["best_epoch"] + 1
+        self.final_ = clone(self.model).set_params(early_stopping=False, max_epochs=epochs, patience=epochs)
+        self.final_.fit(X, y)
+        return self
+
+    def predict(self, X):
+        return self.final_.predict(X)
 
 
 REFERENCES = {
@@ -96,15 +134,17 @@ def reference(name: str, is_classifier: bool, seed: int):
     return cls(random_state=seed, **extra)
 
 
-def folds(data, X, y):
+def folds(data, X, y, repeats: int = 1):
+    """N_FOLDS folds per repeat, each repeat shuffled with its own seed (repeat 0 is the original cut)."""
     cutter = StratifiedKFold if data.is_classifier else KFold
-    return list(cutter(N_FOLDS, shuffle=True, random_state=SEED).split(X, y))
+    return [fold for r in range(repeats)
+            for fold in cutter(N_FOLDS, shuffle=True, random_state=SEED + r).split(X, y)]
 
 
-def cv_scores(data, X, y, make) -> dict[str, float]:
-    """Mean over folds of the dataset's scores and of the fit time."""
+def cv_runs(data, X, y, make, repeats: int = 1) -> list[dict[str, float]]:
+    """The dataset's scores and the fit time on every fold (and repeat)."""
     runs = []
-    for k, (fit_rows, score_rows) in enumerate(folds(data, X, y)):
+    for k, (fit_rows, score_rows) in enumerate(folds(data, X, y, repeats)):
         scaler = StandardScaler().fit(X[fit_rows])
         model = make(k)
         started = time.perf_counter()
@@ -115,10 +155,28 @@ def cv_scores(data, X, y, make) -> dict[str, float]:
         score = classification_scores if data.is_classifier else photoz_scores
         runs.append({**score(data, y[score_rows], model.predict(scaler.transform(X[score_rows]))),
                      "fit s": seconds})
-    return {key: float(np.mean([r[key] for r in runs])) for key in runs[0]}
+    return runs
+
+
+def label(params: dict) -> str:
+    """A candidate as its changes to DEFAULTS when it starts from them, else as its changes to BASE."""
+    if DEFAULTS.keys() <= params.keys():
+        return "defaults + " + str({k: v for k, v in params.items() if k not in DEFAULTS or DEFAULTS[k] != v})
+    return str(params) or "{}"
 
 
 COLUMNS = {True: ("accuracy", "macro_f1"), False: ("sigma_nmad", "outlier_fraction")}
+PAIRED = {True: "macro_f1", False: "sigma_nmad"}  # compared fold by fold with the first astromlp candidate
+
+
+def row(label_: str, runs: list[dict], keys, first: list[dict] | None) -> str:
+    """One table row: mean over folds of each key, the fit time, and the paired difference with ``first``."""
+    means = [f"{np.mean([r[k] for r in runs]):.4f}" for k in keys] + [f"{np.mean([r['fit s'] for r in runs]):.1f}"]
+    if first is not None:
+        key = next(k for k in keys if k in PAIRED.values())
+        diff = np.array([r[key] - f[key] for r, f in zip(runs, first, strict=True)])
+        means.append(f"{diff.mean():+.4f} ± {diff.std(ddof=1) / np.sqrt(len(diff)):.4f}")
+    return f"| {label_} | " + " | ".join(means) + " |"
 
 
 def main() -> None:
@@ -126,24 +184,26 @@ def main() -> None:
     parser.add_argument("--group", nargs="+", choices=list(GROUPS), default=["base"])
     parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS))
     parser.add_argument("--reference", action="store_true", help="also scikit-learn's models on the same folds")
+    parser.add_argument("--repeats", type=int, default=1, help="repeat the 3-fold cut with other shuffles")
     args = parser.parse_args()
     for name in args.datasets:
         data = DATASETS[name]()
         X, _, y, _ = split(data, SEED)
         keys = COLUMNS[data.is_classifier]
-        print(f"\n{data.name}: {N_FOLDS}-fold CV on the {len(y)} training rows of split {SEED}")
-        print("| candidate | " + " | ".join(keys) + " | fit s |\n|---|" + "---|" * (len(keys) + 1))
+        print(f"\n{data.name}: {N_FOLDS}-fold CV x {args.repeats} on the {len(y)} training rows of split {SEED}")
+        paired = PAIRED[data.is_classifier]
+        print(f"| candidate | {' | '.join(keys)} | fit s | {paired} minus the first astromlp row (± s.e.) |\n"
+              "|---|" + "---|" * (len(keys) + 2))
         kind = data.is_classifier
-        candidates = [(str(p) or "{}", lambda k, p=p, kind=kind: estimator(kind, p, SEED + k))
+        candidates = [(label(p), lambda k, p=p, kind=kind: estimator(kind, p, SEED + k))
                       for group in args.group for p in GROUPS[group]]
         if args.reference:
             candidates[:0] = [(name, lambda k, name=name, kind=kind: reference(name, kind, SEED + k))
                               for name in REFERENCES]
-        for label, make in candidates:
-            scores = cv_scores(data, X, y, make)
-            print(f"| {label} | " + " | ".join(f"{scores[k]:.4f}" for k in keys) + f" | {scores['fit s']:.1f} |",
-                  flush=True)
-
+        results = [(label_, cv_runs(data, X, y, make, args.repeats)) for label_, make in candidates]
+        first = next(runs for label_, runs in results if label_ not in REFERENCES)
+        for label_, runs in results:
+            print(row(label_, runs, keys, first), flush=True)
 
 if __name__ == "__main__":
     main()
