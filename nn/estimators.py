@@ -89,7 +89,7 @@ class _BaseMLP(BaseEstimator):
                  schedule="reduce_on_plateau", lr_decay=0.01, lr_step=30, lr_factor=0.5, l1=0.0, l2=3e-4,
                  batch_size=128, max_epochs=500, tol=1e-4, grad_tol=0.0, step_tol=0.0, early_stopping=True,
                  validation_fraction=0.1, patience=30, init=None, dtype="float64", random_state=None,
-                 n_starts=3, start_selection="best", n_jobs=None, chunk_size=128, verbose=0):
+                 n_starts=1, start_selection="best", n_jobs=None, chunk_size=128, verbose=0):
         """Store the hyperparameters; they are checked when ``fit`` starts, as in scikit-learn.
 
         Parameters
@@ -176,8 +176,10 @@ class _BaseMLP(BaseEstimator):
         random_state : int, RandomState, Generator or None, default None
             Seed of the initial weights, shuffling, dropout masks and internal validation split; an integer
             makes ``fit`` reproducible bit for bit.
-        n_starts : int, default 3
-            Independent initialisations trained side by side (multi-start); see ``start_selection``.
+        n_starts : int, default 1
+            Independent initialisations trained side by side (multi-start); see ``start_selection``. One by
+            default: on the benchmark catalogs more starts were not better on average
+            (benchmarks/quality_selection.md, round 4); more starts show whether results depend on the seed.
         start_selection : str, default "best"
             best keeps the start with the lowest validation (else training) loss; ensemble averages the
             predictions of every start that did not diverge, and ``predict(X, return_std=True)`` gives their

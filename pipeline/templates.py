@@ -51,8 +51,8 @@ max_epochs = 500
 early_stopping = true           # stop when the validation loss has not improved for `patience` epochs
 patience = 30
 tol = 0.0001                    # smallest relative validation-loss change that counts as an improvement
-n_starts = 3                    # independent initialisations, the lowest validation loss wins; each may run
-                                # on a different Dask worker
+n_starts = 1                    # independent initialisations (multi-start), the lowest validation loss wins;
+                                # each may run on a different Dask worker
 start_selection = "best"        # best (lowest validation loss) | ensemble (average of all starts)
 
 [run]
