@@ -40,7 +40,7 @@ class _BaseMLP(BaseEstimator):
     """Hyperparameters, validation and the fit loop shared by the classifier and the regressor.
 
     The defaults (Adam at 1e-2 halved on validation plateaus, minibatches of 128, L2 3e-4, up to 500 epochs
-    with patience 30, the best of 3 starts) were chosen by cross-validation on SDSS and HTRU2 training data,
+    with patience 30, one start) were chosen by cross-validation on SDSS and HTRU2 training data,
     with standardised features: see benchmarks/quality_selection.md.
     """
 
