@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -52,19 +53,26 @@ FORMATS = {np.dtype(np.int64): "K", np.dtype(np.float64): "D", np.dtype(np.float
 
 
 def build_fits(path: Path, rows: int, seed: int = 1) -> None:
-    """Write the catalog in chunks with astropy's StreamingHDU (the builder never holds the whole table)."""
+    """The benchmark's catalog of `rows` rows, written by `stream_fits`."""
+    rng = np.random.default_rng(seed)
+    stream_fits(path, rows, lambda start, n: _columns(n, rng))
+
+
+def stream_fits(path: Path, rows: int, chunk: Callable[[int, int], dict[str, np.ndarray]]) -> None:
+    """Write a FITS table in chunks with astropy's StreamingHDU, never holding the whole table; `chunk(start,
+    n)` gives the columns of rows start..start+n (a first call with n = 1 fixes the header)."""
     from astropy.io import fits
 
-    rng = np.random.default_rng(seed)
-    first = _columns(1, rng)
+    first = chunk(0, 1)
     header = fits.BinTableHDU.from_columns([fits.Column(name=k, format=FORMATS[v.dtype], array=v,
                                                         unit="mag" if k in BANDS else None)
                                             for k, v in first.items()]).header
     header["NAXIS2"] = rows
     stream = fits.StreamingHDU(str(path), header)
     for start in range(0, rows, BUILD_CHUNK):
-        chunk = _columns(min(BUILD_CHUNK, rows - start), rng)
-        records = np.rec.fromarrays([v.astype(v.dtype.newbyteorder(">")) for v in chunk.values()], names=list(chunk))
+        columns = chunk(start, min(BUILD_CHUNK, rows - start))
+        records = np.rec.fromarrays([v.astype(v.dtype.newbyteorder(">")) for v in columns.values()],
+                                    names=list(columns))
         stream.write(records.view(np.uint8))  # a binary table's data are bytes (BITPIX 8) in FITS order
     stream.close()
 

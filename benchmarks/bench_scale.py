@@ -41,32 +41,14 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_ingest import stream_fits
+from bench_pipeline import CONFIG as PIPELINE_CONFIG
 
 BANDS = "ugriz"
-BUILD_CHUNK = 1_000_000
 MIB = 1024 * 1024
-MODEL_CONFIG = """
-[task]
-kind = "classification"
-target = "class"
-[data]
-catalogs = ["astromlp:sample"]
-keep_columns = ["objid", "ra", "dec"]
-[features]
-u_g = "u - g"
-g_r = "g - r"
-r_i = "r - i"
-i_z = "i - z"
-r = "r"
-[model]
-hidden_layer_sizes = [32, 32]
-max_epochs = 30
-n_starts = 1
-[report]
-n_bootstrap = 0
-[run]
-seed = 5
-"""
+# the pipeline benchmark's config, on the bundled sample with a small network
+MODEL_CONFIG = PIPELINE_CONFIG.format(catalog="astromlp:sample", seed=5, bootstrap=0,
+                                      model="hidden_layer_sizes = [32, 32]\nmax_epochs = 30\nn_starts = 1")
 
 
 def _columns(n: int, first_id: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -76,22 +58,9 @@ def _columns(n: int, first_id: int, rng: np.random.Generator) -> dict[str, np.nd
 
 
 def build_fits(path: Path, rows: int, first_id: int, seed: int) -> None:
-    """One catalog file written in chunks with astropy's StreamingHDU (never the whole table in memory)."""
-    from astropy.io import fits
-
+    """One catalog file written in chunks (never the whole table in memory), objids from first_id on."""
     rng = np.random.default_rng(seed)
-    formats = {np.dtype(np.int64): "K", np.dtype(np.float64): "D", np.dtype(np.float32): "E"}
-    first = _columns(1, 0, rng)
-    header = fits.BinTableHDU.from_columns([fits.Column(name=k, format=formats[v.dtype], array=v,
-                                                        unit="mag" if k in BANDS else None)
-                                            for k, v in first.items()]).header
-    header["NAXIS2"] = rows
-    stream = fits.StreamingHDU(str(path), header)
-    for start in range(0, rows, BUILD_CHUNK):
-        chunk = _columns(min(BUILD_CHUNK, rows - start), first_id + start, rng)
-        records = np.rec.fromarrays([v.astype(v.dtype.newbyteorder(">")) for v in chunk.values()], names=list(chunk))
-        stream.write(records.view(np.uint8))
-    stream.close()
+    stream_fits(path, rows, lambda start, n: _columns(n, first_id + start, rng))
 
 
 def train_model(folder: Path) -> Path:
