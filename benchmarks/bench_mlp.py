@@ -4,7 +4,10 @@
 
 (On machines that force an older OpenBLAS kernel through OPENBLAS_CORETYPE, unset it for both sides at once,
 as above, so that each uses the BLAS kernel its CPU really has; the script prints the kernel in use.)
-Every rate is the best of ``--repeats`` runs, so that a busy machine understates neither side.
+Every rate is the best of ``--repeats`` runs, so that a busy machine understates neither side, and every timed
+fit starts after a pause of SETTLE_SECONDS: the worker threads of the library that ran last keep spinning for a
+while after their last call (OpenBLAS's for about 0.1 s) and would otherwise take a core from the next fit (a
+small-net fit right after scikit-learn's ran up to 1.4x slower than later ones).
 
 Same architecture, batch size 256, Adam, same number of epochs, no early stopping. Prints samples per second
 and their ratio per network and dtype, the GFLOP/s reached against numpy's own large-matmul rate, the
@@ -33,6 +36,7 @@ from astromlp.nn import MLPClassifier
 
 NETS = {"default": (10, (64, 64)), "small": (5, (32,)), "large": (20, (256, 256, 128))}
 N_CLASSES = 3
+SETTLE_SECONDS = 0.3
 
 
 def _data(n_rows, n_in, dtype, seed=0):
@@ -58,6 +62,7 @@ def sklearn_rate(X, y, hidden, epochs):
                   alpha=1e-4, random_state=0, shuffle=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        time.sleep(SETTLE_SECONDS)
         start = time.perf_counter()
         model.fit(X, y)
     return len(X) * epochs / (time.perf_counter() - start)
@@ -69,6 +74,7 @@ def astromlp_rate(X, y, hidden, epochs, dtype, n_starts=1):
                              patience=10**6, early_stopping=False, l2=1e-4, schedule="constant",
                              dtype=np.dtype(dtype).name, random_state=0, n_starts=n_starts)
     model(1).fit(X[:512], y[:512])  # compile (or load from the cache) outside the timing
+    time.sleep(SETTLE_SECONDS)
     start = time.perf_counter()
     model(epochs).fit(X, y)
     return n_starts * len(X) * epochs / (time.perf_counter() - start)
