@@ -390,8 +390,11 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     _multi_output = False
 
     def _prepare_targets(self, y, classes=None):
-        check_classification_targets(y)
-        self.classes_ = np.unique(y) if classes is None else np.asarray(classes)
+        y = np.asarray(y)
+        if y.ndim != 1 or y.dtype.kind not in "biu":  # 1-D integer labels always pass the check
+            check_classification_targets(y)
+        # return_inverse takes numpy's sorting path, several times faster than its hashing one for few classes
+        self.classes_ = np.unique(y, return_inverse=True)[0] if classes is None else np.asarray(classes)
         if len(self.classes_) < 2:
             raise AstromlpError(f"the target has only one class ({self.classes_[0]!r}); a classifier needs "
                                 "at least two")
@@ -415,7 +418,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         dtype = np.dtype(self.dtype)
         if self._loss_name() == "binary_cross_entropy":
             return index.astype(dtype).reshape(-1, 1)
-        return np.eye(len(self.classes_), dtype=dtype)[index]
+        one_hot = np.zeros((len(index), len(self.classes_)), dtype)
+        one_hot[np.arange(len(index)), index] = 1
+        return one_hot
 
     def _stratify(self, y):
         return y
