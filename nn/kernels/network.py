@@ -137,10 +137,10 @@ def _linear(l, r0, r1, il, fl, theta, rm, rv, xbuf, ws, cap, training, seed, ste
             for i in range(r1 - r0):
                 h[i, j] = h[i, j] * scale + shift
     else:
-        b = il[l, B_OFF]
+        bias = theta[il[l, B_OFF]:il[l, B_OFF] + cols]  # a slice, not theta[b + j]: only then does it vectorise
         for i in range(r1 - r0):
             for j in range(cols):
-                h[i, j] += theta[b + j]
+                h[i, j] += bias[j]
     if l < il.shape[0] - 1:
         _finish(l, r0, r1, il, fl, ws, cap, training, seed, step)
 
