@@ -12,6 +12,7 @@ import math
 from typing import NamedTuple
 
 from astromlp.nn.kernels.jit import kernel
+from astromlp.nn.kernels.vexp import exp_nonpositive
 
 _jit = kernel()
 
@@ -105,27 +106,41 @@ def binary_cross_entropy(z, y, w, scale, dz):
 
 @_jit
 def softmax_cross_entropy(z, y, w, scale, dz):
-    """logsumexp(z) - sum_j y_j z_j, with the maximum subtracted before exponentiating."""
+    """logsumexp(z) - sum_j y_j z_j, with the row maximum subtracted before exponentiating. The exponentials
+    are taken in one flat pass over the chunk, which vectorises; the per-row work comes before and after."""
     n, k = z.shape
+    for i in range(n):
+        m = _row_max(z, i)
+        for j in range(k):
+            dz[i, j] = z[i, j] - m
+    e = dz.ravel()
+    for t in range(e.size):
+        e[t] = exp_nonpositive(e[t])
     total = 0.0
     for i in range(n):
-        m = z[i, 0]
-        for j in range(1, k):
-            m = max(m, z[i, j])
         se = 0.0
         for j in range(k):
-            dz[i, j] = math.exp(z[i, j] - m)
             se += dz[i, j]
-        lse = m + math.log(se)
+        lse = _row_max(z, i) + math.log(se)
         s = 0.0
         sy = 0.0
         for j in range(k):
             s += y[i, j] * (lse - z[i, j])
             sy += y[i, j]
-        for j in range(k):  # sum(y) is 1 for one-hot rows; kept so soft labels get the exact gradient
-            dz[i, j] = scale * w[i] * (sy * dz[i, j] / se - y[i, j])
+        ratio = sy / se  # sum(y) is 1 for one-hot rows; kept so soft labels get the exact gradient
+        sw = scale * w[i]
+        for j in range(k):
+            dz[i, j] = sw * (ratio * dz[i, j] - y[i, j])
         total += w[i] * s
     return total
+
+
+@_element
+def _row_max(z, i):
+    m = z[i, 0]
+    for j in range(1, z.shape[1]):
+        m = max(m, z[i, j])
+    return m
 
 
 @_jit
