@@ -99,8 +99,8 @@ def _adam_like(theta, g, s0, s1, s2, hyper, t, lr, mask, amsgrad, decay):
     Hutter 2019)."""
     b1, b2, eps, wd = hyper[BETA1], hyper[BETA2], hyper[EPS], hyper[WEIGHT_DECAY]
     m, v, vmax = s0, s1, s2
-    c1 = 1.0 - b1 ** t
-    c2 = 1.0 - b2 ** t
+    r1 = lr / (1.0 - b1 ** t)  # the bias corrections as factors: a division per element is what costs
+    r2 = 1.0 / (1.0 - b2 ** t)
     for i in range(theta.size):
         d = -lr * wd * theta[i] if decay and mask[i] else 0.0
         m[i] = b1 * m[i] + (1 - b1) * g[i]
@@ -109,7 +109,7 @@ def _adam_like(theta, g, s0, s1, s2, hyper, t, lr, mask, amsgrad, decay):
         if amsgrad:
             vmax[i] = max(vmax[i], v[i])
             vhat = vmax[i]
-        d -= lr * (m[i] / c1) / (math.sqrt(vhat / c2) + eps)
+        d -= r1 * m[i] / (math.sqrt(vhat * r2) + eps)
         theta[i] += d
         g[i] = d
     return sum_squares(g)
