@@ -1,4 +1,4 @@
-"""Training a Network: epochs of minibatches reshuffled from a seeded generator, learning-rate schedules and
+"""Training a Network: epochs of minibatches reshuffled from the seed and the epoch, learning-rate schedules and
 the stopping criteria (maximum epochs, gradient norm, parameter step, validation patience, divergence)."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from functools import partial
 import numpy as np
 
 from astromlp.nn.kernels.network import loss_chunk
+from astromlp.nn.kernels.shuffle import permute
 from astromlp.nn.kernels.training import add_penalty, run_epoch, run_epoch_many
 from astromlp.nn.losses import LOSS_CODES
 from astromlp.nn.network import Network
@@ -95,7 +96,6 @@ class _Start:
     def __init__(self, net: Network, config: TrainConfig, seed: int, optimizer):
         self.net, self.config, self.seed, self.opt = net, config, seed, optimizer
         self.schedule = copy.deepcopy(config.schedule) if config.schedule else Constant(optimizer.learning_rate)
-        self.rng = np.random.default_rng(seed)
         self.result = TrainResult()
         self.best = _Snapshot(net)
         self.monitored = self.last = math.inf
@@ -103,7 +103,12 @@ class _Start:
         self.active = True
 
     def begin(self, epoch: int, n_rows: int) -> tuple[np.ndarray, float]:
-        perm = self.rng.permutation(n_rows) if self.config.shuffle else np.arange(n_rows)
+        """The epoch's row order (a shuffle drawn from the start's seed and the epoch) and learning rate."""
+        perm = np.empty(n_rows, np.int64)
+        if self.config.shuffle:
+            permute(perm, self.seed, epoch)
+        else:
+            perm[:] = np.arange(n_rows)
         return perm, self.schedule.rate(epoch, self.last)
 
     def end(self, epoch: int, out: np.ndarray, validation, on_epoch) -> None:
