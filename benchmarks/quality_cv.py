@@ -1,17 +1,18 @@
 """How astromlp's defaults were chosen: 3-fold cross-validation on the TRAINING part of one split only.
 
     python benchmarks/quality_cv.py --group base lr ... [--datasets sdss_class sdss_photoz pulsars]
-                                    [--reference] [--repeats N]
+                                    [--reference] [--repeats N] [--normalise standard robust ...]
 
 For each dataset of ``bench_quality`` the seed-0 70/30 split is drawn and its 30 % test part is never read;
 the 70 % training part is cut into 3 folds (stratified for classification), ``--repeats`` times with other
 shuffles (repeat 0 is the cut of rounds 1-3). Every candidate changes a few parameters of ``BASE`` and is
-fitted on two folds (standardised with their statistics) and scored on the third. The table gives the mean
-over folds of accuracy and macro F1 (classification) or sigma_NMAD and the |dz| > 0.15 outlier fraction
-(photo-z), the fit time, the fold-by-fold difference in macro F1 / sigma_NMAD with the first astromlp
-candidate (mean ± standard error), and with ``--reference`` scikit-learn's HistGradientBoosting and MLP
-(64, 64) on the same folds. The groups below are the grid that was tried; benchmarks/quality_selection.md
-says what was chosen from it and why.
+fitted on two folds (standardised with their statistics, or under each ``--normalise`` transform fitted on
+those two folds only) and scored on the third. The table gives the mean over folds of accuracy and macro F1
+(classification) or sigma_NMAD and the |dz| > 0.15 outlier fraction (photo-z), the fit time, the fold-by-fold
+difference in macro F1 / sigma_NMAD with the first astromlp candidate (mean ± standard error), and with
+``--reference`` scikit-learn's HistGradientBoosting and MLP (64, 64) on the same folds. With several
+transforms a last column pairs each row with the same model under the first one. The groups below are the grid
+that was tried; benchmarks/quality_selection.md says what was chosen from it and why.
 """
 
 from __future__ import annotations
@@ -28,7 +29,14 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.neural_network import MLPClassifier as SkMLPClassifier
 from sklearn.neural_network import MLPRegressor as SkMLPRegressor
-from sklearn.preprocessing import StandardScaler
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import (
+    FunctionTransformer,
+    PowerTransformer,
+    QuantileTransformer,
+    RobustScaler,
+    StandardScaler,
+)
 
 from astromlp.nn import MLPClassifier, MLPRegressor
 
@@ -40,6 +48,7 @@ BASE = {"hidden_layer_sizes": (64, 64), "learning_rate": 1e-3, "schedule": "cons
 FINALIST = {"learning_rate": 1e-2, "schedule": "reduce_on_plateau", "patience": 30, "max_epochs": 500,
              "batch_size": 128, "l2": 3e-4}
 DEFAULTS = {**FINALIST, "n_starts": 3}  # the estimator's defaults chosen in rounds 1-3
+CURRENT = {**DEFAULTS, "n_starts": 1}  # the estimator's defaults after round 4
 GROUPS: dict[str, list[dict]] = {
     "base": [{}],
     "architecture": [{"hidden_layer_sizes": h} for h in
@@ -93,6 +102,24 @@ GROUPS: dict[str, list[dict]] = {
         {"n_starts": 1}, {}, {"start_selection": "ensemble"}, {"n_starts": 5, "start_selection": "ensemble"}]],
     "round_4_refit": [{**DEFAULTS, **p} for p in [
         {"n_starts": 1}, {"n_starts": 1, "refit": True}, {"refit": True, "start_selection": "ensemble"}]],
+    # Round 5 (feature normalisation, with --normalise): the estimator's current defaults.
+    "current": [CURRENT],
+}
+
+
+def signed_log(X: np.ndarray) -> np.ndarray:
+    """sign(x) log(1 + |x|): compresses heavy tails on both sides, keeps the sign and is exact at 0."""
+    return np.sign(X) * np.log1p(np.abs(X))
+
+
+# Feature transforms fitted on the two training folds only; each takes the number of those rows.
+NORMALISERS = {
+    "standard": lambda n: StandardScaler(),
+    "robust": lambda n: RobustScaler(),
+    "yeo-johnson": lambda n: PowerTransformer(method="yeo-johnson", standardize=True),
+    "quantile-normal": lambda n: QuantileTransformer(output_distribution="normal", n_quantiles=min(1000, n),
+                                                     random_state=SEED),
+    "signed-log": lambda n: make_pipeline(FunctionTransformer(signed_log), StandardScaler()),
 }
 
 
@@ -141,11 +168,11 @@ def folds(data, X, y, repeats: int = 1):
             for fold in cutter(N_FOLDS, shuffle=True, random_state=SEED + r).split(X, y)]
 
 
-def cv_runs(data, X, y, make, repeats: int = 1) -> list[dict[str, float]]:
-    """The dataset's scores and the fit time on every fold (and repeat)."""
+def cv_runs(data, X, y, make, repeats: int = 1, normalise: str = "standard") -> list[dict[str, float]]:
+    """The dataset's scores and the fit time on every fold (and repeat), features under ``normalise``."""
     runs = []
     for k, (fit_rows, score_rows) in enumerate(folds(data, X, y, repeats)):
-        scaler = StandardScaler().fit(X[fit_rows])
+        scaler = NORMALISERS[normalise](len(fit_rows)).fit(X[fit_rows])
         model = make(k)
         started = time.perf_counter()
         with warnings.catch_warnings():
@@ -160,6 +187,8 @@ def cv_runs(data, X, y, make, repeats: int = 1) -> list[dict[str, float]]:
 
 def label(params: dict) -> str:
     """A candidate as its changes to DEFAULTS when it starts from them, else as its changes to BASE."""
+    if params == CURRENT:
+        return "current defaults"
     if DEFAULTS.keys() <= params.keys():
         return "defaults + " + str({k: v for k, v in params.items() if k not in DEFAULTS or DEFAULTS[k] != v})
     return str(params) or "{}"
@@ -169,14 +198,18 @@ COLUMNS = {True: ("accuracy", "macro_f1"), False: ("sigma_nmad", "outlier_fracti
 PAIRED = {True: "macro_f1", False: "sigma_nmad"}  # compared fold by fold with the first astromlp candidate
 
 
-def row(label_: str, runs: list[dict], keys, first: list[dict] | None) -> str:
-    """One table row: mean over folds of each key, the fit time, and the paired difference with ``first``."""
+def paired(runs: list[dict], other: list[dict], key: str) -> str:
+    """Mean ± standard error over folds of the fold-by-fold difference in ``key``."""
+    diff = np.array([r[key] - o[key] for r, o in zip(runs, other, strict=True)])
+    return f"{diff.mean():+.4f} ± {diff.std(ddof=1) / np.sqrt(len(diff)):.4f}"
+
+
+def row(label_: str, runs: list[dict], keys, *others: list[dict]) -> str:
+    """One table row: mean over folds of each key, the fit time, and the paired difference with each of
+    ``others`` (the first astromlp row; the same model under the first transform)."""
     means = [f"{np.mean([r[k] for r in runs]):.4f}" for k in keys] + [f"{np.mean([r['fit s'] for r in runs]):.1f}"]
-    if first is not None:
-        key = next(k for k in keys if k in PAIRED.values())
-        diff = np.array([r[key] - f[key] for r, f in zip(runs, first, strict=True)])
-        means.append(f"{diff.mean():+.4f} ± {diff.std(ddof=1) / np.sqrt(len(diff)):.4f}")
-    return f"| {label_} | " + " | ".join(means) + " |"
+    key = next(k for k in keys if k in PAIRED.values())
+    return f"| {label_} | " + " | ".join(means + [paired(runs, other, key) for other in others]) + " |"
 
 
 def main() -> None:
@@ -185,25 +218,36 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS))
     parser.add_argument("--reference", action="store_true", help="also scikit-learn's models on the same folds")
     parser.add_argument("--repeats", type=int, default=1, help="repeat the 3-fold cut with other shuffles")
+    parser.add_argument("--normalise", nargs="+", choices=list(NORMALISERS), default=["standard"],
+                        help="run every candidate under each feature transform (the first is the paired one)")
     args = parser.parse_args()
     for name in args.datasets:
         data = DATASETS[name]()
         X, _, y, _ = split(data, SEED)
         keys = COLUMNS[data.is_classifier]
         print(f"\n{data.name}: {N_FOLDS}-fold CV x {args.repeats} on the {len(y)} training rows of split {SEED}")
-        paired = PAIRED[data.is_classifier]
-        print(f"| candidate | {' | '.join(keys)} | fit s | {paired} minus the first astromlp row (± s.e.) |\n"
-              "|---|" + "---|" * (len(keys) + 2))
-        kind = data.is_classifier
-        candidates = [(label(p), lambda k, p=p, kind=kind: estimator(kind, p, SEED + k))
-                      for group in args.group for p in GROUPS[group]]
-        if args.reference:
-            candidates[:0] = [(name, lambda k, name=name, kind=kind: reference(name, kind, SEED + k))
-                              for name in REFERENCES]
-        results = [(label_, cv_runs(data, X, y, make, args.repeats)) for label_, make in candidates]
-        first = next(runs for label_, runs in results if label_ not in REFERENCES)
-        for label_, runs in results:
-            print(row(label_, runs, keys, first), flush=True)
+        key = PAIRED[data.is_classifier]
+        by_transform = len(args.normalise) > 1
+        header = ["candidate", *keys, "fit s", f"{key} minus the first astromlp row (± s.e.)",
+                  *[f"{key} minus the same model, {args.normalise[0]}"] * by_transform]
+        print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
+        results = {}  # (model label, transform) -> runs, in table order
+        for transform in args.normalise:
+            for model_label, make in candidates(data.is_classifier, args.group, args.reference):
+                results[model_label, transform] = cv_runs(data, X, y, make, args.repeats, transform)
+        first = next(runs for (model_label, _), runs in results.items() if model_label not in REFERENCES)
+        for (model_label, transform), runs in results.items():
+            others = (first, results[model_label, args.normalise[0]])[:1 + by_transform]
+            print(row(f"{model_label}, {transform}", runs, keys, *others), flush=True)
+
+
+def candidates(kind: bool, groups: list[str], with_references: bool) -> list[tuple[str, object]]:
+    """(label, fold index -> unfitted model) for the scikit-learn references, then every group's candidates."""
+    found = [(label(p), lambda k, p=p: estimator(kind, p, SEED + k)) for group in groups for p in GROUPS[group]]
+    if with_references:
+        found[:0] = [(name, lambda k, name=name: reference(name, kind, SEED + k)) for name in REFERENCES]
+    return found
+
 
 if __name__ == "__main__":
     main()
