@@ -1,6 +1,7 @@
 """The order of the rows in an epoch: a Fisher-Yates shuffle driven by a SplitMix64 stream seeded by (seed,
-epoch). numpy's Generator.permutation costs about 9 ns a row (its bounded draws reject and branch), which is
-a tenth of a small network's epoch; this kernel takes about 2, and is a pure function of (seed, epoch, n)."""
+epoch). numpy's Generator.permutation costs about 9 ns a row (its bounded draws reject and branch), a tenth
+of a small network's epoch, and cannot be called from a kernel; this one costs under 2 ns a row and is a pure
+function of (seed, epoch, number of rows)."""
 
 import numpy as np
 
