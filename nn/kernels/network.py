@@ -145,32 +145,45 @@ def _linear(l, r0, r1, il, fl, theta, rm, rv, xbuf, ws, cap, training, seed, ste
         _finish(l, r0, r1, il, fl, ws, cap, training, seed, step)
 
 
+@kernel(inline="always")
+def _bn_vectors(l, il, theta, ws):
+    """Layer l's gamma, beta, batch mean and 1/std as slices: indexing theta[g + j] in a loop keeps LLVM
+    from vectorising it, a slice does not."""
+    cols = _cols(il, l)
+    g, be, s = il[l, G_OFF], il[l, BE_OFF], il[l, STAT_OFF]
+    return theta[g:g + cols], theta[be:be + cols], ws[7][s:s + cols], ws[8][s:s + cols]
+
+
 @kernel()
 def _bn_partial(l, c, r0, r1, il, ws, cap, centre):
     """partial[c] = sum over the chunk's rows of z, or of (z - mean)^2 when ``centre``."""
     zbuf, mean, partial = ws[1], ws[7], ws[9]
     cols = _cols(il, l)
-    s = il[l, STAT_OFF]
+    mu = mean[il[l, STAT_OFF]:il[l, STAT_OFF] + cols]
     z = _rows(zbuf, il[l, CUM_COLS] * cap, r0, r1, cols)
-    for j in range(cols):
-        acc = 0.0
-        for i in range(r1 - r0):
-            d = z[i, j] - mean[s + j] if centre else z[i, j]
-            acc += d * d if centre else d
-        partial[c, j] = acc
+    acc = partial[c, :cols]
+    acc[:] = 0.0
+    for i in range(r1 - r0):  # row by row, each column summed in row order: vectorises along the row
+        if centre:
+            for j in range(cols):
+                d = z[i, j] - mu[j]
+                acc[j] += d * d
+        else:
+            for j in range(cols):
+                acc[j] += z[i, j]
 
 
 @kernel()
 def _bn_normalise(l, r0, r1, il, fl, theta, ws, cap, seed, step):
     """h = gamma * (z - batch mean) * invstd + beta, then the layer's activation and dropout."""
-    hbuf, zbuf, mean, invstd = ws[0], ws[1], ws[7], ws[8]
+    hbuf, zbuf = ws[0], ws[1]
     cols = _cols(il, l)
-    g, be, s = il[l, G_OFF], il[l, BE_OFF], il[l, STAT_OFF]
+    gamma, beta, mu, istd = _bn_vectors(l, il, theta, ws)
     z = _rows(zbuf, il[l, CUM_COLS] * cap, r0, r1, cols)
     h = _rows(hbuf, il[l, CUM_COLS] * cap, r0, r1, cols)
     for i in range(r1 - r0):
         for j in range(cols):
-            h[i, j] = theta[g + j] * (z[i, j] - mean[s + j]) * invstd[s + j] + theta[be + j]
+            h[i, j] = gamma[j] * (z[i, j] - mu[j]) * istd[j] + beta[j]
     if l < il.shape[0] - 1:
         _finish(l, r0, r1, il, fl, ws, cap, True, seed, step)
 
@@ -248,33 +261,34 @@ def _loss(c, r0, r1, il, loss_code, ybuf, wbuf, scale, ws, cap):
 @kernel()
 def _bn_grad_partial(l, c, r0, r1, il, theta, ws, cap):
     """Chunk c's share of dgamma = sum dh * xhat and dbeta = sum dh, into its gradient row."""
-    zbuf, dhbuf, mean, invstd, gchunks = ws[1], ws[6], ws[7], ws[8], ws[10]
+    zbuf, dhbuf, gchunks = ws[1], ws[6], ws[10]
     cols = _cols(il, l)
-    g, be, s = il[l, G_OFF], il[l, BE_OFF], il[l, STAT_OFF]
+    _, _, mu, istd = _bn_vectors(l, il, theta, ws)
     z = _rows(zbuf, il[l, CUM_COLS] * cap, r0, r1, cols)
     dh = _rows(dhbuf, il[l, CUM_COLS] * cap, r0, r1, cols)
-    for j in range(cols):
-        dg = 0.0
-        db = 0.0
-        for i in range(r1 - r0):
-            dg += dh[i, j] * (z[i, j] - mean[s + j]) * invstd[s + j]
-            db += dh[i, j]
-        gchunks[c, g + j] = dg
-        gchunks[c, be + j] = db
+    dg = gchunks[c, il[l, G_OFF]:il[l, G_OFF] + cols]
+    db = gchunks[c, il[l, BE_OFF]:il[l, BE_OFF] + cols]
+    dg[:] = 0.0
+    db[:] = 0.0
+    for i in range(r1 - r0):  # each column summed in row order, as in _bn_partial
+        for j in range(cols):
+            dg[j] += dh[i, j] * (z[i, j] - mu[j]) * istd[j]
+            db[j] += dh[i, j]
 
 
 @kernel()
 def _bn_backward(l, r0, r1, n, il, theta, ws, cap):
     """dz = gamma invstd / n (n dh - sum dh - xhat sum dh xhat), in place of dh (sums in ``partial``)."""
-    zbuf, dhbuf, mean, invstd, partial = ws[1], ws[6], ws[7], ws[8], ws[9]
+    zbuf, dhbuf, partial = ws[1], ws[6], ws[9]
     cols = _cols(il, l)
-    g, s = il[l, G_OFF], il[l, STAT_OFF]
+    gamma, _, mu, istd = _bn_vectors(l, il, theta, ws)
+    sum_dh, sum_dh_xhat = partial[0, :cols], partial[1, :cols]
     z = _rows(zbuf, il[l, CUM_COLS] * cap, r0, r1, cols)
     dh = _rows(dhbuf, il[l, CUM_COLS] * cap, r0, r1, cols)
     for i in range(r1 - r0):
         for j in range(cols):
-            xhat = (z[i, j] - mean[s + j]) * invstd[s + j]
-            dh[i, j] = theta[g + j] * invstd[s + j] / n * (n * dh[i, j] - partial[0, j] - xhat * partial[1, j])
+            xhat = (z[i, j] - mu[j]) * istd[j]
+            dh[i, j] = gamma[j] * istd[j] / n * (n * dh[i, j] - sum_dh[j] - xhat * sum_dh_xhat[j])
 
 
 @kernel()
