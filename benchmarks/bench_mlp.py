@@ -4,12 +4,13 @@
 
 (On machines that force an older OpenBLAS kernel through OPENBLAS_CORETYPE, unset it for both sides at once,
 as above, so that each uses the BLAS kernel its CPU really has; the script prints the kernel in use.)
-Every rate is the best of ``--repeats`` rounds, so that a busy machine understates neither side. A round is
-the same fit run back to back for at least ROUND_SECONDS (about 6 scikit-learn fits of the small net, 50 of
-astromlp's) and timed as a whole: a single 10-ms fit is at the mercy of the scheduler and the clock. Each
-round starts after a pause of SETTLE_SECONDS: the worker threads of the library that ran last keep spinning
-for a while after their last call (OpenBLAS's for about 0.1 s) and would otherwise take a core from the
-other (a small-net fit right after scikit-learn's ran up to 1.4x slower than later ones).
+Every rate is the best of ``--repeats`` rounds, taken in turn with the other side's (scikit-learn, astromlp,
+scikit-learn, ...), so that a busy machine understates neither side. A round is the same fit run back to back
+for at least ROUND_SECONDS (about 6 scikit-learn fits of the small net, 50 of astromlp's), timed as a whole:
+a single 10-ms fit is at the mercy of the scheduler and the clock. Each round starts after a pause of
+SETTLE_SECONDS: the worker threads of the library that ran last keep spinning for a while after their last
+call (OpenBLAS's for about 0.1 s) and would otherwise take a core from the other (a small-net fit right
+after scikit-learn's ran up to 1.4x slower than later ones).
 
 Same architecture, batch size 256, Adam, same number of epochs, no early stopping. Prints samples per second
 and their ratio per network and dtype, the GFLOP/s reached against numpy's own large-matmul rate, the
@@ -27,6 +28,7 @@ import sys
 import textwrap
 import time
 import warnings
+from functools import partial
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -56,8 +58,11 @@ def flops_per_sample(n_in, hidden, n_out=N_CLASSES):
     return 2 * (2 * sum(macs) + sum(macs[1:]))
 
 
-def best_of(repeats, rate, *args, **kwargs):
-    return max(rate(*args, **kwargs) for _ in range(repeats))
+def best_of_alternating(repeats, first, second):
+    """The best rate of each of two measurements over ``repeats`` rounds taken in turn, so that a slow spell
+    of the machine falls on both sides alike."""
+    rates = [(first(), second()) for _ in range(repeats)]
+    return max(r[0] for r in rates), max(r[1] for r in rates)
 
 
 def sustained_rate(fit, samples_per_fit):
@@ -129,15 +134,15 @@ def main(argv=None):
     for name, (n_in, hidden) in NETS.items():
         for dtype in ("float64", "float32"):
             X, y = _data(args.rows, n_in, dtype)
-            sk = best_of(args.repeats, sklearn_rate, X, y, hidden, args.epochs)
-            ours = best_of(args.repeats, astromlp_rate, X, y, hidden, args.epochs, dtype)
+            sk, ours = best_of_alternating(args.repeats, partial(sklearn_rate, X, y, hidden, args.epochs),
+                                           partial(astromlp_rate, X, y, hidden, args.epochs, dtype))
             gflops = ours * flops_per_sample(n_in, hidden) / 1e9
             print(f"{name:<8}{dtype:<9}{sk:>12,.0f}{ours:>13,.0f}{ours / sk:>7.2f}x{gflops:>9.1f}"
                   f"{gflops / peaks[dtype]:>8.0%}")
     n_in, hidden = NETS["default"]
     X, y = _data(args.rows, n_in, "float64")
-    sk = best_of(args.repeats, sklearn_rate, X, y, hidden, args.epochs)
-    multi = best_of(args.repeats, astromlp_rate, X, y, hidden, args.epochs, "float64", n_starts=4)
+    sk, multi = best_of_alternating(args.repeats, partial(sklearn_rate, X, y, hidden, args.epochs),
+                                    partial(astromlp_rate, X, y, hidden, args.epochs, "float64", n_starts=4))
     print(f"multi-start K=4 default float64: {multi:,.0f} samples/s = {multi / sk:.2f}x one scikit-learn fit")
     cold_start_seconds()  # the first process fills the cache if it was empty
     print(f"second process, import + one epoch: {cold_start_seconds():.2f} s")
