@@ -16,6 +16,7 @@ from numba import literal_unroll, prange
 
 from astromlp.nn.kernels.elementwise import activate, activation_backward
 from astromlp.nn.kernels.jit import kernel
+from astromlp.nn.kernels.splitmix import GOLDEN, mix
 from astromlp.nn.kernels.twins import serial_twin
 from astromlp.nn.layers import (
     ACT,
@@ -72,16 +73,11 @@ def _input(il, l, r0, r1, xbuf, abuf, cap):
 def _uniform(seed, step, layer, row, col):
     """A uniform number in [0, 1) from a SplitMix64 hash of its coordinates: the same for a given element
     whichever thread draws it."""
-    x = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
+    x = np.uint64(seed) * GOLDEN
     x ^= np.uint64(step) * np.uint64(0xBF58476D1CE4E5B9)
     x ^= np.uint64(layer * 1000003 + row) * np.uint64(0x94D049BB133111EB)
     x ^= np.uint64(col) * np.uint64(0xD6E8FEB86659FD93)
-    x ^= x >> np.uint64(30)
-    x *= np.uint64(0xBF58476D1CE4E5B9)
-    x ^= x >> np.uint64(27)
-    x *= np.uint64(0x94D049BB133111EB)
-    x ^= x >> np.uint64(31)
-    return (x >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+    return (mix(x) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
 @kernel()

@@ -6,17 +6,9 @@ function of (seed, epoch, number of rows)."""
 import numpy as np
 
 from astromlp.nn.kernels.jit import kernel
+from astromlp.nn.kernels.splitmix import GOLDEN, mix
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _LOW32 = np.uint64(0xFFFFFFFF)
-
-
-@kernel(inline="always")
-def _mix(z):
-    """SplitMix64's output function (Steele, Lea & Flood 2014): a bijection of 64-bit words."""
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return z ^ (z >> np.uint64(31))
 
 
 @kernel(inline="always")
@@ -25,18 +17,18 @@ def _below(state, bound):
     rejection then modulo above)."""
     b = np.uint64(bound)
     if b <= _LOW32:
-        state += _GOLDEN
-        m = (_mix(state) >> np.uint64(32)) * b
+        state += GOLDEN
+        m = (mix(state) >> np.uint64(32)) * b
         if (m & _LOW32) < b:  # rarely: only then is the exact rejection threshold worth a division
             threshold = np.uint64(0x100000000) % b
             while (m & _LOW32) < threshold:
-                state += _GOLDEN
-                m = (_mix(state) >> np.uint64(32)) * b
+                state += GOLDEN
+                m = (mix(state) >> np.uint64(32)) * b
         return np.int64(m >> np.uint64(32)), state
     threshold = (np.uint64(0) - b) % b
     while True:
-        state += _GOLDEN
-        r = _mix(state)
+        state += GOLDEN
+        r = mix(state)
         if r >= threshold:
             return np.int64(r % b), state
 
@@ -46,7 +38,7 @@ def permute(perm, seed, epoch):
     """perm = a uniformly random permutation of 0 .. perm.size - 1, the same for the same (seed, epoch)."""
     for i in range(perm.size):
         perm[i] = i
-    state = _mix(np.uint64(seed) * _GOLDEN + _mix(np.uint64(epoch) + _GOLDEN))
+    state = mix(np.uint64(seed) * GOLDEN + mix(np.uint64(epoch) + GOLDEN))
     for i in range(perm.size - 1, 0, -1):
         j, state = _below(state, i + 1)
         perm[i], perm[j] = perm[j], perm[i]
