@@ -190,9 +190,7 @@ def details(case: LabelledCase, classes: list[str]) -> dict:
     """Per-class purity/completeness, confusion matrices, per-class ROC AUC and the reliability bins."""
     confusion = case.confusion[0].astype(np.int64)  # counts, held as floats by the resampling kernels
     purity, completeness = weighted.purity(case.confusion)[0], weighted.completeness(case.confusion)[0]
-    support, hits = confusion.sum(axis=1), np.diagonal(confusion)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f1 = 2 * hits / (support + confusion.sum(axis=0))
+    f1, support = weighted.f1(case.confusion)[0], confusion.sum(axis=1)
     result = {
         "per_class": [
             {

@@ -93,13 +93,17 @@ def balanced_accuracy(confusion: np.ndarray) -> np.ndarray:
         return np.nanmean(completeness(confusion), axis=1)
 
 
-def macro_f1(confusion: np.ndarray) -> np.ndarray:
-    """Unweighted mean over all classes of F1 = 2 TP / (2 TP + FP + FN), 0 where undefined."""
+def f1(confusion: np.ndarray) -> np.ndarray:
+    """(R, K) F1 = 2 TP / (2 TP + FP + FN) of each class; NaN for a class neither present nor predicted."""
     hits = np.diagonal(confusion, axis1=1, axis2=2)
     denominator = confusion.sum(axis=2) + confusion.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        f1 = np.where(denominator > 0, 2 * hits / denominator, 0.0)
-    return f1.mean(axis=1)
+        return np.where(denominator > 0, 2 * hits / denominator, np.nan)
+
+
+def macro_f1(confusion: np.ndarray) -> np.ndarray:
+    """Unweighted mean over all classes of F1, 0 where undefined (scikit-learn's zero_division=0)."""
+    return np.nan_to_num(f1(confusion)).mean(axis=1)
 
 
 def log_loss_rows(truth: np.ndarray, proba: np.ndarray) -> np.ndarray:
