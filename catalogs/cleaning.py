@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from astromlp.catalogs.columns import resolve_columns
-from astromlp.nn.errors import AstromlpError
+from astromlp.catalogs.sources import nullable  # integers become nullable so a sentinel can be <NA>
+from astromlp.errors import AstromlpError
 
 Frame = pd.DataFrame | dd.DataFrame
 Sentinels = Mapping[str, Sequence[float]] | Sequence[float] | str | None
@@ -59,17 +60,10 @@ def sentinel_table(columns: Sequence[str], dtypes: Mapping[str, object], sentine
     return dict.fromkeys(numeric, tuple(float(v) for v in sentinels))
 
 
-def _masked_dtype(dtype: object) -> object:
-    """Integer columns become their nullable form so a replaced sentinel can be <NA>."""
-    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
-        return pd.api.types.pandas_dtype(dtype.name.capitalize().replace("Uint", "UInt"))
-    return dtype
-
-
 def _replace_sentinels(frame: pd.DataFrame, table: Mapping[str, tuple[float, ...]]) -> pd.DataFrame:
     frame = frame.copy(deep=False)
     for name, values in table.items():
-        column = frame[name].astype(_masked_dtype(frame[name].dtype))
+        column = frame[name].astype(nullable(frame[name].dtype))
         frame[name] = column.mask(sentinel_mask(column, values))
     return frame
 
@@ -85,7 +79,7 @@ def apply_sentinels(df: Frame, sentinels: Sentinels, *, source: str = "the catal
         return df
     if isinstance(df, pd.DataFrame):
         return _replace_sentinels(df, table)
-    meta = df._meta.astype({name: _masked_dtype(df._meta[name].dtype) for name in table})
+    meta = df._meta.astype({name: nullable(df._meta[name].dtype) for name in table})
     return df.map_partitions(_replace_sentinels, table, meta=meta)
 
 

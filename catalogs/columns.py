@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from astromlp.catalogs.sources import (
     nullable,
     reason,
 )
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 
 SAMPLE_ROWS = 10_000
 _PARSE_ERRORS = (ValueError, TypeError, pd.errors.ParserError)

@@ -18,7 +18,7 @@ import pandas as pd
 from astromlp.catalogs import photometry
 from astromlp.catalogs.cleaning import Frame, is_numeric
 from astromlp.catalogs.columns import resolve_column
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 
 
 @dataclass(frozen=True)

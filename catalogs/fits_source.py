@@ -28,7 +28,7 @@ from astromlp.catalogs.sources import (
     rows_per_partition,
     split_rows,
 )
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 
 BLOCK = 2880
 OPENERS = {"gzip": gzip.open, "bzip2": bz2.open}

@@ -21,7 +21,7 @@ from astropy.io import fits
 from astropy.table import Column, MaskedColumn, Table
 
 from astromlp.catalogs.column_meta import ColumnInfos, annotate, numpy_dtype
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 
 BLOCK = 2880
 _FORMAT_KEYS = ("TTYPE", "TFORM", "TNULL")

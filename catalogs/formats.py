@@ -11,7 +11,7 @@ from pathlib import Path
 from astromlp.catalogs.csv_source import CsvSource
 from astromlp.catalogs.parquet_source import ParquetSource
 from astromlp.catalogs.sources import Source, compression_of, reason
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 
 HEAD_BYTES = 4096
 _DECOMPRESSORS = {"gzip": gzip.open, "bzip2": bz2.open}

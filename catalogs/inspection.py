@@ -13,7 +13,7 @@ from astromlp.catalogs.paths import expand_paths
 from astromlp.catalogs.readers import PathsLike, frame_of
 from astromlp.catalogs.schema import plan_read
 from astromlp.catalogs.sources import Source
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 
 DESCRIPTION_WIDTH = 48
 HEADINGS = ("column", "type", "unit", "missing", "sentinels", "min", "max", "description")

@@ -8,7 +8,7 @@ import dask.dataframe as dd
 import pandas as pd
 
 from astromlp.catalogs.columns import column_key, resolve_columns
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 
 IDENTIFIER_CANDIDATES = ("objid", "object_id", "objectid", "source_id", "sourceid", "specobjid", "id", "ra",
                          "dec")

@@ -13,12 +13,11 @@ import pyarrow.parquet as pq
 
 from astromlp.catalogs.columns import ColumnInfo, check_unique
 from astromlp.catalogs.sources import conform, empty_table_error, nullable, reason
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 
 ASTROPY_META_KEY = b"table_meta_yaml"
-_NULLABLE_INTS = {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
-                  pa.int64(): pd.Int64Dtype(), pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
-                  pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype()}
+_INTEGERS = (pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(), pa.uint32(), pa.uint64())
+_NULLABLE_INTS = {arrow: nullable(np.dtype(arrow.to_pandas_dtype())) for arrow in _INTEGERS}
 
 
 def arrow_to_pandas(table: pa.Table) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 
 _GLOB_CHARACTERS = set("*?[")
 

@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from astromlp.catalogs.columns import column_key, resolve_columns
-from astromlp.catalogs.sources import Source
-from astromlp.nn.errors import AstromlpError
+from astromlp.catalogs.sources import Source, nullable
+from astromlp.errors import AstromlpError
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def _kind(dtype: object) -> str:
 def _integer_dtype(dtypes: list[object]) -> object:
     widest = np.result_type(*[np.dtype(str(d).lower()) for d in dtypes])
     any_nullable = any(not isinstance(d, np.dtype) for d in dtypes)
-    return pd.api.types.pandas_dtype(widest.name.capitalize().replace("Uint", "UInt")) if any_nullable else widest
+    return nullable(widest) if any_nullable else widest
 
 
 _COMMON_DTYPE = {

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from astromlp.catalogs.columns import ColumnInfo
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 
 if TYPE_CHECKING:  # astropy is imported where a FITS, VOTable or ECSV file is read: CSV and Parquet runs skip it
     from astropy.table import Table
@@ -115,7 +115,7 @@ def conform(frame: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
 
 def nullable(dtype: np.dtype) -> object:
     """The pandas nullable counterpart of an integer dtype (int16 -> Int16), other dtypes unchanged."""
-    if dtype.kind in "iu":
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
         return pd.api.types.pandas_dtype(dtype.name.capitalize().replace("Uint", "UInt"))
     return dtype
 

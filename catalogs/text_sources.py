@@ -10,7 +10,7 @@ from astropy.io.votable.exceptions import VOWarning
 from astropy.table import Table
 
 from astromlp.catalogs.sources import TableSource, reason
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 
 _ASTROPY_READ_ERRORS = (ValueError, OSError, IndexError, KeyError, TypeError, ExpatError)
 

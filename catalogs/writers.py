@@ -9,12 +9,12 @@ from pathlib import Path
 import dask.dataframe as dd
 import pandas as pd
 
-from astromlp.catalogs.atomic import atomic_path, output_errors
 from astromlp.catalogs.column_meta import ColumnInfos
 from astromlp.catalogs.formats import by_suffix
 from astromlp.catalogs.parquet_writer import write_parquet
 from astromlp.catalogs.partitions import iter_chunks, meta_of
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
+from astromlp.files import atomic_path, check_destination, output_errors
 
 Frame = pd.DataFrame | dd.DataFrame
 
@@ -43,5 +43,6 @@ def write(df: Frame, path: str | os.PathLike, *, overwrite: bool = True, info: C
         raise AstromlpError(f"cannot write {path.name}: astromlp writes .fits, .fits.gz and .parquet files; "
                             "change the extension")
     advice = f"free some space or choose another output (any previous {path.name} is unchanged)"
-    with output_errors(str(path), advice), atomic_path(path, overwrite) as target:
+    check_destination(path, overwrite)
+    with output_errors(str(path), advice), atomic_path(path, overwrite=overwrite) as target:
         return WRITERS[kind.name](df, path, target, info)

@@ -5,15 +5,16 @@ from __future__ import annotations
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, clone
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from astromlp.errors import AstromlpError
 from astromlp.nn.activations import ACTIVATIONS
 from astromlp.nn.activations import ALIASES as ACTIVATION_ALIASES
-from astromlp.nn.errors import AstromlpError
 from astromlp.nn.init import INITIALIZERS
 from astromlp.nn.layers import LayerSpec
 from astromlp.nn.losses import ALIASES as LOSS_ALIASES
@@ -26,7 +27,7 @@ from astromlp.nn.training import TrainConfig, train, train_many
 
 _LINKS = {
     "identity": lambda z: z,
-    "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)),
+    "sigmoid": expit,  # overflow-free, unlike 1 / (1 + exp(-z))
     "softmax": lambda z: _softmax(z),
 }
 

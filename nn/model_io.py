@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import platform
-import tempfile
 import zipfile
 from dataclasses import asdict
 from importlib.metadata import PackageNotFoundError, version
@@ -18,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
+from astromlp.files import atomic_path
+from astromlp.jsonable import to_jsonable
 from astromlp.nn.layers import LayerSpec, build_layout
 from astromlp.nn.network import Network
 
@@ -37,16 +37,6 @@ def _versions() -> dict:
     return found
 
 
-def _jsonable(value):
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, tuple):
-        return list(value)
-    return value
-
-
 def save(estimator, path, metadata: dict | None = None) -> Path:
     """Write a fitted estimator to ``path`` atomically (a temporary file in the same folder, then renamed)."""
     path = Path(path)
@@ -55,10 +45,10 @@ def save(estimator, path, metadata: dict | None = None) -> Path:
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "estimator": type(estimator).__name__,
-        "params": {k: _jsonable(v) for k, v in estimator.get_params().items()},
+        "params": {k: to_jsonable(v) for k, v in estimator.get_params().items()},
         "n_features_in": int(estimator.n_features_in_),
-        "feature_names_in": _jsonable(getattr(estimator, "feature_names_in_", None)),
-        "classes": _jsonable(getattr(estimator, "classes_", None)),
+        "feature_names_in": to_jsonable(getattr(estimator, "feature_names_in_", None)),
+        "classes": to_jsonable(getattr(estimator, "classes_", None)),
         "y_ndim": getattr(estimator, "_y_ndim", None),
         "networks": [{"n_inputs": n.layout.n_inputs, "loss": n.loss, "chunk": n.chunk, "dtype": n.dtype.name,
                       "layers": [asdict(s) for s in n.layout.layers]} for n in nets],
@@ -71,19 +61,13 @@ def save(estimator, path, metadata: dict | None = None) -> Path:
         text = json.dumps(doc, indent=1, allow_nan=True)
     except TypeError as exc:
         raise AstromlpError(f"cannot save {path.name}: metadata is not JSON-serialisable ({exc})") from exc
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
-            zf.writestr("model.json", text)
-            for k, net in enumerate(nets):
-                for name in _ARRAYS:
-                    buf = io.BytesIO()
-                    np.save(buf, getattr(net, name), allow_pickle=False)
-                    zf.writestr(f"{name}_{k}.npy", buf.getvalue())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as temporary, zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("model.json", text)
+        for k, net in enumerate(nets):
+            for name in _ARRAYS:
+                buf = io.BytesIO()
+                np.save(buf, getattr(net, name), allow_pickle=False)
+                zf.writestr(f"{name}_{k}.npy", buf.getvalue())
     return path
 
 

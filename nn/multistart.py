@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 from astromlp.nn.network import Network
 from astromlp.nn.training import TrainResult
 

@@ -11,8 +11,9 @@ import io
 import numpy as np
 import pandas as pd
 
+from astromlp.files import write_bytes, write_json, write_with
 from astromlp.pipeline.normalisers import Normaliser
-from astromlp.pipeline.rundir import RunDirectory, atomic_path, atomic_write, read_json, write_json
+from astromlp.pipeline.rundir import RunDirectory, read_json
 from astromlp.pipeline.splits import SPLITS
 from astromlp.pipeline.stages import Prepared
 
@@ -35,7 +36,7 @@ def features_from(pairs: list[list[str]]) -> dict[str, str]:
 def _save_array(path, array: np.ndarray) -> None:
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
-    atomic_write(path, lambda handle: handle.write(buffer.getvalue()))
+    write_bytes(path, buffer.getvalue())
 
 
 def save_prepared(run: RunDirectory, prepared: Prepared) -> list[str]:
@@ -53,7 +54,7 @@ def save_prepared(run: RunDirectory, prepared: Prepared) -> list[str]:
                                    "fill_values": prepared.fill_values})
     write_json(run / DATA_SUMMARY, prepared.summary)
     write_json(run / SPLIT_COUNTS, prepared.counts)
-    atomic_path(run / TEST_ROWS, lambda path: prepared.test_rows.to_parquet(path, index=False))
+    write_with(run / TEST_ROWS, lambda path: prepared.test_rows.to_parquet(path, index=False))
     return [*names, PREPARATION, DATA_SUMMARY, SPLIT_COUNTS, TEST_ROWS]
 
 

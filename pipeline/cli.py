@@ -9,7 +9,7 @@ from importlib.metadata import version
 
 import click
 
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 from astromlp.pipeline.commands import COMMANDS as PIPELINE_COMMANDS
 
 
@@ -77,7 +77,7 @@ def report(run_dir: str, n_bootstrap: int) -> None:
     Example:
       astromlp report runs/photoz --bootstrap 1000
     """
-    from astromlp.catalogs.atomic import output_errors
+    from astromlp.files import output_errors
     from astromlp.reports import load_inputs, write_report
 
     inputs = load_inputs(run_dir)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 from astromlp.pipeline.templates import TASK_NAMES, template
 
 DEMO_TASKS = ("classification", "photoz")
@@ -72,8 +72,9 @@ def demo(out, scheduler, workers, quiet) -> None:
     Example:
       astromlp demo --out astromlp-demo
     """
+    from astromlp.files import write_text
     from astromlp.pipeline.config import parse_config
-    from astromlp.pipeline.rundir import RunDirectory, atomic_path
+    from astromlp.pipeline.rundir import RunDirectory
     from astromlp.pipeline.runner import run as run_config
     from astromlp.pipeline.summary import summary_text
 
@@ -81,7 +82,7 @@ def demo(out, scheduler, workers, quiet) -> None:
     reports = []
     for task in DEMO_TASKS:
         text = template(task, out=task)
-        path = atomic_path(folder / f"{task}.toml", lambda p, text=text: p.write_text(text, encoding="utf-8"))
+        path = write_text(folder / f"{task}.toml", text)
         options = _options(None, True, False, scheduler, workers, quiet)
         result = run_config(parse_config(text, path), options)
         reports.append(result.report)
@@ -134,7 +135,7 @@ def init(task, output, force) -> None:
     Example:
       astromlp init --task photoz -o photoz.toml
     """
-    from astromlp.pipeline.rundir import atomic_path
+    from astromlp.files import write_text
 
     path = Path(output)
     if path.exists() and not force:
@@ -143,7 +144,7 @@ def init(task, output, force) -> None:
         raise AstromlpError(f"folder {path.parent} does not exist; create it or choose another --output")
     text = template(task)
     try:
-        atomic_path(path, lambda p: p.write_text(text, encoding="utf-8"))
+        write_text(path, text)
     except OSError as exc:
         raise AstromlpError(f"cannot write {path} ({exc.strerror}); choose another --output") from None
     click.echo(f"wrote {path}; run it with:  astromlp run {path}")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 from astromlp.pipeline.models import check_params, estimator_class
 from astromlp.pipeline.normalisers import NORMALISERS
 from astromlp.pipeline.schedulers import check_scheduler

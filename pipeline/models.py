@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from astromlp.errors import AstromlpError
 from astromlp.nn import MLPClassifier, MLPRegressor, merge_starts, start_seeds
-from astromlp.nn.errors import AstromlpError
 from astromlp.pipeline.progress import publish_epochs
 
 ESTIMATORS = {"classification": MLPClassifier, "regression": MLPRegressor, "photoz": MLPRegressor}

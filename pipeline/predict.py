@@ -19,8 +19,8 @@ from astromlp.catalogs import (
     write,
 )
 from astromlp.catalogs.paths import expand_paths
+from astromlp.errors import AstromlpError
 from astromlp.nn import load
-from astromlp.nn.errors import AstromlpError
 from astromlp.pipeline.artifacts import features_from
 from astromlp.pipeline.normalisers import Normaliser
 from astromlp.pipeline.stages import feature_columns

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
-from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
+from astromlp.files import write_bytes, write_json
 
 MANIFEST = "manifest.json"
 LOG = "log.txt"
@@ -36,38 +34,6 @@ def content_key(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> Path:
-    """Write through `write(handle)` into a temporary file beside `path`, then rename it into place."""
-    path = Path(path)
-    handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False)
-    try:
-        with handle:
-            write(handle)
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def atomic_path(path: Path, write: Callable[[Path], None]) -> Path:
-    """Let `write(temporary_path)` create a file beside `path` (same suffix), then rename it into place."""
-    path = Path(path)
-    temporary = path.with_name(f".{path.stem}.partial{path.suffix}")
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return path
-
-
-def write_json(path: Path, payload: Any) -> Path:
-    text = json.dumps(payload, indent=2, sort_keys=True, default=str) + "\n"
-    return atomic_write(path, lambda handle: handle.write(text.encode()))
-
-
 def read_json(path: Path) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
@@ -79,7 +45,7 @@ class RunDirectory:
         self.path = Path(path)
         try:
             self.path.mkdir(parents=True, exist_ok=True)
-            atomic_write(self.path / ".write-probe", lambda handle: handle.write(b"ok"))
+            write_bytes(self.path / ".write-probe", b"ok")
             (self.path / ".write-probe").unlink()
         except OSError as exc:
             raise AstromlpError(f"output directory {self.path} is not writable ({exc.strerror}); "

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import dask
 
-from astromlp.catalogs.atomic import output_errors
+from astromlp.errors import AstromlpError
+from astromlp.files import output_errors, write_json, write_with
 from astromlp.nn import load as load_model
-from astromlp.nn.errors import AstromlpError
 from astromlp.pipeline import artifacts, models
 from astromlp.pipeline.config import Config
 from astromlp.pipeline.evaluation import evaluation_inputs, predictions_table
 from astromlp.pipeline.progress import epoch_bars
-from astromlp.pipeline.rundir import RunDirectory, atomic_path, read_json, write_json
+from astromlp.pipeline.rundir import RunDirectory, read_json
 from astromlp.pipeline.schedulers import Executor, executor
 from astromlp.pipeline.stages import catalog_files, ingest, prepare
 from astromlp.reports import save_inputs, write_report
@@ -105,7 +105,7 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
     advice = "free some space or make it writable, then rerun with --resume (finished stages are kept)"
     with output_errors(f"into the run directory {run_dir.path}", advice):
         write_json(run_dir / "config.json", config.resolved())
-        atomic_path(run_dir / "config.toml", lambda path: path.write_text(config.text, encoding="utf-8"))
+        write_with(run_dir / "config.toml", lambda path: path.write_text(config.text, encoding="utf-8"))
         with executor(*where, show_progress=show) as ex:
             state = _Run(config, run_dir, ex, options.force)
             run_dir.log(f"run {config.path} on the {ex.description}")
@@ -155,7 +155,7 @@ def _train(state: _Run) -> list[str]:
     start = time.perf_counter()
     model = _fit(state, data, seeds)
     seconds = time.perf_counter() - start
-    atomic_path(state.dir / MODEL, lambda path: model.save(path, metadata=model_metadata(config, prepared)))
+    write_with(state.dir / MODEL, lambda path: model.save(path, metadata=model_metadata(config, prepared)))
     write_json(state.dir / TRAINING, {"starts": model.starts_, "chosen_start": model.best_start_,
                                       "seeds": seeds, "fit_seconds": round(seconds, 3)})
     return [MODEL, TRAINING]
@@ -198,7 +198,7 @@ def _evaluate(state: _Run, files: list[dict]) -> list[str]:
                   "package_versions": {name: version(name) for name in PACKAGES}, "input_files": files,
                   "timings": {o.name: o.seconds for o in state.outcomes}, "scheduler": state.executor.description}
     inputs = evaluation_inputs(config, prepared, model, training, provenance)
-    atomic_path(run_dir / PREDICTIONS,
+    write_with(run_dir / PREDICTIONS,
                 lambda path: predictions_table(prepared, inputs).to_parquet(path, index=False))
     save_inputs(run_dir.path, inputs)
     write_report(run_dir.path, inputs, n_bootstrap=config.report.n_bootstrap, random_state=config.run.seed)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import dask
 from dask.diagnostics import ProgressBar
 
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 
 LOCAL_SCHEDULERS = ("threads", "synchronous", "processes")
 DEFAULT_SCHEDULER = "threads"

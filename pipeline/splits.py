@@ -13,19 +13,16 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
+from astromlp.nn.kernels.splitmix import GOLDEN, mix
 
 SPLITS = ("train", "validation", "test")
 TRAIN, VALIDATION, TEST = range(3)
-_MASK64 = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 def _splitmix64(values: np.ndarray) -> np.ndarray:
-    """The SplitMix64 finaliser: spreads nearby integers (seeds, hashes) over all 64 bits."""
-    z = values.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return (z ^ (z >> np.uint64(31))) & _MASK64
+    """SplitMix64 (the kernels' own mixer, run by numpy): spreads nearby integers over all 64 bits."""
+    return mix.py_func(values.astype(np.uint64) + GOLDEN)
 
 
 def row_uniforms(frame: pd.DataFrame, key_columns: Sequence[str], seed: int) -> np.ndarray:

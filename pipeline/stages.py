@@ -22,7 +22,7 @@ from astromlp.catalogs import (
     read,
     resolve_columns,
 )
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 from astromlp.pipeline.config import Config
 from astromlp.pipeline.normalisers import Normaliser
 from astromlp.pipeline.rundir import sha256_file

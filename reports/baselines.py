@@ -16,7 +16,7 @@ from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression, RidgeCV
 from threadpoolctl import threadpool_limits
 
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 from astromlp.reports.inputs import TASKS
 
 RIDGE_ALPHAS = np.logspace(-6, 6, 25)

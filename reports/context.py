@@ -6,8 +6,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 
+from astromlp.jsonable import to_jsonable
 from astromlp.reports.findings import findings
-from astromlp.reports.jsonable import to_jsonable
 
 TASK_TITLES = {
     "classification": "Classification",

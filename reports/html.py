@@ -9,9 +9,9 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from astromlp.files import write_text
 from astromlp.reports.context import report_context
 from astromlp.reports.figures import build_figures
-from astromlp.reports.files import write_text_atomically
 from astromlp.reports.inputs import EvaluationInputs
 from astromlp.reports.metrics import compute_metrics
 
@@ -70,7 +70,7 @@ def write_report(
     run_dir.mkdir(parents=True, exist_ok=True)
     metrics = compute_metrics(inputs, n_bootstrap=n_bootstrap, random_state=random_state)
     page = render_report(inputs, metrics)
-    write_text_atomically(
+    write_text(
         run_dir / METRICS_FILE, json.dumps(metrics, indent=1, allow_nan=False, ensure_ascii=False) + "\n"
     )
-    return write_text_atomically(run_dir / REPORT_FILE, page)
+    return write_text(run_dir / REPORT_FILE, page)

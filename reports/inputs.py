@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 
 TASKS = ("classification", "regression", "photoz")
 """The task kinds a report can judge."""

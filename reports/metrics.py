@@ -9,11 +9,11 @@ from types import ModuleType
 
 import numpy as np
 
+from astromlp.jsonable import to_jsonable
 from astromlp.reports import bootstrap, classification, photoz, regression
 from astromlp.reports.binning import bin_table
 from astromlp.reports.classification import LabelledCase
 from astromlp.reports.inputs import EvaluationInputs
-from astromlp.reports.jsonable import to_jsonable
 from astromlp.reports.regression import ValuedCase
 from astromlp.reports.scoring import Metric
 

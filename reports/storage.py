@@ -13,10 +13,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from astromlp.nn.errors import AstromlpError
-from astromlp.reports.files import write_atomically, write_text_atomically
+from astromlp.errors import AstromlpError
+from astromlp.files import write_text, write_with
+from astromlp.jsonable import to_jsonable
 from astromlp.reports.inputs import EvaluationInputs
-from astromlp.reports.jsonable import to_jsonable
 
 INPUTS_FILE = "report_inputs.json"
 PREDICTIONS_FILE = "test_predictions.parquet"
@@ -40,7 +40,7 @@ def save_inputs(run_dir, inputs: EvaluationInputs) -> Path:
     run_dir.mkdir(parents=True, exist_ok=True)
     columns, layout = _columns(inputs)
     table = pa.table(columns)
-    write_atomically(run_dir / PREDICTIONS_FILE, lambda temporary: pq.write_table(table, temporary))
+    write_with(run_dir / PREDICTIONS_FILE, lambda temporary: pq.write_table(table, temporary))
     record = {
         "format": FORMAT,
         "task": inputs.task,
@@ -56,7 +56,7 @@ def save_inputs(run_dir, inputs: EvaluationInputs) -> Path:
         "provenance": inputs.provenance,
     }
     text = json.dumps(to_jsonable(record), indent=1, allow_nan=False, ensure_ascii=False)
-    return write_text_atomically(run_dir / INPUTS_FILE, text + "\n")
+    return write_text(run_dir / INPUTS_FILE, text + "\n")
 
 
 def _columns(inputs: EvaluationInputs) -> tuple[dict[str, np.ndarray], dict]:

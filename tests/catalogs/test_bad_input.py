@@ -17,7 +17,7 @@ from astropy.table import Table
 from click.testing import CliRunner
 
 from astromlp.catalogs import derive, handle_missing, parse_expression, read, resolve_features
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 from astromlp.pipeline.cli import main
 from tests.catalogs.conftest import ASTROPY_FITS_DATA, catalog_table
 

@@ -18,7 +18,7 @@ from astromlp.catalogs import (
     read,
     summarize_missing,
 )
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 
 
 @pytest.fixture()

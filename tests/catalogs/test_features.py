@@ -9,7 +9,7 @@ import pytest
 
 from astromlp.catalogs import derive, parse_expression, read
 from astromlp.catalogs.photometry import SDSS_SOFTENING
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 
 
 @pytest.fixture()

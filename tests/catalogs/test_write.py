@@ -13,7 +13,7 @@ from astropy.io import fits
 from astropy.table import Table
 
 from astromlp.catalogs import ColumnInfo, describe_columns, identifier_columns, join_predictions, read, write
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 
 OUTPUTS = ["out.fits", "out.fits.gz", "out.parquet"]
 

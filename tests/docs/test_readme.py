@@ -26,6 +26,16 @@ def test_the_two_setup_commands_are_there_as_ci_runs_them():
     assert [line for line in first_block.splitlines() if line and not line.startswith("#")] == SETUP_COMMANDS
 
 
+def test_ci_runs_the_readme_commands_in_order_in_one_venv():
+    """.ci/run makes one fresh venv and then runs exactly the README's set-up lines, in the README's order."""
+    ci = [line.strip() for line in (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()]
+    assert sum(line.startswith("python3 -m venv") for line in ci) == 1
+    venv_made = next(i for i, line in enumerate(ci) if line.startswith("python3 -m venv"))
+    positions = [ci.index(command) for command in SETUP_COMMANDS]
+    assert venv_made < positions[0] < positions[1], "the README's commands must run after the venv, in order"
+    assert "set -euo pipefail" in ci, "a failing command (pytest's exit 5 included) must fail CI"
+
+
 def test_pictures_exist():
     pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README)
     assert pictures

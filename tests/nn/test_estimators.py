@@ -10,7 +10,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from astromlp.nn import AstromlpError, MLPClassifier, MLPRegressor, merge_starts, start_seeds
+from astromlp.errors import AstromlpError
+from astromlp.nn import MLPClassifier, MLPRegressor, merge_starts, start_seeds
 from astromlp.nn.multistart import best_start
 
 SDSS = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "sdss_dr14_skyserver_10k.csv"

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astromlp.nn import AstromlpError, MLPClassifier, MLPRegressor, load
+from astromlp.errors import AstromlpError
+from astromlp.nn import MLPClassifier, MLPRegressor, load
 
 
 @pytest.fixture(scope="module")

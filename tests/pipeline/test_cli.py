@@ -8,7 +8,7 @@ import pytest
 from astropy.table import Table
 from click.testing import CliRunner
 
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 from astromlp.pipeline.cli import main
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 from astromlp.pipeline.config import load_config, parse_config
 from astromlp.pipeline.models import estimator_class
 from astromlp.pipeline.templates import TASK_NAMES, template

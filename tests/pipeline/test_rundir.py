@@ -4,8 +4,9 @@ import os
 
 import pytest
 
-from astromlp.nn.errors import AstromlpError
-from astromlp.pipeline.rundir import RunDirectory, atomic_write, write_json
+from astromlp.errors import AstromlpError
+from astromlp.files import write_json, write_with
+from astromlp.pipeline.rundir import RunDirectory
 
 
 def test_finished_stage_is_reusable_until_key_or_output_changes(tmp_path):
@@ -28,12 +29,12 @@ def test_missing_output_invalidates_the_stage(tmp_path):
 
 
 def test_atomic_write_leaves_nothing_on_failure(tmp_path):
-    def fail(handle):
-        handle.write(b"partial")
+    def fail(path):
+        path.write_bytes(b"partial")
         raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError):
-        atomic_write(tmp_path / "out.bin", fail)
+        write_with(tmp_path / "out.bin", fail)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score
 
+from astromlp.errors import AstromlpError
 from astromlp.nn import load
-from astromlp.nn.errors import AstromlpError
 from astromlp.pipeline.config import load_config
 from astromlp.pipeline.runner import STAGES, RunOptions, run
 

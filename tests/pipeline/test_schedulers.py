@@ -3,7 +3,7 @@
 import dask
 import pytest
 
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 from astromlp.pipeline.schedulers import executor
 
 

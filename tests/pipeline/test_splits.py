@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 from astromlp.pipeline.splits import (
     TEST,
     TRAIN,

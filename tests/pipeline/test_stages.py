@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 from astromlp.pipeline.config import load_config
 from astromlp.pipeline.schedulers import executor
 from astromlp.pipeline.stages import catalog_files, ingest, prepare

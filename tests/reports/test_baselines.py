@@ -7,7 +7,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import LeaveOneOut, cross_val_score
 
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 from astromlp.reports import fit_baselines
 from astromlp.reports.baselines import RIDGE_ALPHAS
 

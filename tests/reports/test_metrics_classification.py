@@ -17,7 +17,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 from astromlp.reports import EvaluationInputs, compute_metrics
 
 CLASSES = ["GALAXY", "QSO", "STAR"]

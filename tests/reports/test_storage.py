@@ -9,9 +9,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
+from astromlp.files import write_text
 from astromlp.reports import EvaluationInputs, load_inputs, save_inputs
-from astromlp.reports.files import write_text_atomically
 
 
 def assert_same_inputs(loaded: EvaluationInputs, original: EvaluationInputs) -> None:
@@ -107,8 +107,8 @@ def _edit_record(run_dir, change) -> None:
 
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
     target = tmp_path / "metrics.json"
-    write_text_atomically(target, "old")
+    write_text(target, "old")
     with pytest.raises(UnicodeEncodeError):
-        write_text_atomically(target, "half \udcff written")  # a lone surrogate cannot be encoded
+        write_text(target, "half \udcff written")  # a lone surrogate cannot be encoded
     assert target.read_text() == "old"
     assert [path.name for path in tmp_path.iterdir()] == ["metrics.json"]

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from astromlp.catalogs import describe_columns, parse_expression
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 from astromlp.pipeline.config import parse_config
 from astromlp.pipeline.runner import RunOptions, run
 from astromlp.pipeline.schedulers import executor

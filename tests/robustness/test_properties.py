@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sklearn.metrics import confusion_matrix
 
 from astromlp.catalogs.features import compile_expression, evaluate
-from astromlp.nn.errors import AstromlpError
+from astromlp.errors import AstromlpError
 from astromlp.pipeline.config import FREE_TABLES, SECTIONS, parse_config
 from astromlp.reports import EvaluationInputs, compute_metrics
 from astromlp.reports.photoz import sigma_nmad
