@@ -1,6 +1,10 @@
 """Training throughput of astromlp against scikit-learn's MLP, measured in the same run on the same CPU.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_mlp.py [--rows 20000] [--epochs 5]
+        [--nets default small large] [--dtypes float64 float32]
+
+(``--nets default --dtypes float64`` measures one network and compiles one dtype: enough to compare two
+builds of the kernels in a few minutes on a shared machine.)
 
 (On machines that force an older OpenBLAS kernel through OPENBLAS_CORETYPE, unset it for both sides at once,
 as above, so that each uses the BLAS kernel its CPU really has; the script prints the kernel in use.)
@@ -124,15 +128,18 @@ def main(argv=None):
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--nets", nargs="+", choices=list(NETS), default=list(NETS))
+    parser.add_argument("--dtypes", nargs="+", choices=["float64", "float32"], default=["float64", "float32"])
     args = parser.parse_args(argv)
     blas = {i["internal_api"] + " " + str(i.get("architecture")) for i in threadpool_info()
             if i["user_api"] == "blas"}
     print(f"BLAS: {', '.join(sorted(blas))}; cores: {os.cpu_count()}")
-    peaks = {dt: matmul_peak(dt) for dt in ("float64", "float32")}
-    print(f"numpy matmul peak: float64 {peaks['float64']:.1f} GFLOP/s, float32 {peaks['float32']:.1f} GFLOP/s")
+    peaks = {dt: matmul_peak(dt) for dt in args.dtypes}
+    print("numpy matmul peak: " + ", ".join(f"{dt} {peak:.1f} GFLOP/s" for dt, peak in peaks.items()))
     print(f"{'net':<8}{'dtype':<9}{'sklearn/s':>12}{'astromlp/s':>13}{'ratio':>8}{'GFLOP/s':>9}{'of peak':>9}")
-    for name, (n_in, hidden) in NETS.items():
-        for dtype in ("float64", "float32"):
+    for name in args.nets:
+        n_in, hidden = NETS[name]
+        for dtype in args.dtypes:
             X, y = _data(args.rows, n_in, dtype)
             sk, ours = best_of_alternating(args.repeats, partial(sklearn_rate, X, y, hidden, args.epochs),
                                            partial(astromlp_rate, X, y, hidden, args.epochs, dtype))
