@@ -9,6 +9,7 @@ import numpy as np
 
 from astromlp.nn.activations import ACTIVATIONS
 from astromlp.nn.init import initial_parameters
+from astromlp.nn.kernels.interface import Batch, Layout, Params, Pass
 from astromlp.nn.kernels.network import batch_gradient, forward, reduce_chunks
 from astromlp.nn.layers import CUM_COLS, LayerSpec, NetworkLayout, build_layout
 from astromlp.nn.losses import LOSS_CODES
@@ -46,12 +47,15 @@ class Network:
     def dtype(self):
         return self.theta.dtype
 
-    def _kernel_args(self):
+    def kernel_layout(self) -> Layout:
+        """The layer tables as the kernels read them (the float table in the parameters' dtype)."""
+        return Layout(self.layout.ilayout, self.layout.flayout.astype(self.dtype))
+
+    def _kernel_args(self) -> tuple[Layout, Params]:
         if not (self.theta.flags.writeable and self.running_mean.flags.writeable):  # e.g. memory-mapped
             self.theta, self.running_mean, self.running_var = (
                 self.theta.copy(), self.running_mean.copy(), self.running_var.copy())
-        return (self.layout.ilayout, self.layout.flayout.astype(self.dtype), self.theta, self.running_mean,
-                self.running_var)
+        return self.kernel_layout(), Params(self.theta, self.running_mean, self.running_var)
 
     def forward(self, X: np.ndarray, *, training: bool = False, seed: int = 0, block: int = 8192,
                 n_threads: int | None = None) -> np.ndarray:
@@ -68,8 +72,8 @@ class Network:
             for start in range(0, n, cap):
                 stop = min(n, start + cap)
                 xbuf = X[start:stop].ravel()
-                forward(*self._kernel_args(), xbuf, stop - start, self.chunk, ws, training, False, seed, start)
-                out[start:stop] = ws[0][base:base + (stop - start) * k].reshape(stop - start, k)
+                forward(*self._kernel_args(), xbuf, stop - start, self.chunk, ws, Pass(training, False, seed, start))
+                out[start:stop] = ws.h[base:base + (stop - start) * k].reshape(stop - start, k)
         return out
 
     def loss_and_gradient(self, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None = None, *,
@@ -84,7 +88,7 @@ class Network:
         ws = make_workspace(self.layout, n, self.chunk, self.dtype)
         grad = np.zeros_like(self.theta)
         with kernel_threads(n_threads):
-            loss = batch_gradient(*self._kernel_args(), X.ravel(), Y.ravel(), w, n, self.chunk,
-                                  LOSS_CODES[self.loss], ws, update_running, seed, step)
-        reduce_chunks(ws[10], -(-n // self.chunk), grad, 0, grad.size)
+            loss = batch_gradient(*self._kernel_args(), Batch(X.ravel(), Y.ravel(), w), n, self.chunk,
+                                  LOSS_CODES[self.loss], ws, Pass(True, update_running, seed, step))
+        reduce_chunks(ws.grad_chunks, -(-n // self.chunk), grad, 0, grad.size)
         return float(loss), grad

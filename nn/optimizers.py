@@ -1,26 +1,33 @@
 """Optimizers: one class per update rule, each with one ``update`` method.
 
 An optimizer holds its hyperparameters and moment vectors; the arithmetic is the Numba row of
-``kernels/updates.py`` that ``code`` names, so the training kernel applies exactly the same rule.
+``kernels/updates.py`` named by the class's ``rule`` (its ``code`` is that row's place in the table), so the
+training kernel applies exactly the same rule.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from astromlp.nn.kernels.interface import Hyper
 from astromlp.nn.kernels.training import apply_update
+from astromlp.nn.kernels.updates import UPDATE_CODES
 
 
 class Optimizer:
     """Base: ``update(theta, grad, lr)`` moves ``theta`` in place and counts the step."""
 
+    rule = ""  # the name of the row of kernels/updates.UPDATE_TABLE that updates
     code = -1
-    n_slots = 0
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.code = UPDATE_CODES[cls.rule]
 
     def __init__(self, learning_rate: float = 1e-3, *, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, momentum: float = 0.9, weight_decay: float = 0.0):
         self.learning_rate = learning_rate
-        self.hyper = np.array([beta1, beta2, eps, momentum, weight_decay], dtype=np.float64)
+        self.hyper = Hyper(float(beta1), float(beta2), float(eps), float(momentum), float(weight_decay))
         self.state: np.ndarray | None = None
         self.t = 0
 
@@ -45,31 +52,31 @@ class Optimizer:
 class SGD(Optimizer):
     """theta -= lr g."""
 
-    code = 0
+    rule = "sgd"
 
 
 class Momentum(Optimizer):
     """Classical momentum: v = mu v - lr g; theta += v."""
 
-    code = 1
+    rule = "momentum"
 
 
 class Nesterov(Optimizer):
     """Nesterov accelerated gradient: v = mu v - lr g; theta += mu v - lr g."""
 
-    code = 2
+    rule = "nesterov"
 
 
 class AdaGrad(Optimizer):
     """Per-parameter rates shrinking with the sum of squared gradients."""
 
-    code = 3
+    rule = "adagrad"
 
 
 class RMSProp(Optimizer):
     """Per-parameter rates from a moving average of squared gradients (rho = beta2)."""
 
-    code = 4
+    rule = "rmsprop"
 
     def __init__(self, learning_rate: float = 1e-3, *, beta2: float = 0.9, **kw):
         super().__init__(learning_rate, beta2=beta2, **kw)
@@ -78,19 +85,19 @@ class RMSProp(Optimizer):
 class Adam(Optimizer):
     """Adam with bias-corrected first and second moments."""
 
-    code = 5
+    rule = "adam"
 
 
 class AMSGrad(Optimizer):
     """Adam whose second moment never decreases (running maximum)."""
 
-    code = 6
+    rule = "amsgrad"
 
 
 class AdamW(Optimizer):
     """Adam with decoupled weight decay on the weights (not biases or batch-norm parameters)."""
 
-    code = 7
+    rule = "adamw"
 
     def __init__(self, learning_rate: float = 1e-3, *, weight_decay: float = 1e-2, **kw):
         super().__init__(learning_rate, weight_decay=weight_decay, **kw)

@@ -12,6 +12,7 @@ from functools import partial
 
 import numpy as np
 
+from astromlp.nn.kernels.interface import Epoch, Scratch, Start, Update
 from astromlp.nn.kernels.network import loss_chunk
 from astromlp.nn.kernels.shuffle import permute
 from astromlp.nn.kernels.training import add_penalty, run_epoch, run_epoch_many
@@ -20,7 +21,7 @@ from astromlp.nn.network import Network
 from astromlp.nn.optimizers import Optimizer
 from astromlp.nn.schedules import Constant
 from astromlp.nn.threads import kernel_threads
-from astromlp.nn.workspace import make_workspace
+from astromlp.nn.workspace import make_workspace, stacked
 
 
 @dataclass
@@ -74,20 +75,23 @@ def evaluate_loss(net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray, l1:
     return float(total / w.sum() + pen)
 
 
+#: An epoch's minibatches take dropout steps epoch * STEPS_PER_EPOCH + batch, so that no two minibatches of a fit
+#: share a dropout mask while an epoch has fewer batches than this (a prime over a million). Part of the masks'
+#: definition: changing it changes every dropout mask, and so every trained network.
+STEPS_PER_EPOCH = 1_000_003
+
+
 class _Buffers:
-    """Everything the epoch kernel needs, allocated once per fit; with ``starts`` > 1 every array gets a
-    leading start axis for ``run_epoch_many``."""
+    """The epoch kernel's workspace and minibatch buffers, allocated once per fit; with ``starts`` > 1 every
+    array gets a leading start axis for ``run_epoch_many``."""
 
     def __init__(self, net: Network, batch: int, n_targets: int, starts: int = 1):
         dtype = net.dtype
         ws = make_workspace(net.layout, batch, net.chunk, dtype)
-        shape = (starts,) if starts > 1 else ()
-        self.ws = tuple(np.zeros(shape + a.shape, a.dtype) + a for a in ws) if starts > 1 else ws
-        self.x = np.zeros(shape + (batch * net.layout.n_inputs,), dtype)
-        self.y = np.zeros(shape + (batch * n_targets,), dtype)
-        self.w = np.zeros(shape + (batch,), dtype)
-        self.grad = np.zeros(shape + (net.layout.n_params,), dtype)
-        self.out = np.zeros(shape + (4,), np.float64)
+        scratch = Scratch(np.zeros(batch * net.layout.n_inputs, dtype), np.zeros(batch * n_targets, dtype),
+                          np.zeros(batch, dtype), np.zeros(net.layout.n_params, dtype))
+        self.ws, self.scratch = (stacked(ws, starts), stacked(scratch, starts)) if starts > 1 else (ws, scratch)
+        self.out = np.zeros(((starts,) if starts > 1 else ()) + (4,), np.float64)
 
 
 class _Start:
@@ -206,25 +210,24 @@ def _make_starts(nets, config, seeds) -> tuple[list[_Start], tuple | None]:
 
 
 def _run_epoch(starts: list[_Start], stack, epoch: int, data, batch: int, buf: _Buffers) -> None:
-    X, Y, w = data
-    net = starts[0].net
-    cfg = starts[0].config
-    fl = net.layout.flayout.astype(net.dtype)
-    common = (net.layout.ilayout, fl)
-    plans = [s.begin(epoch, X.shape[0]) if s.active else (np.arange(X.shape[0]), 0.0) for s in starts]
+    """One epoch of every active start: ``run_epoch`` for a lone start (its kernels use every thread),
+    ``run_epoch_many`` for several (one start per thread), with the same records."""
+    net, cfg = starts[0].net, starts[0].config
+    opt = starts[0].opt
+    plans = [s.begin(epoch, data[0].shape[0]) if s.active else (np.arange(data[0].shape[0]), 0.0) for s in starts]
+    shared = (net.kernel_layout(), Epoch(*data, batch, net.chunk, LOSS_CODES[net.loss], epoch * STEPS_PER_EPOCH),
+              Update(opt.code, cfg.l1, cfg.l2, net.layout.weight_mask), opt.hyper)
     if len(starts) == 1:
         s = starts[0]
-        run_epoch(*common, net.theta, net.running_mean, net.running_var, X, Y, w, plans[0][0], batch, net.chunk,
-                  LOSS_CODES[net.loss], buf.ws, buf.x, buf.y, buf.w, buf.grad, s.opt.code, s.opt.state,
-                  s.opt.hyper, plans[0][1], s.opt.t, net.layout.weight_mask, cfg.l1, cfg.l2, s.seed,
-                  epoch * 1_000_003, buf.out)
-        return
-    thetas, rms, rvs, states = stack
-    run_epoch_many(np.array([s.active for s in starts]), *common, thetas, rms, rvs, X, Y, w,
-                   np.stack([p[0] for p in plans]), batch, net.chunk, LOSS_CODES[net.loss], buf.ws, buf.x, buf.y,
-                   buf.w, buf.grad, starts[0].opt.code, states, starts[0].opt.hyper, np.array([p[1] for p in plans]),
-                   np.array([s.opt.t for s in starts]), net.layout.weight_mask, cfg.l1, cfg.l2,
-                   np.array([s.seed for s in starts], dtype=np.int64), epoch * 1_000_003, buf.out)
+        state = Start(net.theta, net.running_mean, net.running_var, s.opt.state, s.opt.t, plans[0][1],
+                      plans[0][0], s.seed, True, buf.out)
+    else:
+        thetas, rms, rvs, states = stack
+        state = Start(thetas, rms, rvs, states, np.array([s.opt.t for s in starts]),
+                      np.array([p[1] for p in plans]), np.stack([p[0] for p in plans]),
+                      np.array([s.seed for s in starts], dtype=np.int64), np.array([s.active for s in starts]),
+                      buf.out)
+    (run_epoch if len(starts) == 1 else run_epoch_many)(*shared, state, buf.ws, buf.scratch)
 
 
 def _stop_reason(config: TrainConfig, wait: int, gnorm: float, snorm: float, validating: bool) -> str | None:

@@ -4,25 +4,32 @@ from __future__ import annotations
 
 import numpy as np
 
+from astromlp.nn.kernels.interface import Workspace
 from astromlp.nn.layers import NetworkLayout
 
 
-def make_workspace(layout: NetworkLayout, capacity: int, chunk: int, dtype) -> tuple:
-    """The workspace tuple for batches of up to ``capacity`` rows split into chunks of ``chunk`` rows."""
+def make_workspace(layout: NetworkLayout, capacity: int, chunk: int, dtype) -> Workspace:
+    """The workspace for batches of up to ``capacity`` rows split into chunks of ``chunk`` rows (fields
+    described in ``kernels/interface.py``)."""
     n_chunks = -(-capacity // chunk)
     cols, units = capacity * layout.total_cols, capacity * layout.total_units
     stats = max(layout.n_stats, 1)
-    return (
-        np.zeros(cols, dtype),  # h: pre-activation (after batch norm), outputs of the last layer
-        np.zeros(cols, dtype),  # z: linear output before batch norm
-        np.zeros(units, dtype),  # a: layer outputs after activation and dropout
-        np.ones(units, dtype),  # dropout multipliers (0 or 1 / keep)
-        np.zeros(units, np.int64),  # maxout: index of the winning piece
-        np.zeros(units, dtype),  # da
-        np.zeros(cols, dtype),  # dh
-        np.zeros(stats, dtype),  # batch-norm batch mean
-        np.zeros(stats, dtype),  # batch-norm batch 1 / std
-        np.zeros((max(n_chunks, 2), layout.max_cols), np.float64),  # per-chunk partial sums
-        np.zeros((n_chunks, layout.n_params), dtype),  # per-chunk gradients
-        np.zeros(n_chunks, np.float64),  # per-chunk losses
+    return Workspace(
+        h=np.zeros(cols, dtype),
+        z=np.zeros(cols, dtype),
+        a=np.zeros(units, dtype),
+        drop=np.ones(units, dtype),
+        argmax=np.zeros(units, np.int64),
+        da=np.zeros(units, dtype),
+        dh=np.zeros(cols, dtype),
+        bn_mean=np.zeros(stats, dtype),
+        bn_invstd=np.zeros(stats, dtype),
+        partial=np.zeros((max(n_chunks, 2), layout.max_cols), np.float64),
+        grad_chunks=np.zeros((n_chunks, layout.n_params), dtype),
+        loss_chunks=np.zeros(n_chunks, np.float64),
     )
+
+
+def stacked(record, starts: int):
+    """``record`` with every field repeated along a new leading axis of ``starts`` (one row per start)."""
+    return type(record)(*(np.repeat(field[np.newaxis], starts, axis=0) for field in record))

@@ -5,8 +5,7 @@ order, so the result depends on the chunk size but never on the number of thread
 through BLAS (``np.dot`` into preallocated views); the caller pins BLAS to one thread (see ``nn/threads.py``).
 
 Buffers are flat 1-D arrays; a layer's rows ``[r0, r1)`` are a contiguous view (``_rows``). ``ws`` is the
-workspace tuple made by ``nn/workspace.py``: (h, z, a, mask, argmax, da, dh, bn_mean, bn_invstd, partial,
-grad_chunks, loss_chunks).
+``Workspace`` made by ``nn/workspace.py``; the other records are named in ``kernels/interface.py``.
 """
 
 import math
@@ -15,9 +14,9 @@ import numpy as np
 from numba import literal_unroll, prange
 
 from astromlp.nn.kernels.elementwise import activate, activation_backward
+from astromlp.nn.kernels.interface import Pass
 from astromlp.nn.kernels.jit import kernel
 from astromlp.nn.kernels.splitmix import GOLDEN, mix
-from astromlp.nn.kernels.twins import serial_twin
 from astromlp.nn.layers import (
     ACT,
     ALPHA,
@@ -75,15 +74,18 @@ def _uniform(seed, step, layer, row, col):
     whichever thread draws it."""
     x = np.uint64(seed) * GOLDEN
     x ^= np.uint64(step) * np.uint64(0xBF58476D1CE4E5B9)
+    # 1000003 (a prime over a million) rows apart per layer: (layer, row) pairs stay distinct while a minibatch
+    # has fewer rows. Part of the masks' definition: changing it changes every dropout mask.
     x ^= np.uint64(layer * 1000003 + row) * np.uint64(0x94D049BB133111EB)
     x ^= np.uint64(col) * np.uint64(0xD6E8FEB86659FD93)
     return (mix(x) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
 @kernel()
-def _finish(l, r0, r1, il, fl, ws, cap, training, seed, step):
+def _finish(l, r0, r1, layout, ws, cap, mode):
     """From the pre-activation h of a hidden layer to its output a: activation or maxout, then dropout."""
-    hbuf, _, abuf, mbuf, ibuf = ws[0], ws[1], ws[2], ws[3], ws[4]
+    il, fl = layout.il, layout.fl
+    hbuf, abuf, mbuf, ibuf = ws.h, ws.a, ws.drop, ws.argmax
     cols = _cols(il, l)
     units = il[l, N_UNITS]
     h = _rows(hbuf, il[l, CUM_COLS] * cap, r0, r1, cols)
@@ -102,24 +104,25 @@ def _finish(l, r0, r1, il, fl, ws, cap, training, seed, step):
     else:
         activate(il[l, ACT], h, a, fl[l, ALPHA])
     rate = fl[l, DROPOUT]
-    if training and rate > 0:
+    if mode.training and rate > 0:
         m = _rows(mbuf, il[l, CUM_UNITS] * cap, r0, r1, units)
         keep = 1.0 / (1.0 - rate)
         for i in range(r1 - r0):
             for j in range(units):
-                m[i, j] = 0.0 if _uniform(seed, step, l, r0 + i, j) < rate else keep
+                m[i, j] = 0.0 if _uniform(mode.seed, mode.step, l, r0 + i, j) < rate else keep
                 a[i, j] *= m[i, j]
 
 
 @kernel()
-def _linear(l, r0, r1, il, fl, theta, rm, rv, xbuf, ws, cap, training, seed, step):
+def _linear(l, r0, r1, layout, params, xbuf, ws, cap, mode):
     """h = a_in W + b; with batch norm at evaluation, h = gamma (a_in W - mean) / std + beta from the
     running statistics; at training the linear output goes to z and normalisation waits for batch stats."""
-    hbuf, zbuf, abuf = ws[0], ws[1], ws[2]
+    il, fl, theta = layout.il, layout.fl, params.theta
+    hbuf, zbuf, abuf = ws.h, ws.z, ws.a
     cols = _cols(il, l)
     a_in = _input(il, l, r0, r1, xbuf, abuf, cap)
     bn = il[l, HAS_BN] == 1
-    if bn and training:
+    if bn and mode.training:
         np.dot(a_in, _weights(il, theta, l), _rows(zbuf, il[l, CUM_COLS] * cap, r0, r1, cols))
         return
     h = _rows(hbuf, il[l, CUM_COLS] * cap, r0, r1, cols)
@@ -128,8 +131,8 @@ def _linear(l, r0, r1, il, fl, theta, rm, rv, xbuf, ws, cap, training, seed, ste
         g, be, s = il[l, G_OFF], il[l, BE_OFF], il[l, STAT_OFF]
         eps = fl[l, BN_EPS]
         for j in range(cols):
-            scale = theta[g + j] / math.sqrt(rv[s + j] + eps)
-            shift = theta[be + j] - scale * rm[s + j]
+            scale = theta[g + j] / math.sqrt(params.running_var[s + j] + eps)
+            shift = theta[be + j] - scale * params.running_mean[s + j]
             for i in range(r1 - r0):
                 h[i, j] = h[i, j] * scale + shift
     else:
@@ -138,7 +141,7 @@ def _linear(l, r0, r1, il, fl, theta, rm, rv, xbuf, ws, cap, training, seed, ste
             for j in range(cols):
                 h[i, j] += bias[j]
     if l < il.shape[0] - 1:
-        _finish(l, r0, r1, il, fl, ws, cap, training, seed, step)
+        _finish(l, r0, r1, layout, ws, cap, mode)
 
 
 @kernel(inline="always")
@@ -147,13 +150,13 @@ def _bn_vectors(l, il, theta, ws):
     from vectorising it, a slice does not."""
     cols = _cols(il, l)
     g, be, s = il[l, G_OFF], il[l, BE_OFF], il[l, STAT_OFF]
-    return theta[g:g + cols], theta[be:be + cols], ws[7][s:s + cols], ws[8][s:s + cols]
+    return theta[g:g + cols], theta[be:be + cols], ws.bn_mean[s:s + cols], ws.bn_invstd[s:s + cols]
 
 
 @kernel()
 def _bn_partial(l, c, r0, r1, il, ws, cap, centre):
     """partial[c] = sum over the chunk's rows of z, or of (z - mean)^2 when ``centre``."""
-    zbuf, mean, partial = ws[1], ws[7], ws[9]
+    zbuf, mean, partial = ws.z, ws.bn_mean, ws.partial
     cols = _cols(il, l)
     mu = mean[il[l, STAT_OFF]:il[l, STAT_OFF] + cols]
     z = _rows(zbuf, il[l, CUM_COLS] * cap, r0, r1, cols)
@@ -170,9 +173,10 @@ def _bn_partial(l, c, r0, r1, il, ws, cap, centre):
 
 
 @kernel()
-def _bn_normalise(l, r0, r1, il, fl, theta, ws, cap, seed, step):
+def _bn_normalise(l, r0, r1, layout, theta, ws, cap, mode):
     """h = gamma * (z - batch mean) * invstd + beta, then the layer's activation and dropout."""
-    hbuf, zbuf = ws[0], ws[1]
+    il = layout.il
+    hbuf, zbuf = ws.h, ws.z
     cols = _cols(il, l)
     gamma, beta, mu, istd = _bn_vectors(l, il, theta, ws)
     z = _rows(zbuf, il[l, CUM_COLS] * cap, r0, r1, cols)
@@ -181,7 +185,7 @@ def _bn_normalise(l, r0, r1, il, fl, theta, ws, cap, seed, step):
         for j in range(cols):
             h[i, j] = gamma[j] * (z[i, j] - mu[j]) * istd[j] + beta[j]
     if l < il.shape[0] - 1:
-        _finish(l, r0, r1, il, fl, ws, cap, True, seed, step)
+        _finish(l, r0, r1, layout, ws, cap, mode)
 
 
 @kernel()
@@ -195,9 +199,10 @@ def _sum_partials(partial, nc, cols, out, out_off, scale):
 
 
 @kernel(parallel=True)
-def _batch_stats(l, n, chunk, il, fl, rm, rv, ws, cap, update_running):
+def _batch_stats(l, n, chunk, layout, params, ws, cap, update_running):
     """Batch mean and 1/std of layer l's linear output (two passes), and the running statistics."""
-    mean, invstd, partial = ws[7], ws[8], ws[9]
+    il, fl, rm, rv = layout.il, layout.fl, params.running_mean, params.running_var
+    mean, invstd, partial = ws.bn_mean, ws.bn_invstd, ws.partial
     nc = (n + chunk - 1) // chunk
     cols = _cols(il, l)
     s = il[l, STAT_OFF]
@@ -215,21 +220,22 @@ def _batch_stats(l, n, chunk, il, fl, rm, rv, ws, cap, update_running):
 
 
 @kernel(parallel=True)
-def forward(il, fl, theta, rm, rv, xbuf, n, chunk, ws, training, update_running, seed, step):
-    """Forward pass of the first n rows of xbuf; the outputs are the last layer's rows of h."""
-    cap = _capacity(il, ws[2])
+def forward(layout, params, xbuf, n, chunk, ws, mode):
+    """Forward pass of the first n rows of xbuf (a ``Pass``: training or evaluation, dropout seed and step);
+    the outputs are the last layer's rows of ``ws.h``."""
+    il = layout.il
+    cap = _capacity(il, ws.a)
     nc = (n + chunk - 1) // chunk
     for l in range(il.shape[0]):
         if nc == 1:
-            _linear(l, 0, n, il, fl, theta, rm, rv, xbuf, ws, cap, training, seed, step)
+            _linear(l, 0, n, layout, params, xbuf, ws, cap, mode)
         else:
             for c in prange(nc):
-                _linear(l, c * chunk, min(n, c * chunk + chunk), il, fl, theta, rm, rv, xbuf, ws, cap,
-                        training, seed, step)
-        if il[l, HAS_BN] == 1 and training:
-            _batch_stats(l, n, chunk, il, fl, rm, rv, ws, cap, update_running)
+                _linear(l, c * chunk, min(n, c * chunk + chunk), layout, params, xbuf, ws, cap, mode)
+        if il[l, HAS_BN] == 1 and mode.training:
+            _batch_stats(l, n, chunk, layout, params, ws, cap, mode.update_running)
             for c in prange(nc):
-                _bn_normalise(l, c * chunk, min(n, c * chunk + chunk), il, fl, theta, ws, cap, seed, step)
+                _bn_normalise(l, c * chunk, min(n, c * chunk + chunk), layout, params.theta, ws, cap, mode)
 
 
 @kernel()
@@ -245,8 +251,8 @@ def loss_chunk(code, z, y, w, scale, dz):
 
 
 @kernel()
-def _loss(c, r0, r1, il, loss_code, ybuf, wbuf, scale, ws, cap):
-    hbuf, dhbuf, closs = ws[0], ws[6], ws[11]
+def _loss(c, r0, r1, il, loss_code, batch, scale, ws, cap):
+    hbuf, dhbuf, closs, ybuf, wbuf = ws.h, ws.dh, ws.loss_chunks, batch.y, batch.w
     last = il.shape[0] - 1
     k = il[last, N_UNITS]
     base = il[last, CUM_COLS] * cap
@@ -257,7 +263,7 @@ def _loss(c, r0, r1, il, loss_code, ybuf, wbuf, scale, ws, cap):
 @kernel()
 def _bn_grad_partial(l, c, r0, r1, il, theta, ws, cap):
     """Chunk c's share of dgamma = sum dh * xhat and dbeta = sum dh, into its gradient row."""
-    zbuf, dhbuf, gchunks = ws[1], ws[6], ws[10]
+    zbuf, dhbuf, gchunks = ws.z, ws.dh, ws.grad_chunks
     cols = _cols(il, l)
     _, _, mu, istd = _bn_vectors(l, il, theta, ws)
     z = _rows(zbuf, il[l, CUM_COLS] * cap, r0, r1, cols)
@@ -275,7 +281,7 @@ def _bn_grad_partial(l, c, r0, r1, il, theta, ws, cap):
 @kernel()
 def _bn_backward(l, r0, r1, n, il, theta, ws, cap):
     """dz = gamma invstd / n (n dh - sum dh - xhat sum dh xhat), in place of dh (sums in ``partial``)."""
-    zbuf, dhbuf, partial = ws[1], ws[6], ws[9]
+    zbuf, dhbuf, partial = ws.z, ws.dh, ws.partial
     cols = _cols(il, l)
     gamma, _, mu, istd = _bn_vectors(l, il, theta, ws)
     sum_dh, sum_dh_xhat = partial[0, :cols], partial[1, :cols]
@@ -288,9 +294,10 @@ def _bn_backward(l, r0, r1, n, il, theta, ws, cap):
 
 
 @kernel()
-def _linear_backward(l, c, r0, r1, il, fl, theta, xbuf, ws, cap):
+def _linear_backward(l, c, r0, r1, layout, theta, xbuf, ws, cap):
     """Chunk c's share of dW and db into its gradient row, then dh of the layer below."""
-    abuf, mbuf, ibuf, dabuf, dhbuf, gchunks = ws[2], ws[3], ws[4], ws[5], ws[6], ws[10]
+    il, fl = layout.il, layout.fl
+    abuf, mbuf, ibuf, dabuf, dhbuf, gchunks = ws.a, ws.drop, ws.argmax, ws.da, ws.dh, ws.grad_chunks
     cols = _cols(il, l)
     n_in = il[l, N_IN]
     dz = _rows(dhbuf, il[l, CUM_COLS] * cap, r0, r1, cols)
@@ -322,18 +329,19 @@ def _linear_backward(l, c, r0, r1, il, fl, theta, xbuf, ws, cap):
                 for k in range(pieces):
                     dh[i, j * pieces + k] = g if k == arg[i, j] else 0.0
     else:
-        h = _rows(ws[0], il[p, CUM_COLS] * cap, r0, r1, _cols(il, p))
+        h = _rows(ws.h, il[p, CUM_COLS] * cap, r0, r1, _cols(il, p))
         activation_backward(il[p, ACT], h, a, da, dh, fl[p, ALPHA], m, masked)
 
 
 @kernel()
-def _chunk_pass(c, r0, r1, il, fl, theta, rm, rv, xbuf, ybuf, wbuf, loss_code, scale, ws, cap, seed, step):
+def _chunk_pass(c, r0, r1, layout, params, batch, loss_code, scale, ws, cap, mode):
     """Forward, loss and backward of one chunk, for networks without batch norm."""
+    il = layout.il
     for l in range(il.shape[0]):
-        _linear(l, r0, r1, il, fl, theta, rm, rv, xbuf, ws, cap, True, seed, step)
-    _loss(c, r0, r1, il, loss_code, ybuf, wbuf, scale, ws, cap)
+        _linear(l, r0, r1, layout, params, batch.x, ws, cap, mode)
+    _loss(c, r0, r1, il, loss_code, batch, scale, ws, cap)
     for l in range(il.shape[0] - 1, -1, -1):
-        _linear_backward(l, c, r0, r1, il, fl, theta, xbuf, ws, cap)
+        _linear_backward(l, c, r0, r1, layout, params.theta, batch.x, ws, cap)
 
 
 @kernel()
@@ -359,44 +367,46 @@ def reduce_chunks(gchunks, nc, grad, a, e):
 
 
 @kernel(parallel=True)
-def batch_gradient(il, fl, theta, rm, rv, xbuf, ybuf, wbuf, n, chunk, loss_code, ws, update_running, seed, step):
-    """Weighted mean loss of the first n rows; its gradient stays split by chunk in the workspace (row c of
-    ``ws[10]`` for chunk c) until ``reduce_chunks`` or the fused update sums it in chunk order."""
-    cap = _capacity(il, ws[2])
+def batch_gradient(layout, params, batch, n, chunk, loss_code, ws, mode):
+    """Training-mode weighted mean loss of the first n rows of ``batch`` (``mode`` gives the dropout seed and
+    step, and whether to update the running statistics); its gradient stays split by chunk (row c of
+    ``ws.grad_chunks`` for chunk c) until ``reduce_chunks`` or the fused update sums it in chunk order."""
+    il = layout.il
+    mode = Pass(True, mode.update_running, mode.seed, mode.step)
+    cap = _capacity(il, ws.a)
     nc = (n + chunk - 1) // chunk
+    wbuf = batch.w
     wsum = 0.0
     for i in range(n):
         wsum += wbuf[i]
     scale = 1.0 / wsum if wsum > 0 else 0.0  # a batch of zero-weight rows has zero loss and gradient
     if il[:, HAS_BN].sum() == 0:  # no batch statistics to wait for: each chunk goes down and back up alone
         if nc == 1:
-            _chunk_pass(0, 0, n, il, fl, theta, rm, rv, xbuf, ybuf, wbuf, loss_code, scale, ws, cap, seed, step)
+            _chunk_pass(0, 0, n, layout, params, batch, loss_code, scale, ws, cap, mode)
         else:
             for c in prange(nc):
-                _chunk_pass(c, c * chunk, min(n, c * chunk + chunk), il, fl, theta, rm, rv, xbuf, ybuf, wbuf,
-                            loss_code, scale, ws, cap, seed, step)
-        return _sum_losses(ws[11], nc) * scale
-    forward(il, fl, theta, rm, rv, xbuf, n, chunk, ws, True, update_running, seed, step)
+                _chunk_pass(c, c * chunk, min(n, c * chunk + chunk), layout, params, batch, loss_code, scale, ws,
+                            cap, mode)
+        return _sum_losses(ws.loss_chunks, nc) * scale
+    theta = params.theta
+    forward(layout, params, batch.x, n, chunk, ws, mode)
     for c in prange(nc):
-        _loss(c, c * chunk, min(n, c * chunk + chunk), il, loss_code, ybuf, wbuf, scale, ws, cap)
-    loss = _sum_losses(ws[11], nc)
+        _loss(c, c * chunk, min(n, c * chunk + chunk), il, loss_code, batch, scale, ws, cap)
+    loss = _sum_losses(ws.loss_chunks, nc)
     for l in range(il.shape[0] - 1, -1, -1):
         if il[l, HAS_BN] == 1:
             for c in prange(nc):
                 _bn_grad_partial(l, c, c * chunk, min(n, c * chunk + chunk), il, theta, ws, cap)
             cols = _cols(il, l)
-            _sum_partials(ws[10][:, il[l, BE_OFF]:il[l, BE_OFF] + cols], nc, cols, ws[9][0], 0, 1.0)
-            _sum_partials(ws[10][:, il[l, G_OFF]:il[l, G_OFF] + cols], nc, cols, ws[9][1], 0, 1.0)
+            _sum_partials(ws.grad_chunks[:, il[l, BE_OFF]:il[l, BE_OFF] + cols], nc, cols, ws.partial[0], 0, 1.0)
+            _sum_partials(ws.grad_chunks[:, il[l, G_OFF]:il[l, G_OFF] + cols], nc, cols, ws.partial[1], 0, 1.0)
             for c in prange(nc):
                 _bn_backward(l, c * chunk, min(n, c * chunk + chunk), n, il, theta, ws, cap)
         if nc == 1:
-            _linear_backward(l, 0, 0, n, il, fl, theta, xbuf, ws, cap)
+            _linear_backward(l, 0, 0, n, layout, theta, batch.x, ws, cap)
         else:
             for c in prange(nc):
-                _linear_backward(l, c, c * chunk, min(n, c * chunk + chunk), il, fl, theta, xbuf, ws, cap)
+                _linear_backward(l, c, c * chunk, min(n, c * chunk + chunk), layout, theta, batch.x, ws, cap)
     return loss * scale
 
 
-_batch_stats_serial = serial_twin(_batch_stats)
-forward_serial = serial_twin(forward, _batch_stats=_batch_stats_serial)
-batch_gradient_serial = serial_twin(batch_gradient, forward=forward_serial)

@@ -5,8 +5,9 @@ import math
 import numpy as np
 from numba import literal_unroll, prange
 
+from astromlp.nn.kernels.interface import Batch, Params, Pass, row
 from astromlp.nn.kernels.jit import kernel
-from astromlp.nn.kernels.network import batch_gradient, batch_gradient_serial, reduce_chunks
+from astromlp.nn.kernels.network import batch_gradient, reduce_chunks
 from astromlp.nn.kernels.twins import serial_twin
 from astromlp.nn.kernels.updates import UPDATE_TABLE, sum_squares
 
@@ -33,26 +34,26 @@ UPDATE_BLOCK = 4096
 
 
 @kernel()
-def _update_block(b, code, theta, gchunks, nc, grad, state, hyper, t, lr, mask, l1, l2, sums):
+def _update_block(b, update, hyper, theta, moments, t, lr, gchunks, nc, grad, sums):
     """For a block of parameters: sum the chunks' gradients in chunk order, add the penalty, take the squared
-    norm; then apply the rule."""
+    norm; then apply the rule (``update`` is an ``Update``; ``t`` the 1-based step, ``lr`` the rate)."""
     a = b * UPDATE_BLOCK
     e = min(theta.size, a + UPDATE_BLOCK)
     reduce_chunks(gchunks, nc, grad, a, e)
-    sums[b, 2] = add_penalty(theta, grad, mask, l1, l2, a, e)
+    sums[b, 2] = add_penalty(theta, grad, update.weight_mask, update.l1, update.l2, a, e)
     sums[b, 0] = sum_squares(grad[a:e])
-    sums[b, 1] = apply_update(code, theta, grad, state, hyper, t, lr, mask, a, e)
+    sums[b, 1] = apply_update(update.rule, theta, grad, moments, hyper, t, lr, update.weight_mask, a, e)
 
 
 @kernel(parallel=True)
-def update_parameters(code, theta, gchunks, nc, grad, state, hyper, t, lr, mask, l1, l2, sums):
+def update_parameters(update, hyper, theta, moments, t, lr, gchunks, nc, grad, sums):
     """Reduce, penalise and update blocks of parameters in parallel; returns (penalty, |g|, |step|)."""
     nb = (theta.size + UPDATE_BLOCK - 1) // UPDATE_BLOCK
     if nb == 1:
-        _update_block(0, code, theta, gchunks, nc, grad, state, hyper, t, lr, mask, l1, l2, sums)
+        _update_block(0, update, hyper, theta, moments, t, lr, gchunks, nc, grad, sums)
     else:
         for b in prange(nb):
-            _update_block(b, code, theta, gchunks, nc, grad, state, hyper, t, lr, mask, l1, l2, sums)
+            _update_block(b, update, hyper, theta, moments, t, lr, gchunks, nc, grad, sums)
     pen = 0.0
     g2 = 0.0
     s2 = 0.0
@@ -114,10 +115,15 @@ def _gather(src, idx, start, stop, dst):
 
 
 @kernel(nogil=True)
-def run_epoch(il, fl, theta, rm, rv, X, Y, w, perm, batch_size, chunk, loss_code, ws, xbuf, ybuf, wbuf, grad,
-              opt_code, opt_state, hyper, lr, t0, mask, l1, l2, seed, step0, out):
-    """One pass over ``perm`` in minibatches. out = (mean objective, mean |grad|, mean |step|, batches);
-    stops at the first non-finite objective, reporting it in out[0]."""
+def run_epoch(layout, epoch, update, hyper, start, ws, scratch):
+    """One pass of ``start`` over its row order in minibatches (records of ``kernels/interface.py``; ``hyper``
+    is the optimizer's ``Hyper``; ``scratch`` holds the gathered minibatch and the summed gradient). Writes
+    start.out = (mean objective, mean |grad|, mean |step|, batches); stops at the first non-finite objective,
+    reporting it in out[0]."""
+    theta, perm, out = start.theta, start.perm, start.out
+    params = Params(theta, start.running_mean, start.running_var)
+    batch = Batch(scratch.x, scratch.y, scratch.w)
+    batch_size, chunk = epoch.batch_size, epoch.chunk
     n = perm.size
     n_batches = (n + batch_size - 1) // batch_size
     sums = np.zeros(((theta.size + UPDATE_BLOCK - 1) // UPDATE_BLOCK, 3))
@@ -126,25 +132,25 @@ def run_epoch(il, fl, theta, rm, rv, X, Y, w, perm, batch_size, chunk, loss_code
     gnorm = 0.0
     snorm = 0.0
     for b in range(n_batches):
-        start = b * batch_size
-        stop = min(n, start + batch_size)
-        _gather(X, perm, start, stop, xbuf)
-        _gather(Y, perm, start, stop, ybuf)
+        first = b * batch_size
+        stop = min(n, first + batch_size)
+        _gather(epoch.x, perm, first, stop, batch.x)
+        _gather(epoch.y, perm, first, stop, batch.y)
         bw = 0.0
-        for r in range(stop - start):
-            wbuf[r] = w[perm[start + r]]
-            bw += wbuf[r]
+        for r in range(stop - first):
+            batch.w[r] = epoch.w[perm[first + r]]
+            bw += batch.w[r]
         if bw == 0:  # only zero-weight rows: nothing to learn from, no step
             continue
-        loss = batch_gradient(il, fl, theta, rm, rv, xbuf, ybuf, wbuf, stop - start, chunk, loss_code, ws, True,
-                              seed, step0 + b)
+        loss = batch_gradient(layout, params, batch, stop - first, chunk, epoch.loss, ws,
+                              Pass(True, True, start.seed, epoch.step0 + b))
         if not math.isfinite(loss):
             out[0] = loss
             out[3] = b + 1
             return
-        nc = (stop - start + chunk - 1) // chunk
-        pen, gn, sn = update_parameters(opt_code, theta, ws[10], nc, grad, opt_state, hyper, t0 + b + 1, lr, mask,
-                                        l1, l2, sums)
+        nc = (stop - first + chunk - 1) // chunk
+        pen, gn, sn = update_parameters(update, hyper, theta, start.moments, start.t0 + b + 1, start.lr, ws.grad_chunks,
+                                        nc, scratch.grad, sums)
         loss += pen  # the penalty at the weights the gradient was taken at
         total += loss * bw
         wtotal += bw
@@ -156,20 +162,13 @@ def run_epoch(il, fl, theta, rm, rv, X, Y, w, perm, batch_size, chunk, loss_code
     out[3] = n_batches
 
 
-update_parameters_serial = serial_twin(update_parameters)
-run_epoch_serial = serial_twin(run_epoch, batch_gradient=batch_gradient_serial,
-                               update_parameters=update_parameters_serial)
+run_epoch_serial = serial_twin(run_epoch)
 
 
 @kernel(parallel=True)
-def run_epoch_many(active, il, fl, thetas, rms, rvs, X, Y, w, perms, batch_size, chunk, loss_code, wss, xbufs,
-                   ybufs, wbufs, grads, opt_code, opt_states, hyper, lrs, t0s, mask, l1, l2, seeds, step0, outs):
-    """One epoch of every active start, one start per thread: arrays carry a leading start axis, and
-    ``wss`` is the workspace tuple with that axis on each member."""
-    for k in prange(thetas.shape[0]):
-        if active[k]:
-            ws = (wss[0][k], wss[1][k], wss[2][k], wss[3][k], wss[4][k], wss[5][k], wss[6][k], wss[7][k],
-                  wss[8][k], wss[9][k], wss[10][k], wss[11][k])
-            run_epoch_serial(il, fl, thetas[k], rms[k], rvs[k], X, Y, w, perms[k], batch_size, chunk, loss_code,
-                             ws, xbufs[k], ybufs[k], wbufs[k], grads[k], opt_code, opt_states[k], hyper, lrs[k],
-                             t0s[k], mask, l1, l2, seeds[k], step0, outs[k])
+def run_epoch_many(layout, epoch, update, hyper, starts, wss, scratches):
+    """One epoch of every active start, one start per thread: ``starts``, ``wss`` and ``scratches`` are the
+    records of ``run_epoch`` with a leading start axis on every field."""
+    for k in prange(starts.theta.shape[0]):
+        if starts.active[k]:
+            run_epoch_serial(layout, epoch, update, hyper, row(starts, k), row(wss, k), row(scratches, k))

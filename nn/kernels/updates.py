@@ -4,16 +4,15 @@ the step it took, so that its loop carries no sum and vectorises (the norm is su
 s0, s1, s2 are the rows of the optimizer's (3, n_params) moments, passed one by one: 1-D slices stay
 contiguous for LLVM, a 2-D slice would not.
 
-``hyper`` = (beta1, beta2, eps, momentum,
-weight_decay), ``t`` the 1-based step count (for bias correction) and ``mask`` marks the weights (decoupled
-weight decay touches weights only). The classes in ``nn/optimizers.py`` name and configure these rows.
+``hyper`` is a ``Hyper`` record (``kernels/interface.py``), ``t`` the 1-based step count (for bias correction)
+and ``mask`` marks the weights (decoupled weight decay touches weights only). The classes in
+``nn/optimizers.py`` name and configure these rows; a row's code is its place in ``UPDATE_TABLE``
+(``UPDATE_CODES``), never written by hand.
 """
 
 import math
 
 from astromlp.nn.kernels.jit import kernel
-
-BETA1, BETA2, EPS, MOMENTUM, WEIGHT_DECAY = range(5)
 
 
 @kernel(inline="always")
@@ -44,7 +43,7 @@ def sgd(theta, g, s0, s1, s2, hyper, t, lr, mask):
 @kernel()
 def momentum(theta, g, s0, s1, s2, hyper, t, lr, mask):
     """v = mu v - lr g; theta += v."""
-    mu = hyper[MOMENTUM]
+    mu = hyper.momentum
     v = s0
     for i in range(theta.size):
         v[i] = mu * v[i] - lr * g[i]
@@ -56,7 +55,7 @@ def momentum(theta, g, s0, s1, s2, hyper, t, lr, mask):
 @kernel()
 def nesterov(theta, g, s0, s1, s2, hyper, t, lr, mask):
     """v = mu v - lr g; theta += mu v - lr g (Sutskever et al. 2013, the form that needs no look-ahead)."""
-    mu = hyper[MOMENTUM]
+    mu = hyper.momentum
     v = s0
     for i in range(theta.size):
         v[i] = mu * v[i] - lr * g[i]
@@ -69,7 +68,7 @@ def nesterov(theta, g, s0, s1, s2, hyper, t, lr, mask):
 @kernel()
 def adagrad(theta, g, s0, s1, s2, hyper, t, lr, mask):
     """G += g^2; theta -= lr g / (sqrt(G) + eps)."""
-    eps = hyper[EPS]
+    eps = hyper.eps
     acc = s0
     for i in range(theta.size):
         acc[i] += g[i] * g[i]
@@ -82,7 +81,7 @@ def adagrad(theta, g, s0, s1, s2, hyper, t, lr, mask):
 @kernel()
 def rmsprop(theta, g, s0, s1, s2, hyper, t, lr, mask):
     """s = rho s + (1 - rho) g^2 with rho = beta2; theta -= lr g / (sqrt(s) + eps)."""
-    rho, eps = hyper[BETA2], hyper[EPS]
+    rho, eps = hyper.beta2, hyper.eps
     s = s0
     for i in range(theta.size):
         s[i] = rho * s[i] + (1 - rho) * g[i] * g[i]
@@ -97,7 +96,7 @@ def _adam_like(theta, g, s0, s1, s2, hyper, t, lr, mask, amsgrad, decay):
     """Adam with bias correction (Kingma & Ba 2015); AMSGrad keeps the running maximum of v (Reddi et al.
     2018, bias-corrected as in PyTorch); AdamW first shrinks weights by lr * weight_decay (Loshchilov &
     Hutter 2019)."""
-    b1, b2, eps, wd = hyper[BETA1], hyper[BETA2], hyper[EPS], hyper[WEIGHT_DECAY]
+    b1, b2, eps, wd = hyper.beta1, hyper.beta2, hyper.eps, hyper.weight_decay
     m, v, vmax = s0, s1, s2
     r1 = lr / (1.0 - b1 ** t)  # the bias corrections as factors: a division per element is what costs
     r2 = 1.0 / (1.0 - b2 ** t)
@@ -131,3 +130,5 @@ def adamw(theta, g, s0, s1, s2, hyper, t, lr, mask):
 
 
 UPDATE_TABLE = (sgd, momentum, nesterov, adagrad, rmsprop, adam, amsgrad, adamw)
+#: rule name -> its code, the row of UPDATE_TABLE that ``apply_update`` runs for it.
+UPDATE_CODES = {rule.py_func.__name__: code for code, rule in enumerate(UPDATE_TABLE)}
