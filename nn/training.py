@@ -12,6 +12,7 @@ from functools import partial
 
 import numpy as np
 
+from astromlp.nn.compiling import prepare
 from astromlp.nn.kernels.interface import Epoch, Scratch, Start, Update
 from astromlp.nn.kernels.network import loss_chunk
 from astromlp.nn.kernels.shuffle import permute
@@ -175,6 +176,7 @@ def train_many(nets: list[Network], X: np.ndarray, Y: np.ndarray, w: np.ndarray,
     if validation is not None:
         Xv, Yv, wv = validation
         validation = (Xv, np.ascontiguousarray(Yv, net0.dtype).reshape(len(Xv), -1), wv)
+    prepare(net0.dtype, many=len(nets) > 1)
     starts, stack = _make_starts(nets, config, seeds)
     batch = max(1, min(config.batch_size, X.shape[0]))
     buf = _Buffers(net0, batch, Y.shape[1], len(nets))

@@ -57,6 +57,7 @@ def main(debug: bool) -> None:
     Example:
       astromlp demo --out astromlp-demo
     """
+    os.environ.setdefault("ASTROMLP_COMPILE_NOTICE", "1")  # a first run says it compiles (nn/compiling.py)
 
 
 for _command in PIPELINE_COMMANDS:  # run, demo, predict, init
