@@ -218,11 +218,12 @@ def _run_epoch(starts: list[_Start], stack, epoch: int, data, batch: int, buf: _
     opt = starts[0].opt
     plans = [s.begin(epoch, data[0].shape[0]) if s.active else (np.arange(data[0].shape[0]), 0.0) for s in starts]
     shared = (net.kernel_layout(), Epoch(*data, batch, net.chunk, LOSS_CODES[net.loss], epoch * STEPS_PER_EPOCH),
-              Update(opt.code, cfg.l1, cfg.l2, net.layout.weight_mask), opt.hyper)
+              Update(opt.code, float(cfg.l1), float(cfg.l2), net.layout.weight_mask), opt.hyper)
     if len(starts) == 1:
         s = starts[0]
-        state = Start(net.theta, net.running_mean, net.running_var, s.opt.state, s.opt.t, plans[0][1],
-                      plans[0][0], s.seed, True, buf.out)
+        # Python numbers as the types the stacked records hold, so that 0 and 0.0 never compile twice
+        state = Start(net.theta, net.running_mean, net.running_var, s.opt.state, int(s.opt.t), float(plans[0][1]),
+                      plans[0][0], int(s.seed), True, buf.out)
     else:
         thetas, rms, rvs, states = stack
         state = Start(thetas, rms, rvs, states, np.array([s.opt.t for s in starts]),
