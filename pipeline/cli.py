@@ -9,13 +9,13 @@ from importlib.metadata import version
 
 import click
 
-from astromlp.errors import AstromlpError
+from astromlp.errors import AstromlpError, printable
 from astromlp.pipeline.commands import COMMANDS as PIPELINE_COMMANDS
 
 
 def _fail(message: str) -> None:
-    """One line on stderr (whatever the message holds) and exit code 2."""
-    click.echo("astromlp: error: " + " ".join(message.split()), err=True)
+    """One line on stderr (whatever the message holds, control characters escaped) and exit code 2."""
+    click.echo("astromlp: error: " + printable(" ".join(message.split())), err=True)
     sys.exit(2)
 
 
