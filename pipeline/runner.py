@@ -15,7 +15,7 @@ from pathlib import Path
 
 import dask
 
-from astromlp.errors import AstromlpError
+from astromlp.errors import AstromlpError, printable
 from astromlp.files import output_errors, write_json, write_with
 from astromlp.nn import load as load_model
 from astromlp.pipeline import artifacts, models
@@ -136,6 +136,9 @@ def _run_stages(state: _Run) -> None:
 
 def _ingest(state: _Run, files: list[dict]) -> list[str]:
     ingested = ingest(state.config, files)
+    for warning in ingested.roles["warnings"]:  # also a finding at the top of the report
+        state.dir.log(f"WARNING: {warning}")
+        print(f"astromlp: warning: {printable(warning)}", file=sys.stderr)
     columns = {name: vars(info) for name, info in ingested.columns.items()}
     write_json(state.dir / INGEST, {"files": files, "columns": columns, "roles": ingested.roles,
                                     "partitions": ingested.frame.npartitions})
