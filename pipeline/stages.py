@@ -153,12 +153,10 @@ def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
                                   *([roles["magnitude"]] if roles["magnitude"] else [])]))
     table, n_read = executor.compute(frame[columns], ingested.frame.index.size)
     table, dropped = _clean(config, table, roles["target"], list(derived), source)
-    _check_counts(config, {"left": len(table)}, n_read, dropped, source)
+    _check_counts(config, len(table), n_read, dropped, source)
     labels = _class_labels(config, table[roles["target"]], source)
     codes = assign_splits(row_uniforms(table, roles["key"], config.run.seed),
                           labels if config.split.stratify else None, config.split.test, config.split.validation)
-    _check_counts(config, {name: int((codes == code).sum()) for code, name in enumerate(SPLITS)}, n_read,
-                  dropped, source)
     _check_classes_in_training(codes, labels, roles["target"], source)
     fill_values = None
     if config.data.missing == "impute":
@@ -183,18 +181,14 @@ def _clean(config: Config, table: pd.DataFrame, target: str, features: list[str]
     return table, dropped
 
 
-def _check_counts(config: Config, counts: dict[str, int], n_read: int, dropped: dict, source: str) -> None:
-    """One line with the row counts when cleaning or the split leaves a needed set of rows empty (later,
-    scikit-learn and the network would fail with a traceback about a 0-sample array)."""
-    needed = {"left": True, "train": True, "test": True, "validation": config.split.validation > 0}
-    empty = [name for name, count in counts.items() if needed[name] and count == 0]
-    if not empty:
+def _check_counts(config: Config, n_left: int, n_read: int, dropped: dict, source: str) -> None:
+    """One line with the row counts when cleaning leaves no rows (scikit-learn and the network would
+    fail later with a traceback about a 0-sample array); `assign_splits` checks that each split gets rows."""
+    if n_left:
         return
     removed = ", ".join(f"{reason}: {count}" for reason, count in dropped.items())
-    shown = ", ".join(f"{name} {count}" for name, count in counts.items())
-    raise AstromlpError(f"{source}: no rows {'are left' if empty == ['left'] else f'in the {empty[0]} split'} "
-                        f"({n_read} read; dropped {removed}; {shown}); check the target column "
-                        f"{config.task.target!r}, [data] select and missing, or give more rows")
+    raise AstromlpError(f"{source}: no rows are left ({n_read} read; dropped {removed}; left 0); check the "
+                        f"target column {config.task.target!r}, [data] select and missing, or give more rows")
 
 
 def _check_classes_in_training(codes: np.ndarray, labels: pd.Categorical | None, target: str,

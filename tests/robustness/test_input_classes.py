@@ -22,8 +22,8 @@ from astromlp.catalogs import describe_columns, inspect_text, read
 from astromlp.errors import printable
 from astromlp.pipeline.cli import main
 from astromlp.pipeline.config import load_config
-from tests.robustness.conftest import file_hash, tiny_config
-from tests.robustness.test_bad_input import Case, Kit, _leftovers
+from tests.robustness.conftest import tiny_config
+from tests.robustness.test_bad_input import Case, Kit, assert_one_line
 
 # ---- columns that exist are read, none skipped ------------------------------------------------------------
 
@@ -139,12 +139,11 @@ def regression_target_all_missing(k: Kit) -> Case:
                  "missing target: 400", "'zspec'")
 
 
-def empty_test_split(k: Kit) -> Case:
-    path = k.tmp / "three.csv"
-    pd.read_csv(k.catalog).iloc[:3].to_csv(path, index=False)
-    text = tiny_config(path, kind="regression", target="redshift").replace("test = 0.25\nvalidation = 0.15",
-                                                                           "test = 0.01\nvalidation = 0.0")
-    return k.run(text, "no rows in the test split", "3 read", "test 0")
+def two_rows_left(k: Kit) -> Case:
+    path = k.tmp / "two.csv"
+    pd.read_csv(k.catalog).iloc[:2].to_csv(path, index=False)
+    return k.run(tiny_config(path, kind="regression", target="redshift"), "too few rows for the split",
+                 "has 2 rows")
 
 
 def magnitude_is_text(k: Kit) -> Case:
@@ -195,7 +194,7 @@ def unicode_label_to_fits_gz(k: Kit) -> Case:
 
 CASES: dict[str, Callable[[Kit], Case]] = {f.__name__: f for f in [
     dropout_nan, learning_rate_inf, sentinel_nan, split_test_nan, select_leaves_no_rows,
-    regression_target_all_missing, empty_test_split, magnitude_is_text, keep_row_column, keep_predicted_column,
+    regression_target_all_missing, two_rows_left, magnitude_is_text, keep_row_column, keep_predicted_column,
     regression_target_is_text_at_ingest, predict_keep_overwritten, predict_keep_probability,
     report_bootstrap_over_cap, long_label_to_fits, unicode_label_to_fits_gz]}
 
@@ -219,17 +218,7 @@ def test_one_line_exit_2_and_nothing_written(name, tmp_path, tiny_catalog, tiny_
     kit = Kit(tmp_path, shutil.copy(tiny_catalog, tmp_path / tiny_catalog.name),
               shutil.copy(tiny_model, tmp_path / "model.zip"), tiny_model.parent)
     kit.long_label_model = long_label_model
-    case = CASES[name](kit)
-    before = {path: file_hash(path) for path in case.inputs}
-    result = CliRunner().invoke(main, case.args)
-    lines = result.stderr.strip().splitlines()
-    assert result.exit_code == 2, (result.exit_code, result.output, result.exception)
-    assert len(lines) == 1 and lines[0].startswith("astromlp: error: "), result.stderr
-    for fragment in case.fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    assert {path: file_hash(path) for path in case.inputs} == before
-    assert [path for path in case.absent if path.exists()] == []
-    assert _leftovers(tmp_path) == []
+    assert_one_line(CASES[name](kit), tmp_path)
 
 
 def test_long_and_unicode_labels_go_to_parquet(tmp_path, tiny_catalog, long_label_model):
