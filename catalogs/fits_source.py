@@ -24,6 +24,7 @@ from astromlp.catalogs.sources import (
     flat_columns,
     frame_from_table,
     info_from_table,
+    left_out,
     nullable,
     reason,
     rows_per_partition,
@@ -167,6 +168,7 @@ class FitsSource:
     compression: str | None
     info: dict[str, ColumnInfo]
     meta: pd.DataFrame
+    left_out: tuple[str, ...] = ()
 
     @classmethod
     def open(cls, path: Path, hdu: int | str | None = None, chunk_rows: int | None = None) -> FitsSource:
@@ -207,6 +209,7 @@ class FitsSource:
         frame = frame_from_table(table)
         nulls = {c.name for c in table_hdu.columns if c.null is not None}
         origin = flat_columns(table)[1]
+        self.left_out = left_out(table)
         dtypes = {name: nullable(np.dtype(dtype)) if origin[name] in nulls else dtype
                   for name, dtype in frame.dtypes.items() if isinstance(dtype, np.dtype)}
         self.meta = frame.iloc[:0].astype(dtypes)

@@ -122,7 +122,10 @@ def _section(source: Source, format_name: str) -> str:
     counts = value_counts(source)
     balance = ["value counts of text columns (most common first):",
                *(_counts_line(name, found) for name, found in counts.items())] if counts else []
-    return "\n".join([title, *_table(rows), note, *balance])
+    skipped = getattr(source, "left_out", ())
+    unread = [printable(f"not read: {', '.join(skipped)} (variable-length arrays have no fixed number of values)")
+              ] if skipped else []
+    return "\n".join([title, *_table(rows), note, *unread, *balance])
 
 
 def inspect_text(paths: PathsLike, *, hdu: int | str | None = None, format: str | None = None) -> str:

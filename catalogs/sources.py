@@ -116,6 +116,12 @@ def flat_columns(table: Table) -> tuple[Table, dict[str, str]]:
     return Table(columns, copy=False), origin
 
 
+def left_out(table: Table) -> tuple[str, ...]:
+    """The columns of `table` that `flat_columns` leaves out (variable-length arrays), for `inspect`."""
+    kept = set(flat_columns(table)[1].values())
+    return tuple(name for name in table.colnames if name not in kept)
+
+
 def frame_from_table(table: Table, columns: list[str] | None = None) -> pd.DataFrame:
     """A pandas frame of `table`'s values (optionally only `columns`): masked -> NaN / <NA>, text -> str."""
     from astropy.table import Table
@@ -169,13 +175,14 @@ class TableSource:
     label: str
     frame: pd.DataFrame = field(repr=False)
     info: dict[str, ColumnInfo]
+    left_out: tuple[str, ...] = ()
 
     @classmethod
     def from_table(cls, path: Path, label: str, table: Table) -> TableSource:
         if len(table) == 0:
             raise empty_table_error(label)
         frame = frame_from_table(table)
-        return cls(path=path, label=label, frame=frame, info=info_from_table(table, frame))
+        return cls(path=path, label=label, frame=frame, info=info_from_table(table, frame), left_out=left_out(table))
 
     @property
     def n_rows(self) -> int:

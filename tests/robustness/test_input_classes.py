@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from astropy.io import fits
 from astropy.table import Column, Table
 from click.testing import CliRunner
 
@@ -32,9 +33,10 @@ VOTABLE = """<?xml version="1.0"?>
 <FIELD name="id" datatype="int"/><FIELD name="cls" datatype="char" arraysize="*"/>
 <FIELD name="name" datatype="unicodeChar" arraysize="*"/><FIELD name="flux" datatype="double" arraysize="2"/>
 <FIELD name="flux_1" datatype="double"/><FIELD name="c" datatype="doubleComplex"/>
+<FIELD name="spectrum" datatype="float" arraysize="*"/>
 <DATA><TABLEDATA>
-<TR><TD>1</TD><TD>GALAXY</TD><TD>M 31 Andrómeda</TD><TD>1.5 2.5</TD><TD>9</TD><TD>1 2</TD></TR>
-<TR><TD>2</TD><TD>STAR</TD><TD>Vega</TD><TD>3.5 4.5</TD><TD>8</TD><TD>-3 0.5</TD></TR>
+<TR><TD>1</TD><TD>GALAXY</TD><TD>M 31 Andrómeda</TD><TD>1.5 2.5</TD><TD>9</TD><TD>1 2</TD><TD>1 2 3</TD></TR>
+<TR><TD>2</TD><TD>STAR</TD><TD>Vega</TD><TD>3.5 4.5</TD><TD>8</TD><TD>-3 0.5</TD><TD>4</TD></TR>
 </TABLEDATA></DATA></TABLE></RESOURCE></VOTABLE>
 """
 EXPECTED = {"id": [1, 2], "cls": ["GALAXY", "STAR"], "name": ["M 31 Andrómeda", "Vega"], "flux[0]": [1.5, 3.5],
@@ -84,6 +86,14 @@ def test_every_column_is_read_with_collision_free_names(name, tmp_path):
     assert list(frame.columns) == list(expected)
     assert {k: frame[k].tolist() for k in expected} == expected
     assert list(describe_columns(path)) == list(expected)
+
+
+def test_variable_length_arrays_are_named_by_inspect_as_not_read(tmp_path):
+    spectra = fits.Column(name="spectrum", format="PD()", array=np.array([[1.0, 2.0], [3.0]], dtype=object))
+    fits.BinTableHDU.from_columns([fits.Column(name="id", format="K", array=[1, 2]), spectra]).writeto(
+        tmp_path / "vla.fits")
+    for path in (tmp_path / "vla.fits", _votable(tmp_path / "cat.vot")):
+        assert "\nnot read: spectrum (variable-length arrays" in inspect_text(path)
 
 
 def test_element_names_take_the_short_form_when_free(tmp_path):
