@@ -136,9 +136,6 @@ def _run_stages(state: _Run) -> None:
 
 def _ingest(state: _Run, files: list[dict]) -> list[str]:
     ingested = ingest(state.config, files)
-    for warning in ingested.roles["warnings"]:  # also a finding at the top of the report
-        state.dir.log(f"WARNING: {warning}")
-        print(f"astromlp: warning: {printable(warning)}", file=sys.stderr)
     columns = {name: vars(info) for name, info in ingested.columns.items()}
     write_json(state.dir / INGEST, {"files": files, "columns": columns, "roles": ingested.roles,
                                     "partitions": ingested.frame.npartitions})
@@ -147,6 +144,9 @@ def _ingest(state: _Run, files: list[dict]) -> list[str]:
 
 def _prepare(state: _Run, files: list[dict]) -> list[str]:
     prepared = prepare(state.config, ingest(state.config, files), state.executor)
+    for warning in prepared.summary["warnings"]:  # once the data is known to be usable; also in the report
+        state.dir.log(f"WARNING: {warning}")
+        print(f"astromlp: warning: {printable(warning)}", file=sys.stderr)
     return artifacts.save_prepared(state.dir, prepared)
 
 

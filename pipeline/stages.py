@@ -80,8 +80,8 @@ def check_roles(config: Config, roles: dict[str, Any], dtypes: pd.Series, source
     for role, column in numeric.items():
         if column is not None and not is_numeric(dtypes[column]):
             key = "[report] magnitude" if role == "magnitude" else "[task] target"
-            raise AstromlpError(f"{key} {column!r} of {source} is {dtypes[column]}, not numeric; choose a column "
-                                "of numbers (see `astromlp inspect`)")
+            raise AstromlpError(f"{key} column {column!r} of {source} is {dtypes[column]}, not numeric; choose a "
+                                "column of numbers (see `astromlp inspect`)")
     reserved = {name.casefold() for name in output_columns(roles["target"])}
     for column in roles["keep"]:
         if column.casefold() in reserved or column.casefold().startswith("probability_"):

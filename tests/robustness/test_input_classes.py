@@ -157,7 +157,7 @@ def two_rows_left(k: Kit) -> Case:
 
 
 def magnitude_is_text(k: Kit) -> Case:
-    return k.run(tiny_config(k.catalog, extra='magnitude = "class"\n'), "[report] magnitude 'class'",
+    return k.run(tiny_config(k.catalog, extra='magnitude = "class"\n'), "[report] magnitude column 'class'",
                  "not numeric")
 
 
@@ -174,7 +174,7 @@ def keep_predicted_column(k: Kit) -> Case:
 
 
 def regression_target_is_text_at_ingest(k: Kit) -> Case:
-    return k.run_with("[task] target 'class'", "not numeric", kind="photoz", target="class")
+    return k.run_with("[task] target column 'class'", "not numeric", kind="photoz", target="class")
 
 
 def predict_keep_overwritten(k: Kit) -> Case:
