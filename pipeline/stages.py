@@ -83,8 +83,9 @@ def check_roles(config: Config, roles: dict[str, Any], dtypes: pd.Series, source
             raise AstromlpError(f"{key} column {column!r} of {source} is {dtypes[column]}, not numeric; choose a "
                                 "column of numbers (see `astromlp inspect`)")
     reserved = {name.casefold() for name in output_columns(roles["target"])}
+    prefix = "probability_" if config.task.kind == "classification" else None
     for column in roles["keep"]:
-        if column.casefold() in reserved or column.casefold().startswith("probability_"):
+        if column.casefold() in reserved or (prefix and column.casefold().startswith(prefix)):
             raise AstromlpError(f"[data] keep_columns {column!r} of {source} has the name of a column the "
                                 "predictions are written to (row, <target>_true, <target>_predicted, "
                                 "probability_<class>); leave it out of keep_columns")
