@@ -65,9 +65,10 @@ for _command in PIPELINE_COMMANDS:  # run, demo, predict, init
 
 @main.command()
 @click.argument("run_dir", type=click.Path(file_okay=False))
-@click.option("--bootstrap", "n_bootstrap", default=200, show_default=True, type=click.IntRange(min=0),
-              help="Bootstrap resamples for the confidence intervals (0: none).")
-def report(run_dir: str, n_bootstrap: int) -> None:
+@click.option("--bootstrap", "n_bootstrap", default=None, type=click.IntRange(min=0),
+              help="Bootstrap resamples for the confidence intervals (0: none; default: the run's [report] "
+                   "n_bootstrap).")
+def report(run_dir: str, n_bootstrap: int | None) -> None:
     """Rebuild a run directory's report.html and metrics.json.
 
     Reads RUN_DIR/report_inputs.json and RUN_DIR/test_predictions.parquet (written by `astromlp run`), so
