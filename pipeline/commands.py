@@ -115,7 +115,8 @@ def predict(model, catalogs, output, keep, scheduler, workers, quiet) -> None:
     from astromlp.pipeline.schedulers import executor
 
     with executor(scheduler, workers, show_progress=not quiet and sys.stderr.isatty()):
-        rows = predict_catalogs(Path(model), list(catalogs), Path(output), list(keep))
+        rows = predict_catalogs(Path(model), list(catalogs), Path(output), list(keep),
+                                warn=lambda line: click.echo(f"warning: {line}", err=True))
     click.echo(output if quiet else f"wrote {rows} rows of predictions to {output}")
 
 
