@@ -358,10 +358,10 @@ def _expand_catalog(entry: str, path: Path) -> list[Path]:
     pattern = Path(entry).expanduser()
     pattern = pattern if pattern.is_absolute() else path.parent / pattern
     if glob.has_magic(str(pattern)):
-        matches = sorted(Path(p) for p in glob.glob(str(pattern)))
+        matches = sorted(Path(p).resolve() for p in glob.glob(str(pattern)))  # work/../data/a.fits -> data/a.fits
         if not matches:
             raise AstromlpError(f"{path}: [data] catalogs pattern '{entry}' matches no file")
         return matches
     if not pattern.is_file():
-        raise AstromlpError(f"{path}: [data] catalogs file '{entry}' not found (looked at {pattern})")
+        raise AstromlpError(f"{path}: [data] catalogs file '{entry}' not found (looked at {pattern.resolve()})")
     return [pattern.resolve()]
