@@ -104,3 +104,15 @@ def test_templates_spell_out_the_estimator_defaults(tmp_path, task):
     chosen = TASK_MODEL.get(task, ({}, ""))[0]  # the few values a task's template sets apart, with a reason
     defaults = {**estimator_class(task)().get_params(), **chosen}
     assert config.model and {key: defaults[key] for key in config.model} == config.model
+
+
+@pytest.mark.parametrize("entry", ["../data/sample.csv", "../data/*.csv"])
+def test_catalog_paths_are_normalised(tmp_path, entry):
+    """work/../data/x.csv is data/x.csv in every message and record, for a file and for a glob."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "sample.csv").write_text("u,g,r,i,z,class\n1,2,3,4,5,STAR\n")
+    (tmp_path / "work").mkdir()
+    text = template("classification").replace('"astromlp:sample"', f'"{entry}"')
+    config = parse_config(text, tmp_path / "work" / "c.toml")
+    assert config.catalog_paths == ((tmp_path / "data" / "sample.csv").resolve(),)
+    assert ".." not in str(config.catalog_paths[0])
