@@ -79,6 +79,20 @@ def _domain_flags(part: pd.DataFrame, Z: np.ndarray, usable: np.ndarray, metadat
     return flags | (usable & training_domain.not_selected(part, domain_columns, domain))
 
 
+def _check_keep(keep_columns: list[str], metadata: dict, requested: list[str]) -> None:
+    """A kept column may not share its name (in any case: FITS ignores it) with a prediction column, which
+    would overwrite it."""
+    written = [f"{metadata['target']}_predicted", *(f"probability_{label}" for label in metadata["classes"] or []),
+               *([training_domain.FLAG] if _domain_columns(metadata, []) is not None else [])]
+    clashes = {name.casefold(): name for name in written}
+    for column in keep_columns:
+        if column.casefold() in clashes:
+            how = "--keep" if column.casefold() in {r.casefold() for r in requested} else "the model's kept column"
+            raise AstromlpError(f"{how} {column!r} has the name of the prediction column "
+                                f"{clashes[column.casefold()]!r}, which would overwrite it; rename that column "
+                                "in the catalog or do not keep it")
+
+
 def _predict_partition(part: pd.DataFrame, model, normaliser: Normaliser, fill_values: dict | None,
                        keep: list[str], metadata: dict, domain_columns: dict[str, str] | None = None
                        ) -> pd.DataFrame:
@@ -142,6 +156,7 @@ def predict_catalogs(model_path: Path, catalogs: list[str], out: Path, keep: lis
     stored_keep = [c for c in metadata.get("keep_columns") or identifier_columns(available)
                    if c.casefold() in {a.casefold() for a in available}]
     keep_columns = resolve_columns(list(dict.fromkeys([*stored_keep, *(keep or [])])), available, source)
+    _check_keep(keep_columns, metadata, keep or [])
     domain_columns = _domain_columns(metadata, available)
     frame = read(paths, columns=list(dict.fromkeys([*keep_columns, *inputs, *(domain_columns or {}).values()])))
     frame = apply_sentinels(frame, metadata["sentinels"] or None, source=source)
