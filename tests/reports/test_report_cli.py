@@ -79,3 +79,12 @@ def test_report_command_on_a_directory_without_inputs_fails_in_one_line(tmp_path
     assert result.output.count("\n") == 1
     assert result.output.startswith("astromlp: error: ") and "report_inputs.json: not found" in result.output
     assert not (tmp_path / "report.html").exists() and not (tmp_path / "metrics.json").exists()
+
+
+def test_report_command_bounds_an_edited_bootstrap_count_in_one_line(photoz_run, tmp_path):
+    run_dir = tmp_path / "run"
+    shutil.copytree(photoz_run, run_dir)
+    _with_config_bootstrap(run_dir, 10**9)
+    result = CliRunner().invoke(main, ["report", str(run_dir)])
+    assert result.exit_code == 2 and result.output.count("\n") == 1
+    assert "report_inputs.json" in result.output and "1000000000" in result.output
