@@ -77,6 +77,7 @@ NAMED_CONSTRUCTS = {ast.Attribute: "attribute access", ast.Subscript: "indexing"
 ALLOWED = ("column names, numbers, + - * / **, comparisons (< <= > >= == !=, chained), & | ^ ~, "
            + ", ".join([*FUNCTIONS, *CONDITIONS]))
 _QUOTED = re.compile(r"`([^`]*)`")
+_DIGITS = re.compile(r"\d{400,}")  # Python refuses 4,300 digits with a page of advice; far beyond 64 bits anyway
 PRECEDENCE = "& | ^ bind tighter than comparisons, so write (r < 19) & (g < 20)"
 
 
@@ -151,12 +152,16 @@ def parse(text: str, role: str, limits: Limits) -> tuple[str, ast.Expression, di
     if len(text) > limits.length:
         raise AstromlpError(f"{describe(role, text)} is {len(text):,} characters long; the limit is "
                             f"{limits.length:,}: split it or use the list form of select for long value lists")
+    digits = max((len(run) for run in _DIGITS.findall(text)), default=0)
+    if digits:
+        raise AstromlpError(f"{describe(role, text)} has a number literal of {digits:,} digits; the limit is "
+                            f"64-bit numbers ({limits.integer:,} in magnitude)")
     code, quoted = _placeholders(text)
     code = code.strip()
     try:
         tree = ast.parse(code, mode="eval")
     except SyntaxError as exc:
-        raise AstromlpError(f"cannot parse {describe(role, text)} ({exc.msg}); write e.g. 'u - g', 'r < 19' or "
+        raise AstromlpError(f"cannot parse {describe(role, text)} ({exc.msg[:80]}); write e.g. 'u - g', 'r < 19' or "
                             "'log10(flux)', with names that are not identifiers in back quotes (`class`)") from None
     except (RecursionError, MemoryError):
         raise AstromlpError(f"{describe(role, text)} is nested too deeply to parse; the limit is "
