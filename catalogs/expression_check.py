@@ -26,9 +26,9 @@ from astromlp.catalogs.expressions import (
     Expression,
     Limits,
     column_kind,
+    describe,
     parse,
     resolve_written,
-    describe,
     source_segment,
 )
 from astromlp.errors import AstromlpError

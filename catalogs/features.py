@@ -41,8 +41,9 @@ def compile_features(features: Mapping[str, str], columns: Sequence[str], dtypes
             raise AstromlpError(f"derived feature {name!r} already names a column of {source}; choose another name")
         expression = compile_expression(text, available, source, dtypes=kinds, role=f"feature {name!r}")
         if expression.kind == TEXT:
-            raise AstromlpError(f"feature {name!r} = {shorten(text)} is text ({', '.join(expression.columns)} of {source} "
-                                "holds no numbers); use numeric columns, or a comparison such as `class` == 'STAR'")
+            columns = ", ".join(expression.columns)
+            raise AstromlpError(f"feature {name!r} = {shorten(text)} is text ({columns} of {source} holds no "
+                                "numbers); use numeric columns, or a comparison such as `class` == 'STAR'")
         compiled[name] = expression
         available.append(name)
         kinds[name] = "float64"
