@@ -127,7 +127,7 @@ def shorten(text: str, width: int = 60) -> str:
 
 def describe(role: str, text: str) -> str:
     """How messages name an expression: `feature 'u_g' = 'u - g'`, `[data] select = 'r < 19'`, `--select 'r'`."""
-    joiner = " = " if role.startswith("feature '") or "[" in role else " "
+    joiner = " = " if "feature '" in role or "[" in role else " "
     return f"{role}{joiner}{shorten(text)}"
 
 

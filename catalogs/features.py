@@ -31,18 +31,20 @@ def _derive_partition(frame: pd.DataFrame, compiled: Mapping[str, Expression]) -
 
 
 def compile_features(features: Mapping[str, str], columns: Sequence[str], dtypes: Mapping[str, object],
-                     source: str = "the catalog") -> dict[str, Expression]:
+                     source: str = "the catalog", labels: Mapping[str, str] | None = None) -> dict[str, Expression]:
     """Each feature checked in order (later ones may use earlier ones); its value must be a number or a
-    condition (texts only inside comparisons, e.g. `class` == 'STAR')."""
+    condition (texts only inside comparisons, e.g. `class` == 'STAR'). `labels` says what messages call a
+    feature (default "feature 'name'")."""
     available, kinds = list(columns), dict(dtypes)
     compiled = {}
     for name, text in features.items():
         if name in available:
             raise AstromlpError(f"derived feature {name!r} already names a column of {source}; choose another name")
-        expression = compile_expression(text, available, source, dtypes=kinds, role=f"feature {name!r}")
+        label = (labels or {}).get(name, f"feature {name!r}")
+        expression = compile_expression(text, available, source, dtypes=kinds, role=label)
         if expression.kind == TEXT:
             columns = ", ".join(expression.columns)
-            raise AstromlpError(f"feature {name!r} = {shorten(text)} is text ({columns} of {source} holds no "
+            raise AstromlpError(f"{label} = {shorten(text)} is text ({columns} of {source} holds no "
                                 "numbers); use numeric columns, or a comparison such as `class` == 'STAR'")
         compiled[name] = expression
         available.append(name)
@@ -50,9 +52,11 @@ def compile_features(features: Mapping[str, str], columns: Sequence[str], dtypes
     return compiled
 
 
-def derive(df: Frame, features: Mapping[str, str], *, source: str = "the catalog") -> Frame:
-    """`df` with one float64 column per entry of `features` (name -> expression), computed per partition."""
-    compiled = compile_features(features, list(df.columns), df.dtypes.to_dict(), source)
+def derive(df: Frame, features: Mapping[str, str], *, source: str = "the catalog",
+           labels: Mapping[str, str] | None = None) -> Frame:
+    """`df` with one float64 column per entry of `features` (name -> expression), computed per partition;
+    `labels` names features in messages (e.g. by their configured name when stored under another)."""
+    compiled = compile_features(features, list(df.columns), df.dtypes.to_dict(), source, labels)
     if isinstance(df, pd.DataFrame):
         return _derive_partition(df, compiled)
     meta = df._meta.assign(**{name: pd.Series([], dtype="float64") for name in compiled})

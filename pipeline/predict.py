@@ -101,7 +101,10 @@ def predict_catalogs(model_path: Path, catalogs: list[str], out: Path, keep: lis
     frame = apply_sentinels(frame, metadata["sentinels"] or None, source=source)
     frame = select_rows(frame, compile_select(select, list(frame.columns), frame.dtypes.to_dict(), source,
                                               role="--select"))
-    frame = derive(frame, feature_columns(metadata["features"]), source=source)
+    derived = feature_columns(metadata["features"])
+    frame = derive(frame, derived, source=source, labels={column: f"the model's feature {name!r}"
+                                                          for column, name in zip(derived, metadata["features"],
+                                                                                  strict=True)})
     normaliser = Normaliser.from_dict(metadata["normaliser"])
     meta = _predict_partition(frame._meta, model, normaliser, metadata["fill_values"], keep_columns, metadata)
     predictions = frame.map_partitions(_predict_partition, model, normaliser, metadata["fill_values"],

@@ -119,7 +119,7 @@ def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
     cleaned = apply_sentinels(ingested.frame, list(config.data.sentinels) or None, source=source)
     derived = feature_columns(config.features)
     cuts = compile_select(config.data.select, list(cleaned.columns), cleaned.dtypes.to_dict(), source)
-    frame = derive(select_rows(cleaned, cuts), derived, source=source)
+    frame = derive(select_rows(cleaned, cuts), derived, source=source, labels=_feature_names(derived))
     columns = list(dict.fromkeys([*roles["key"], roles["target"], *derived, *roles["keep"],
                                   *([roles["magnitude"]] if roles["magnitude"] else [])]))
     counting = [count_removed(cleaned, cuts)] if cuts else []  # in the same pass as the rows

@@ -164,3 +164,10 @@ def test_select_that_keeps_nothing_says_which_cut(sdss_small, write_config, conf
     with pytest.raises(AstromlpError, match=r"select keeps no row of .*3,000 read, removed 0 by 'r < 30', "
                                             r"3,000 by 'r > 30'"):
         _prepare(write_config(config_text(sdss_small, extra_data="select = '(r < 30) & (r > 30)'")))
+
+
+def test_feature_kind_errors_name_the_configured_feature(sdss_small, write_config, config_text):
+    text = config_text(sdss_small).replace('r = "r"', 'r = "r + (g < 1)"')
+    with pytest.raises(AstromlpError, match=r"^feature 'r' = 'r \+ \(g < 1\)' needs numbers where 'g < 1' is a "
+                                            "condition"):
+        _prepare(write_config(text))
