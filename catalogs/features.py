@@ -43,9 +43,10 @@ def compile_features(features: Mapping[str, str], columns: Sequence[str], dtypes
         label = (labels or {}).get(name, f"feature {name!r}")
         expression = compile_expression(text, available, source, dtypes=kinds, role=label)
         if expression.kind == TEXT:
-            columns = ", ".join(expression.columns)
-            raise AstromlpError(f"{label} = {shorten(text)} is text ({columns} of {source} holds no "
-                                "numbers); use numeric columns, or a comparison such as `class` == 'STAR'")
+            columns = " and ".join(f"column {column!r}" for column in expression.columns)
+            why = f"{columns} of {source} holds text" if columns else "it is a text literal"
+            raise AstromlpError(f"{label} = {shorten(text)} is not numeric: {why}; use numeric columns, or a "
+                                "comparison such as `class` == 'STAR'")
         compiled[name] = expression
         available.append(name)
         kinds[name] = "float64"

@@ -90,7 +90,7 @@ FORBIDDEN = {
     "[u, g]": "list '[u, g]'",
     "u[0]": "indexing 'u[0]'",
     "lambda: u": "lambda 'lambda: u'",
-    "'text'": "is text",
+    "'text'": "is not numeric",
     "True": "constant True",
     "log10(u, base=10)": "keyword argument 'base=10'",
     "log10(u, g)": "calls log10 with 2 argument(s); it takes 1",
