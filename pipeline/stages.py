@@ -234,8 +234,8 @@ def _check_rows_left(table: pd.DataFrame, n_read: int, selected: list[dict], sou
     if len(table) or not selected:
         return
     counts = ", ".join(f"{cut['removed']:,} by {cut['cut']!r}" for cut in selected)
-    raise AstromlpError(f"[data] select keeps no row of {source}: {n_read:,} read, removed {counts}; loosen the "
-                        "cuts (a comparison is false where the value is missing)")
+    raise AstromlpError(f"{source}: no rows are left after [data] select ({n_read:,} read; removed {counts}; "
+                        "left 0); loosen the cuts (a comparison is false where the value is missing)")
 
 
 def _class_labels(config: Config, target: pd.Series, source: str) -> pd.Categorical | None:
