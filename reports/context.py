@@ -213,14 +213,17 @@ def _data(inputs) -> dict:
 
 
 def _row_counts(rows: dict) -> list[dict]:
-    """read, every removal recorded (a count, or {cut or reason: count} per key), then used, as table rows."""
+    """read, the rows each [data] select cut removed, every other removal recorded (a count, or {reason:
+    count} per key), then used, as table rows."""
+    cuts = [{"label": "removed by select", "code": cut.get("cut", ""), "count": cut.get("removed"),
+             "missing": cut.get("removed_missing")} for cut in rows.get("select") or []]
     removals = [
         {"label": f"{key}: {reason}" if isinstance(counts, dict) else key, "count": count}
-        for key, counts in rows.items() if key not in ("read", "used")
+        for key, counts in rows.items() if key not in ("read", "used", "select")
         for reason, count in (counts.items() if isinstance(counts, dict) else [(key, counts)])
     ]
     ends = {key: [{"label": key, "count": rows[key]}] if key in rows else [] for key in ("read", "used")}
-    return ends["read"] + removals + ends["used"]
+    return ends["read"] + cuts + removals + ends["used"]
 
 
 def _files(summary: dict, provenance: dict) -> dict:
