@@ -61,13 +61,16 @@ def test_input_files_come_from_provenance_when_the_summary_has_none():
 
 
 def test_the_rows_table_lists_every_removal_between_read_and_used():
-    rows = {"read": 100, "dropped": {"missing target": 2}, "select": {"r < 19": 25, "z_warning == 0": 5},
-            "used": 68}
+    select = [{"cut": "r < 19", "columns": ["r"], "removed": 25, "removed_missing": 3},
+              {"cut": "z_warning == 0", "columns": ["z_warning"], "removed": 5, "removed_missing": 0}]
+    rows = {"read": 100, "select": select, "used": 68, "dropped": {"missing target": 2}}
     inputs = photoz_inputs(data_summary={"rows": rows})
     context = report_context(inputs, compute_metrics(inputs, n_bootstrap=0), [])
-    assert [(row["label"], row["count"]) for row in context["data"]["rows"]] == [
-        ("read", 100), ("dropped: missing target", 2), ("select: r < 19", 25), ("select: z_warning == 0", 5),
-        ("used", 68)]
+    assert [(row["label"], row.get("code"), row["count"]) for row in context["data"]["rows"]] == [
+        ("read", None, 100), ("removed by select", "r < 19", 25), ("removed by select", "z_warning == 0", 5),
+        ("dropped: missing target", None, 2), ("used", None, 68)]
+    text = render_report(inputs, compute_metrics(inputs, n_bootstrap=0))
+    assert 'removed by select <code>r &lt; 19</code></th><td class="num">25 (of which 3 missing a value)' in text
 
 
 def page_text(inputs: EvaluationInputs) -> str:
