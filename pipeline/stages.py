@@ -177,7 +177,7 @@ def _select_rows(frame: dd.DataFrame, select: dict | None, columns: list[str]) -
 def _class_labels(config: Config, target: pd.Series, source: str) -> pd.Categorical | None:
     """Each row's class label as text, the categories sorted (classification), or None; one class is a user
     error."""
-    if config.task.kind != "classification":
+    if not config.kind.labelled:
         if not pd.api.types.is_numeric_dtype(target.dtype):
             raise AstromlpError(f"target column {target.name!r} of {source} is {target.dtype}, not numeric; a "
                                 f"{config.task.kind} task needs numbers (use kind = \"classification\" for labels)")

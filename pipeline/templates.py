@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from astromlp.pipeline.kinds import TASK_KINDS
+
 _COMMON_DATA = """\
 # Catalog files or globs (FITS, VOTable, ECSV, CSV, Parquet), relative to this file.
 # "astromlp:sample" is the bundled SDSS DR14 sample (ugriz magnitudes, spectroscopic class and redshift).
@@ -66,33 +68,15 @@ n_bootstrap = 200               # bootstrap resamples for the confidence interva
 magnitude = "r"                 # metrics per bin of this column
 """
 
-TEMPLATES = {
-    "classification": (
-        "Classification of SDSS sources into GALAXY / STAR / QSO from their colours and r magnitude.",
-        '[task]\nkind = "classification"        # classification | regression | photoz\n'
-        'target = "class"              # the catalog column holding the labels\n',
-        "", "stratify = true                 # same class mix in every split\n"),
-    "photoz": (
-        "Photometric redshift of SDSS galaxies, judged with the astronomy metrics (bias, sigma_NMAD, "
-        "outliers).",
-        '[task]\nkind = "photoz"                # classification | regression | photoz\n'
-        'target = "redshift"           # the spectroscopic redshift column\n',
-        'select = { class = ["GALAXY"] } # keep only rows whose class is listed\n', ""),
-    "regression": (
-        "Regression of the redshift of SDSS galaxies and quasars from their colours and r magnitude.",
-        '[task]\nkind = "regression"            # classification | regression | photoz\n'
-        'target = "redshift"           # the numeric column to predict\n',
-        'select = { class = ["GALAXY", "QSO"] } # keep only rows whose class is listed\n', ""),
-}
-TASK_NAMES = tuple(TEMPLATES)
+TASK_NAMES = tuple(TASK_KINDS)
 
 
 def template(task: str, out: str | None = None) -> str:
     """The commented config for `task`; its run directory is `out` (default: runs/<task>)."""
-    purpose, task_table, select, stratify = TEMPLATES[task]
-    header = (f"# astromlp run configuration. {purpose}\n"
+    kind = TASK_KINDS[task].template
+    header = (f"# astromlp run configuration. {kind.purpose}\n"
               "# Runs as written on the bundled sample:  astromlp run THIS_FILE\n"
               "# Point [data] catalogs at your own files and adapt [task] and [features] to them.\n\n")
-    data = "[data]\n" + _COMMON_DATA + select
-    rest = _REST.format(stratify=stratify, out=out or f"runs/{task}")
-    return "\n".join([header + task_table, data, _FEATURES, rest])
+    data = "[data]\n" + _COMMON_DATA + kind.select
+    rest = _REST.format(stratify=kind.stratify, out=out or f"runs/{task}")
+    return "\n".join([header + kind.task_table, data, _FEATURES, rest])

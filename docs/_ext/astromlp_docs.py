@@ -136,21 +136,21 @@ def cli_rst() -> str:
 
 
 def metrics_rst(task: str) -> str:
-    from astromlp.reports.metrics import TASK_MODULES
+    from astromlp.reports import report_kind
 
-    module = TASK_MODULES[task]
+    kind = report_kind(task)
     better = {"higher": "higher", "lower": "lower", "zero": "closer to 0"}
     rows = "".join(f"   * - ``{key}``\n     - {plain(metric.label)}\n     - {better[metric.better]}\n"
-                   f"     - {'yes' if key in module.HEADLINE else ''}\n" for key, metric in module.METRICS.items())
+                   f"     - {'yes' if key in kind.headline else ''}\n" for key, metric in kind.metrics.items())
     return (".. list-table::\n   :header-rows: 1\n\n   * - key in metrics.json\n     - label in the report\n"
             f"     - better\n     - headline\n{rows}\n")
 
 
 def figures_rst(task: str) -> str:
-    from astromlp.reports.figures import FIGURES
+    from astromlp.reports import report_kind
 
     rows = "".join(f"   * - ``{spec.key}``\n     - {spec.section}\n     - {plain(spec.caption)}\n"
-                   for spec in FIGURES[task])
+                   for spec in report_kind(task).figures)
     return (f".. list-table:: {task} reports\n   :header-rows: 1\n\n   * - figure\n     - section\n"
             f"     - caption\n{rows}\n")
 
