@@ -207,6 +207,12 @@ class Config:
         value = getattr(self, name)
         return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else dict(value)
 
+    def value(self, entry: str) -> Any:
+        """A JSON-able copy of a section ("split") or of one key of it ("split.key")."""
+        section, _, key = entry.partition(".")
+        values = self.section(section)
+        return values[key] if key else values
+
     def resolved(self) -> dict[str, Any]:
         """Every section with defaults filled in, plus the absolute catalog paths."""
         names = [*SECTIONS, *FREE_TABLES]

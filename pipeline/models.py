@@ -25,7 +25,7 @@ def check_params(task: str, params: dict[str, Any], where: str) -> None:
     """Validate estimator parameters now, so a bad [model] value fails before any data is read."""
     try:
         estimator = estimator_class(task)(**params)
-        estimator._validate_params()
+        estimator._validate_params()  # private: scikit-learn has no public way to check params without fitting
         estimator._hidden_specs()  # layer sizes and dropout rates, which fit would check only after reading data
     except (AstromlpError, ValueError, TypeError) as exc:  # scikit-learn's InvalidParameterError is both
         raise AstromlpError(f"{where} {exc}") from None

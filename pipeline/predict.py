@@ -84,7 +84,8 @@ def predict_catalogs(model_path: Path, catalogs: list[str], out: Path, keep: lis
     model, metadata = load_pipeline_model(model_path)
     paths = expand_paths(catalogs)
     source = str(paths[0]) if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more)"
-    available = list(describe_columns(paths))
+    described = describe_columns(paths)
+    available = list(described)
     inputs = _input_columns(metadata, available, source, model_path)
     stored_keep = [c for c in metadata.get("keep_columns") or identifier_columns(available)
                    if c.casefold() in {a.casefold() for a in available}]
@@ -96,4 +97,4 @@ def predict_catalogs(model_path: Path, catalogs: list[str], out: Path, keep: lis
     meta = _predict_partition(frame._meta, model, normaliser, metadata["fill_values"], keep_columns, metadata)
     predictions = frame.map_partitions(_predict_partition, model, normaliser, metadata["fill_values"],
                                        keep_columns, metadata, meta=meta)
-    return write(predictions, out)
+    return write(predictions, out, info={column: described[column] for column in keep_columns})

@@ -4,7 +4,6 @@ splits and normalises, returning in-memory arrays ready for training."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import dask.dataframe as dd
 import numpy as np
@@ -13,13 +12,14 @@ import pandas as pd
 from astromlp.catalogs import (
     ColumnInfo,
     apply_sentinels,
+    columns_of,
     derive,
-    describe_columns,
     fill_values_from,
+    frame_of,
     handle_missing,
     identifier_columns,
+    open_sources,
     parse_expression,
-    read,
     resolve_columns,
 )
 from astromlp.errors import AstromlpError
@@ -37,14 +37,40 @@ def feature_columns(features: dict[str, str]) -> dict[str, str]:
     return {FEATURE_PREFIX + name: expression for name, expression in features.items()}
 
 
+@dataclass(frozen=True)
+class ColumnRoles:
+    """Catalog spellings of every column the config names, by role: the target, the columns the features
+    read, the kept columns, the [data] select columns, the magnitude of the report's bins (or None) and the
+    columns whose values key a row's split."""
+
+    target: str
+    feature_sources: list[str]
+    keep: list[str]
+    select: list[str]
+    magnitude: str | None
+    key: list[str]
+
+    @property
+    def magnitudes(self) -> list[str]:
+        """The magnitude column as a list: empty when the report bins by none."""
+        return [self.magnitude] if self.magnitude else []
+
+    @property
+    def needed(self) -> list[str]:
+        """Every column the run reads, each once, in a fixed order."""
+        return list(dict.fromkeys([self.target, *self.feature_sources, *self.keep, *self.select, *self.key,
+                                   *self.magnitudes]))
+
+
 @dataclass
 class Ingested:
-    """The catalogs as one lazy frame of the columns the run needs, with what the files say about them."""
+    """The catalogs as one lazy frame of the columns the run needs, with what the files say about them; its
+    frame reads from the sources ingest opened, so prepare opens no file again."""
 
     frame: dd.DataFrame
     files: list[dict]
     columns: dict[str, ColumnInfo]
-    roles: dict[str, Any]
+    roles: ColumnRoles
 
 
 def catalog_files(config: Config) -> list[dict]:
@@ -53,38 +79,33 @@ def catalog_files(config: Config) -> list[dict]:
 
 
 def ingest(config: Config, files: list[dict]) -> Ingested:
-    """Open the catalogs lazily, keeping only the columns the target, features, keys and reports use."""
+    """Open each catalog once, lazily, keeping only the columns the target, features, keys and reports use."""
     paths = [entry["path"] for entry in files]
     data = config.data
-    available = describe_columns(paths, hdu=data.hdu, format=data.format)
+    sources = open_sources(paths, hdu=data.hdu, format=data.format, chunk_rows=data.chunk_rows)
+    available = columns_of(sources)
     roles = column_roles(config, list(available), source=_source(paths))
-    needed = list(dict.fromkeys([roles["target"], *roles["feature_sources"], *roles["keep"], *roles["select"],
-                                 *roles["key"], *([roles["magnitude"]] if roles["magnitude"] else [])]))
-    frame = read(paths, hdu=data.hdu, format=data.format, columns=needed, chunk_rows=data.chunk_rows)
-    return Ingested(frame, files, {name: available[name] for name in needed}, roles)
+    frame = frame_of(sources, columns=roles.needed, chunk_rows=data.chunk_rows)
+    return Ingested(frame, files, {name: available[name] for name in roles.needed}, roles)
 
 
 def _source(paths: list[str]) -> str:
     return paths[0] if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more)"
 
 
-def column_roles(config: Config, available: list[str], source: str) -> dict[str, Any]:
+def column_roles(config: Config, available: list[str], source: str) -> ColumnRoles:
     """Catalog spellings of every column the config names, matched case-insensitively, by role."""
     data = config.data
     feature_sources = list(dict.fromkeys(column for expression in config.features.values()
                                          for column in parse_expression(expression, available, source)))
-    roles = {
-        "target": resolve_columns([config.task.target], available, source)[0],
-        "feature_sources": feature_sources,
-        "keep": resolve_columns(list(data.keep_columns), available, source) if data.keep_columns
-        else identifier_columns(available),
-        "select": resolve_columns(list(data.select or {}), available, source),
-        "magnitude": resolve_columns([config.report.magnitude], available, source)[0]
-        if config.report.magnitude else None,
-    }
+    target = resolve_columns([config.task.target], available, source)[0]
+    keep = (resolve_columns(list(data.keep_columns), available, source) if data.keep_columns
+            else identifier_columns(available))
+    magnitude = (resolve_columns([config.report.magnitude], available, source)[0] if config.report.magnitude
+                 else None)
     key = resolve_columns(list(config.split.key), available, source) if config.split.key else None
-    roles["key"] = key or sorted({roles["target"], *feature_sources, *roles["keep"]})
-    return roles
+    return ColumnRoles(target, feature_sources, keep, resolve_columns(list(data.select or {}), available, source),
+                       magnitude, key or sorted({target, *feature_sources, *keep}))
 
 
 @dataclass
@@ -110,15 +131,14 @@ def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
     roles, source = ingested.roles, _source([f["path"] for f in ingested.files])
     frame = apply_sentinels(ingested.frame, list(config.data.sentinels) or None, source=source)
     derived = feature_columns(config.features)
-    frame = derive(_select_rows(frame, config.data.select, roles["select"]), derived, source=source)
-    columns = list(dict.fromkeys([*roles["key"], roles["target"], *derived, *roles["keep"],
-                                  *([roles["magnitude"]] if roles["magnitude"] else [])]))
+    frame = derive(_select_rows(frame, config.data.select, roles.select), derived, source=source)
+    columns = list(dict.fromkeys([*roles.key, roles.target, *derived, *roles.keep, *roles.magnitudes]))
     table, n_read = executor.compute(frame[columns], ingested.frame.index.size)
-    table, dropped = _clean(config, table, roles["target"], list(derived), source)
-    labels = _class_labels(config, table[roles["target"]], source)
-    codes = assign_splits(row_uniforms(table, roles["key"], config.run.seed),
+    table, dropped = _clean(config, table, roles.target, list(derived), source)
+    labels = _class_labels(config, table[roles.target], source)
+    codes = assign_splits(row_uniforms(table, roles.key, config.run.seed),
                           labels if config.split.stratify else None, config.split.test, config.split.validation)
-    _check_classes_in_training(codes, labels, roles["target"], source)
+    _check_classes_in_training(codes, labels, roles.target, source)
     fill_values = None
     if config.data.missing == "impute":
         fill_values = fill_values_from(table[codes == TRAIN], list(derived))
@@ -198,16 +218,16 @@ def _assemble(config: Config, table: pd.DataFrame, codes: np.ndarray, labels: pd
     X_all = normaliser.transform(raw)
     classes = None if labels is None else list(labels.categories)
     y_all = (np.asarray(classes, dtype=str)[labels.codes] if classes
-             else table[roles["target"]].to_numpy(dtype=np.float64))
+             else table[roles.target].to_numpy(dtype=np.float64))
     X = {name: X_all[codes == code] for code, name in enumerate(SPLITS)}
     y = {name: y_all[codes == code] for code, name in enumerate(SPLITS)}
-    test_columns = list(dict.fromkeys([*roles["keep"], *([roles["magnitude"]] if roles["magnitude"] else [])]))
+    test_columns = list(dict.fromkeys([*roles.keep, *roles.magnitudes]))
     test_rows = table.loc[codes == SPLITS.index("test"), test_columns].reset_index(names="row")
     counts = split_counts(codes, labels)
     summary = {**summary, "split": {name: counts[name] for name in SPLITS},
                "class_balance": counts.get("per_class", {}),
                "features": [{"name": name, "expression": expr} for name, expr in config.features.items()],
-               "magnitude_column": roles["magnitude"]}
+               "magnitude_column": roles.magnitude}
     rows = {name: table.index.to_numpy()[codes == code] for code, name in enumerate(SPLITS)}
-    return Prepared(config.task.kind, roles["target"], dict(config.features), X, y, classes, normaliser,
+    return Prepared(config.task.kind, roles.target, dict(config.features), X, y, classes, normaliser,
                     fill_values, test_rows, rows, summary, counts)
