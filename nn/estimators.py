@@ -52,9 +52,7 @@ def _sample_weights(sample_weight, X: np.ndarray) -> np.ndarray:
     return w
 
 
-class _BaseMLP(BaseEstimator):
-    """Hyperparameters, validation and the fit loop shared by the classifier and the regressor.
-
+_PARAMETERS_DOC = """
     The defaults (Adam at 1e-2 halved on validation plateaus, minibatches of 128, L2 3e-4, up to 500 epochs
     with patience 30, one start) were chosen by cross-validation on SDSS and HTRU2 training data,
     with standardised features: see benchmarks/quality_selection.md. The hyperparameters are stored as given
@@ -158,7 +156,13 @@ class _BaseMLP(BaseEstimator):
         Rows per parallel chunk of a minibatch; results depend on it, never on the number of threads.
     verbose : int, default 0
         Print the losses after every epoch when non-zero.
-    """
+"""
+"""The part of both estimators' class docstrings after their first line: the defaults and every parameter
+(one text, so the two cannot drift; scikit-learn writes it into each class docstring too)."""
+
+
+class _BaseMLP(BaseEstimator):
+    """Hyperparameters, validation and the fit loop shared by the classifier and the regressor."""
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
@@ -398,7 +402,7 @@ class _BaseMLP(BaseEstimator):
 
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
-    """Multilayer-perceptron classifier (softmax or, for two classes, sigmoid output)."""
+    __doc__ = "Multilayer-perceptron classifier (softmax or, for two classes, sigmoid output).\n" + _PARAMETERS_DOC
 
     _default_loss = "log_loss"
     _is_classifier = True
@@ -482,7 +486,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
-    """Multilayer-perceptron regressor, one or several outputs."""
+    __doc__ = "Multilayer-perceptron regressor, one or several outputs.\n" + _PARAMETERS_DOC
 
     _default_loss = "squared_error"
     _is_classifier = False

@@ -3,6 +3,8 @@ its estimator and config template in pipeline/kinds.py)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from astromlp.reports import classification, photoz, regression
 from astromlp.reports.baselines import CLASSIFIER_BASELINES, REGRESSOR_BASELINES
 from astromlp.reports.figures import CLASSIFICATION_FIGURES, VALUE_FIGURES
@@ -33,15 +35,14 @@ REGRESSION = ReportKind(
     figures=VALUE_FIGURES,
     worst_bin=("rmse", "lower"),
 )
-PHOTOZ = ReportKind(
+# A regression of redshift (same baselines and figures), judged on dz with the photo-z metrics.
+PHOTOZ = replace(
+    REGRESSION,
     name="photoz",
     title="Photometric redshift",
-    labelled=False,
     metrics=photoz.METRICS,
     headline=tuple(photoz.HEADLINE),
     bin_metrics=lambda classes: photoz.BIN_METRICS,
-    baselines=REGRESSOR_BASELINES,
-    figures=VALUE_FIGURES,
     worst_bin=("sigma_nmad", "lower"),
     findings=outlier_findings,
     residual=photoz.redshift_error,

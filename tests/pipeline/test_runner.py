@@ -124,10 +124,15 @@ def test_a_fresh_run_opens_each_catalog_once(sdss_small, write_config, config_te
         return real_open(path, **options)
 
     monkeypatch.setattr(readers, "open_source", counting_open)
-    result = run(load_config(write_config(config_text(tmp_path / "part*.csv"))),
-                 RunOptions(scheduler="synchronous", quiet=True))
+    path = write_config(config_text(tmp_path / "part*.csv"))
+    result = run(load_config(path), RunOptions(scheduler="synchronous", quiet=True))
     assert sorted(opened) == ["part0.csv", "part1.csv"]
     assert json.loads((result.run_dir / "data_summary.json").read_text())["rows"]["read"] == 3000
+    opened.clear()  # a resumed run whose ingest is reused opens the files for prepare, once each
+    path.write_text(config_text(tmp_path / "part*.csv", extra='[normalise]\nmethod = "robust"\n'))
+    result = run(load_config(path), RunOptions(scheduler="synchronous", quiet=True, resume=True))
+    assert [s.name for s in result.stages if s.reused] == ["ingest"]
+    assert sorted(opened) == ["part0.csv", "part1.csv"]
 
 
 def test_photoz_run_keeps_only_selected_rows(sdss_small, write_config, config_text):
