@@ -9,12 +9,14 @@ from scipy.special import expit
 
 # Private scikit-learn API, used only where there is no public way: `_fit_context` runs the declarative
 # `_parameter_constraints` check (with `Interval`/`StrOptions` from `utils._param_validation`) that scikit-learn's
-# own estimators use; no public function validates parameters against constraints.
+# own estimators use, and no public function validates parameters against constraints; `_check_sample_weight`
+# gives the exact sample-weight checks scikit-learn's estimator checks expect (array-likes, all-zero weights),
+# which check_array and check_consistent_length alone do not.
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, clone
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from astromlp.errors import AstromlpError
 from astromlp.nn.activations import ACTIVATIONS
@@ -39,17 +41,6 @@ _LINKS = {
 def _softmax(z):
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
-
-
-def _sample_weights(sample_weight, X: np.ndarray) -> np.ndarray:
-    """One finite weight per row of X in X's dtype (ones when None; a scalar for every row)."""
-    if sample_weight is None or np.ndim(sample_weight) == 0:
-        return np.full(X.shape[0], 1.0 if sample_weight is None else sample_weight, dtype=X.dtype)
-    w = check_array(sample_weight, ensure_2d=False, dtype=X.dtype, input_name="sample_weight")
-    if w.ndim != 1:
-        raise ValueError(f"sample_weight must be 1-D, got shape {w.shape}")
-    check_consistent_length(X, w)
-    return w
 
 
 _PARAMETERS_DOC = """
@@ -320,7 +311,7 @@ class _BaseMLP(BaseEstimator):
                              y_numeric=not self._is_classifier)
         if not np.isfinite(X).all():
             raise AstromlpError("X contains NaN or infinity; clean or impute the features before fitting")
-        w = _sample_weights(sample_weight, X)
+        w = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         self._prepare_targets(y[w > 0] if sample_weight is not None else y)
         Y = self._encode_targets(y)
         X_tr, Y_tr, w_tr, validation = self._split_validation(X, Y, w, X_val, y_val, self._stratify(y))
@@ -377,7 +368,7 @@ class _BaseMLP(BaseEstimator):
         else:
             X, y = validate_data(self, X, y, reset=False, dtype=np.dtype(self.dtype),
                                  multi_output=self._multi_output, y_numeric=not self._is_classifier)
-        w = _sample_weights(sample_weight, X)
+        w = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         Y = self._encode_targets(y)
         config = self._train_config()
         config.max_epochs, config.patience = 1, 1

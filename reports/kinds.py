@@ -36,8 +36,8 @@ class ReportKind:
     bin_metrics(classes): the metrics of the metric-by-bin tables. details(case, classes): extra per-model
     results (per-class table, confusion), or None. baselines: name -> fit(X_train, y_train, X_test, seed).
     figures: the FigureSpecs in display order. worst_bin: (bin metric, better) the findings name the worst bin
-    of. findings(result, metrics): kind-specific sentences. residual / residual_label / outlier_bound: how
-    the value figures measure an error and the |residual| bound they draw (None: no bound).
+    of. findings(result, metrics): kind-specific sentences. residual, residual_label and outlier_bound: how
+    the value figures measure an error, and the bound on its absolute value they draw (None: no bound).
     check_truth(y_true, target): raises AstromlpError for truth the kind's metrics cannot take.
     """
 

@@ -3,7 +3,7 @@
 - ``astromlp-config``: every key of every config section, from the dataclass fields of
   ``astromlp.pipeline.config`` and the ``Rule`` (kind, default, choices, range, help) each field carries.
 - ``astromlp-model-parameters``: every ``[model]`` key, from the estimators' ``get_params()`` defaults and
-  the numpydoc ``Parameters`` section of their ``__init__`` docstring.
+  the numpydoc ``Parameters`` section of their class docstring.
 - ``astromlp-feature-functions``: the functions allowed in feature expressions (``catalogs.features``).
 - ``astromlp-template``: what ``astromlp init --task TASK`` writes.
 - ``astromlp-cli``: the ``--help`` text of ``astromlp`` and each of its commands.
@@ -87,7 +87,7 @@ def model_parameters() -> list[tuple[str, str, object, str]]:
     """(name, type, default, meaning) of every estimator parameter, in the order of the docstring."""
     from astromlp.nn import MLPClassifier, MLPRegressor
 
-    documented = NumpyDocString(inspect.getdoc(MLPRegressor.__init__))["Parameters"]
+    documented = NumpyDocString(inspect.getdoc(MLPRegressor))["Parameters"]
     defaults = MLPRegressor().get_params()
     if set(defaults) != set(MLPClassifier().get_params()):
         raise RuntimeError("MLPClassifier and MLPRegressor take different parameters; document both")
