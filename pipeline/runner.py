@@ -16,7 +16,7 @@ from pathlib import Path
 
 import dask
 
-from astromlp.errors import AstromlpError
+from astromlp.errors import AstromlpError, printable
 from astromlp.files import output_errors, write_json, write_with
 from astromlp.nn import load as load_model
 from astromlp.pipeline import artifacts, models
@@ -141,7 +141,11 @@ def _ingest(state: _Run) -> None:
 
 def _prepare(state: _Run) -> None:
     ingested = state.ingested or ingest(state.config, state.files)  # a resumed run did not ingest here
-    artifacts.save_prepared(state.dir, prepare(state.config, ingested, state.executor))
+    prepared = prepare(state.config, ingested, state.executor)
+    for warning in prepared.summary["warnings"]:  # once the data is known to be usable; also in the report
+        state.dir.log(f"WARNING: {warning}")
+        print(f"astromlp: warning: {printable(warning)}", file=sys.stderr)
+    artifacts.save_prepared(state.dir, prepared)
 
 
 def _train(state: _Run) -> None:

@@ -22,6 +22,7 @@ from astromlp.catalogs import (
     parse_expression,
     resolve_columns,
 )
+from astromlp.catalogs.cleaning import is_numeric
 from astromlp.errors import AstromlpError
 from astromlp.pipeline.config import Config
 from astromlp.pipeline.normalisers import Normaliser
@@ -49,6 +50,7 @@ class ColumnRoles:
     select: list[str]
     magnitude: str | None
     key: list[str]
+    warnings: list[str] = field(default_factory=list)  # what the run reports without stopping
 
     @property
     def magnitudes(self) -> list[str]:
@@ -86,7 +88,41 @@ def ingest(config: Config, files: list[dict]) -> Ingested:
     available = columns_of(sources)
     roles = column_roles(config, list(available), source=_source(paths))
     frame = frame_of(sources, columns=roles.needed, chunk_rows=data.chunk_rows)
+    check_roles(config, roles, frame.dtypes, _source(paths))
     return Ingested(frame, files, {name: available[name] for name in roles.needed}, roles)
+
+
+def output_columns(target: str) -> tuple[str, ...]:
+    """Columns the run writes beside the kept ones in predictions.parquet (and `predict` in its output);
+    `probability_<class>` columns too, one per class."""
+    return ("row", f"{target}_true", f"{target}_predicted")
+
+
+def check_roles(config: Config, roles: ColumnRoles, dtypes: pd.Series, source: str) -> None:
+    """Refuse, before any training, a column that cannot play its role: a text magnitude or regression
+    target, and kept columns that the predictions would overwrite."""
+    numeric = {"magnitude": roles.magnitude, "target": None if config.kind.labelled else roles.target}
+    for role, column in numeric.items():
+        if column is not None and not is_numeric(dtypes[column]):
+            key = "[report] magnitude" if role == "magnitude" else "[task] target"
+            raise AstromlpError(f"{key} column {column!r} of {source} is {dtypes[column]}, not numeric; choose a "
+                                "column of numbers (see `astromlp inspect`)")
+    reserved = {name.casefold() for name in output_columns(roles.target)}
+    prefix = "probability_" if config.kind.labelled else None
+    for column in roles.keep:
+        if column.casefold() in reserved or (prefix and column.casefold().startswith(prefix)):
+            raise AstromlpError(f"[data] keep_columns {column!r} of {source} has the name of a column the "
+                                "predictions are written to (row, <target>_true, <target>_predicted, "
+                                "probability_<class>); leave it out of keep_columns")
+
+
+def _warnings(target: str, feature_sources: dict[str, list[str]], features: dict[str, str]) -> list[str]:
+    """What the run should shout about without stopping: the target among the features' inputs."""
+    using = [name for name, expression in features.items() if target in feature_sources.get(name, ())]
+    if not using:
+        return []
+    return [f"the target column {target!r} is an input of feature {', '.join(map(repr, using))}: the network "
+            "sees the answer, so its scores say nothing about new data; remove it from [features]"]
 
 
 def _source(paths: list[str]) -> str:
@@ -96,8 +132,9 @@ def _source(paths: list[str]) -> str:
 def column_roles(config: Config, available: list[str], source: str) -> ColumnRoles:
     """Catalog spellings of every column the config names, matched case-insensitively, by role."""
     data = config.data
-    feature_sources = list(dict.fromkeys(column for expression in config.features.values()
-                                         for column in parse_expression(expression, available, source)))
+    per_feature = {name: parse_expression(expression, available, source)
+                   for name, expression in config.features.items()}
+    feature_sources = list(dict.fromkeys(column for columns in per_feature.values() for column in columns))
     target = resolve_columns([config.task.target], available, source)[0]
     keep = (resolve_columns(list(data.keep_columns), available, source) if data.keep_columns
             else identifier_columns(available))
@@ -105,7 +142,8 @@ def column_roles(config: Config, available: list[str], source: str) -> ColumnRol
                  else None)
     key = resolve_columns(list(config.split.key), available, source) if config.split.key else None
     return ColumnRoles(target, feature_sources, keep, resolve_columns(list(data.select or {}), available, source),
-                       magnitude, key or sorted({target, *feature_sources, *keep}))
+                       magnitude, key or sorted({target, *feature_sources, *keep}),
+                       _warnings(target, per_feature, config.features))
 
 
 @dataclass
@@ -135,6 +173,7 @@ def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
     columns = list(dict.fromkeys([*roles.key, roles.target, *derived, *roles.keep, *roles.magnitudes]))
     table, n_read = executor.compute(frame[columns], ingested.frame.index.size)
     table, dropped = _clean(config, table, roles.target, list(derived), source)
+    _check_counts(config, len(table), n_read, dropped, source)
     labels = _class_labels(config, table[roles.target], source)
     codes = assign_splits(row_uniforms(table, roles.key, config.run.seed),
                           labels if config.split.stratify else None, config.split.test, config.split.validation)
@@ -146,7 +185,8 @@ def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
         table = handle_missing(table, list(derived), "impute", fill_values=fill_values, source=source,
                                names=_feature_names(derived)).frame
     return _assemble(config, table, codes, labels, roles, fill_values,
-                     {"rows": {"read": int(n_read), "used": len(table), "dropped": dropped}})
+                     {"rows": {"read": int(n_read), "used": len(table), "dropped": dropped},
+                      "warnings": list(roles.warnings)})
 
 
 def _clean(config: Config, table: pd.DataFrame, target: str, features: list[str],
@@ -159,6 +199,16 @@ def _clean(config: Config, table: pd.DataFrame, target: str, features: list[str]
                                  names=_feature_names(features))
         table, dropped["missing features"] = outcome.frame, outcome.dropped
     return table, dropped
+
+
+def _check_counts(config: Config, n_left: int, n_read: int, dropped: dict, source: str) -> None:
+    """One line with the row counts when cleaning leaves no rows (scikit-learn and the network would
+    fail later with a traceback about a 0-sample array); `assign_splits` checks that each split gets rows."""
+    if n_left:
+        return
+    removed = ", ".join(f"{reason}: {count}" for reason, count in dropped.items())
+    raise AstromlpError(f"{source}: no rows are left ({n_read} read; dropped {removed}; left 0); check the "
+                        f"target column {config.task.target!r}, [data] select and missing, or give more rows")
 
 
 def _check_classes_in_training(codes: np.ndarray, labels: pd.Categorical | None, target: str,
