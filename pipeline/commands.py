@@ -99,10 +99,13 @@ def demo(out, scheduler, workers, quiet) -> None:
               help="Output catalog: .fits, .fits.gz or .parquet (written atomically).")
 @click.option("--keep", multiple=True, metavar="COLUMN",
               help="Also copy this catalog column into the output (repeatable); the model's id/ra/dec are kept.")
+@click.option("--select", "select", default=None, metavar="EXPR",
+              help="Predict only rows passing this condition, e.g. \"(r < 19) & (0 < z < 2)\" (the [data] select "
+                   "language; false where a compared value is missing).")
 @_scheduler
 @_workers
 @_quiet
-def predict(model, catalogs, output, keep, scheduler, workers, quiet) -> None:
+def predict(model, catalogs, output, keep, select, scheduler, workers, quiet) -> None:
     """Apply a trained model to new catalogs.
 
     MODEL is a run's model.zip; its features, sentinels and normalisation are applied to CATALOGS
@@ -110,13 +113,13 @@ def predict(model, catalogs, output, keep, scheduler, workers, quiet) -> None:
 
     \b
     Example:
-      astromlp predict runs/photoz/model.zip new_galaxies.fits -o photoz.parquet
+      astromlp predict runs/photoz/model.zip new_galaxies.fits -o photoz.parquet --select "r < 19"
     """
     from astromlp.pipeline.predict import predict_catalogs
     from astromlp.pipeline.schedulers import executor
 
     with executor(scheduler, workers, show_progress=not quiet and sys.stderr.isatty()):
-        rows = predict_catalogs(Path(model), list(catalogs), Path(output), list(keep))
+        rows = predict_catalogs(Path(model), list(catalogs), Path(output), list(keep), select=select)
     click.echo(output if quiet else f"wrote {rows} rows of predictions to {output}")
 
 

@@ -10,12 +10,15 @@ import pandas as pd
 
 from astromlp.catalogs import (
     apply_sentinels,
+    compile_select,
     derive,
     describe_columns,
     identifier_columns,
     parse_expression,
     read,
     resolve_columns,
+    select_rows,
+    selected_columns,
     write,
 )
 from astromlp.catalogs.paths import expand_paths
@@ -91,8 +94,10 @@ def _predict_partition(part: pd.DataFrame, model, normaliser: Normaliser, fill_v
     return out
 
 
-def predict_catalogs(model_path: Path, catalogs: list[str], out: Path, keep: list[str] | None = None) -> int:
-    """Write predictions for every row of `catalogs` to `out` (FITS or Parquet); returns the row count."""
+def predict_catalogs(model_path: Path, catalogs: list[str], out: Path, keep: list[str] | None = None,
+                     select: str | None = None) -> int:
+    """Write predictions for every row of `catalogs` (those passing the condition `select`, if given) to `out`
+    (FITS or Parquet); returns the row count. `select` is checked after the model's sentinels are applied."""
     model_path = Path(model_path)
     model, metadata = load_pipeline_model(model_path)
     paths = expand_paths(catalogs)
@@ -100,13 +105,20 @@ def predict_catalogs(model_path: Path, catalogs: list[str], out: Path, keep: lis
     described = describe_columns(paths)
     available = list(described)
     inputs = _input_columns(metadata, available, source, model_path)
+    cuts = compile_select(select, available, {name: info.dtype for name, info in described.items()}, source,
+                          role="--select")
     stored_keep = [c for c in metadata.get("keep_columns") or identifier_columns(available)
                    if c.casefold() in {a.casefold() for a in available}]
     keep_columns = resolve_columns(list(dict.fromkeys([*stored_keep, *(keep or [])])), available, source)
     _check_keep(keep_columns, metadata, keep or [])
-    frame = read(paths, columns=list(dict.fromkeys([*keep_columns, *inputs])))
+    frame = read(paths, columns=list(dict.fromkeys([*keep_columns, *inputs, *selected_columns(cuts)])))
     frame = apply_sentinels(frame, metadata["sentinels"] or None, source=source)
-    frame = derive(frame, feature_columns(metadata["features"]), source=source)
+    frame = select_rows(frame, compile_select(select, list(frame.columns), frame.dtypes.to_dict(), source,
+                                              role="--select"))
+    derived = feature_columns(metadata["features"])
+    frame = derive(frame, derived, source=source, labels={column: f"the model's feature {name!r}"
+                                                          for column, name in zip(derived, metadata["features"],
+                                                                                  strict=True)})
     normaliser = Normaliser.from_dict(metadata["normaliser"])
     meta = _predict_partition(frame._meta, model, normaliser, metadata["fill_values"], keep_columns, metadata)
     predictions = frame.map_partitions(_predict_partition, model, normaliser, metadata["fill_values"],

@@ -13,6 +13,9 @@ from astromlp.catalogs import (
     ColumnInfo,
     apply_sentinels,
     columns_of,
+    compile_select,
+    count_removed,
+    cut_report,
     derive,
     fill_values_from,
     frame_of,
@@ -21,6 +24,8 @@ from astromlp.catalogs import (
     open_sources,
     parse_expression,
     resolve_columns,
+    select_rows,
+    selected_columns,
 )
 from astromlp.catalogs.cleaning import is_numeric
 from astromlp.errors import AstromlpError
@@ -86,7 +91,8 @@ def ingest(config: Config, files: list[dict]) -> Ingested:
     data = config.data
     sources = open_sources(paths, hdu=data.hdu, format=data.format, chunk_rows=data.chunk_rows)
     available = columns_of(sources)
-    roles = column_roles(config, list(available), source=_source(paths))
+    roles = column_roles(config, list(available), source=_source(paths),
+                         dtypes={name: info.dtype for name, info in available.items()})
     frame = frame_of(sources, columns=roles.needed, chunk_rows=data.chunk_rows)
     check_roles(config, roles, frame.dtypes, _source(paths))
     return Ingested(frame, files, {name: available[name] for name in roles.needed}, roles)
@@ -129,19 +135,21 @@ def _source(paths: list[str]) -> str:
     return paths[0] if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more)"
 
 
-def column_roles(config: Config, available: list[str], source: str) -> ColumnRoles:
+def column_roles(config: Config, available: list[str], source: str,
+                 dtypes: dict[str, str] | None = None) -> ColumnRoles:
     """Catalog spellings of every column the config names, matched case-insensitively, by role."""
     data = config.data
-    per_feature = {name: parse_expression(expression, available, source)
+    per_feature = {name: parse_expression(expression, available, source, role=f"feature {name!r}")
                    for name, expression in config.features.items()}
     feature_sources = list(dict.fromkeys(column for columns in per_feature.values() for column in columns))
     target = resolve_columns([config.task.target], available, source)[0]
     keep = (resolve_columns(list(data.keep_columns), available, source) if data.keep_columns
             else identifier_columns(available))
+    select = selected_columns(compile_select(data.select, available, dtypes, source))
     magnitude = (resolve_columns([config.report.magnitude], available, source)[0] if config.report.magnitude
                  else None)
     key = resolve_columns(list(config.split.key), available, source) if config.split.key else None
-    return ColumnRoles(target, feature_sources, keep, resolve_columns(list(data.select or {}), available, source),
+    return ColumnRoles(target, feature_sources, keep, select,
                        magnitude, key or sorted({target, *feature_sources, *keep}),
                        _warnings(target, per_feature, config.features))
 
@@ -167,11 +175,15 @@ class Prepared:
 def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
     """Clean, derive features, split by row content and normalise with training statistics only."""
     roles, source = ingested.roles, _source([f["path"] for f in ingested.files])
-    frame = apply_sentinels(ingested.frame, list(config.data.sentinels) or None, source=source)
+    cleaned = apply_sentinels(ingested.frame, list(config.data.sentinels) or None, source=source)
     derived = feature_columns(config.features)
-    frame = derive(_select_rows(frame, config.data.select, roles.select), derived, source=source)
+    cuts = compile_select(config.data.select, list(cleaned.columns), cleaned.dtypes.to_dict(), source)
+    frame = derive(select_rows(cleaned, cuts), derived, source=source, labels=_feature_names(derived))
     columns = list(dict.fromkeys([*roles.key, roles.target, *derived, *roles.keep, *roles.magnitudes]))
-    table, n_read = executor.compute(frame[columns], ingested.frame.index.size)
+    counting = [count_removed(cleaned, cuts)] if cuts else []  # in the same pass as the rows
+    table, n_read, *removed = executor.compute(frame[columns], ingested.frame.index.size, *counting)
+    selected = cut_report(cuts, removed[0]) if cuts else []
+    _check_rows_left(table, int(n_read), selected, source)
     table, dropped = _clean(config, table, roles.target, list(derived), source)
     _check_counts(config, len(table), n_read, dropped, source)
     labels = _class_labels(config, table[roles.target], source)
@@ -185,7 +197,7 @@ def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
         table = handle_missing(table, list(derived), "impute", fill_values=fill_values, source=source,
                                names=_feature_names(derived)).frame
     return _assemble(config, table, codes, labels, roles, fill_values,
-                     {"rows": {"read": int(n_read), "used": len(table), "dropped": dropped},
+                     {"rows": {"read": int(n_read), "select": selected, "used": len(table), "dropped": dropped},
                       "warnings": list(roles.warnings)})
 
 
@@ -237,11 +249,13 @@ def _check_fill_values(fill_values: dict[str, float], source: str) -> None:
                                 "fix the file")
 
 
-def _select_rows(frame: dd.DataFrame, select: dict | None, columns: list[str]) -> dd.DataFrame:
-    """Keep rows whose value in each [data] select column is one of the listed values."""
-    for column, allowed in zip(columns, (select or {}).values(), strict=True):
-        frame = frame[frame[column].isin(list(allowed))]
-    return frame
+def _check_rows_left(table: pd.DataFrame, n_read: int, selected: list[dict], source: str) -> None:
+    """No row after [data] select is the user's cut, not a failure of training: say which cut took them."""
+    if len(table) or not selected:
+        return
+    counts = ", ".join(f"{cut['removed']:,} by {cut['cut']!r}" for cut in selected)
+    raise AstromlpError(f"{source}: no rows are left after [data] select ({n_read:,} read; removed {counts}; "
+                        "left 0); loosen the cuts (a comparison is false where the value is missing)")
 
 
 def _class_labels(config: Config, target: pd.Series, source: str) -> pd.Categorical | None:

@@ -1,5 +1,6 @@
 """The config is validated into one object before anything runs; every mistake names file, key and fix."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,12 @@ def test_paths_are_relative_to_the_config_file(folder):
     (MINIMAL.replace('u_g = "u - g"', "u_g = 3"), "[features] u_g = 3"),
     (MINIMAL + "[normalise]\nmethod = \"robuts\"\n", "did you mean 'robust'?"),
     (MINIMAL + "[data.select]\nclass = []\n", "[data] select"),
+    (MINIMAL.replace("[features]", "select = 'r <'\n[features]"), "[data] select = 'r <' (invalid syntax)"),
+    (MINIMAL.replace("[features]", "select = 'r < 19 and g < 20'\n[features]"),
+     "[data] select = 'r < 19 and g < 20' uses 'r < 19 and g < 20'; combine conditions with & (and)"),
+    (MINIMAL.replace("[features]", "select = ['r < 19', '']\n[features]"), "expected a condition such as"),
+    (MINIMAL.replace("[features]", "select = 3\n[features]"), "[data] select = 3 is an integer; expected a cond"),
+    (MINIMAL.replace("[features]", "select = 'r < 1e999'\n[features]"), "too large for a 64-bit float"),
     (MINIMAL + "[model]\nhidden_layer_size = [8]\n", "[model] unknown key 'hidden_layer_size'; did you mean "
                                                     "'hidden_layer_sizes'?"),
     (MINIMAL + "[model]\nrandom_state = 3\n", "[model] random_state is set by the pipeline; set [run] seed"),
@@ -82,6 +89,18 @@ def test_paths_are_relative_to_the_config_file(folder):
 ])
 def test_each_mistake_is_one_line_naming_file_and_key(folder, text, expected):
     assert expected in _error(text, folder)
+
+
+@pytest.mark.parametrize("select, stored", [
+    ("(r < 19) & (0 < z < 2)", "(r < 19) & (0 < z < 2)"),
+    (["r < 19", "isnan(g)"], ("r < 19", "isnan(g)")),
+    ({"class": ["GALAXY", "QSO"]}, {"class": ("GALAXY", "QSO")}),
+])
+def test_select_takes_a_condition_a_list_of_them_or_a_table(folder, select, stored):
+    line = f"select = {json.dumps(select)}\n" if not isinstance(select, dict) else \
+        "select = { class = [\"GALAXY\", \"QSO\"] }\n"
+    config = parse_config(MINIMAL.replace("[features]", line + "[features]"), folder / "run.toml")
+    assert config.data.select == stored
 
 
 def test_missing_file_is_a_user_error(tmp_path):
