@@ -22,16 +22,15 @@ from astromlp.catalogs.features import FUNCTIONS, compile_expression, derive, pa
 from astromlp.catalogs.formats import FORMATS
 from astromlp.catalogs.inspection import inspect_text
 from astromlp.catalogs.joining import identifier_columns, join_predictions
-from astromlp.catalogs.readers import describe_columns, read
+from astromlp.catalogs.readers import columns_of, describe_columns, frame_of, open_sources, read
 from astromlp.catalogs.sample import sample_path
 from astromlp.catalogs.selection import Cut, compile_select, count_removed, cut_report, select_rows, selected_columns
 from astromlp.catalogs.writers import write
 
 __all__ = [
-    "DEFAULT_SENTINELS", "FORMATS", "FUNCTIONS", "ColumnInfo", "Cut", "compile_select", "count_removed",
-    "cut_report", "select_rows", "selected_columns", "MissingOutcome", "MissingPolicy",
-    "MissingSummary", "apply_sentinels", "compile_expression", "count_missing", "derive", "describe_columns",
-    "fill_values_from", "handle_missing", "identifier_columns", "inspect_text", "join_predictions",
-    "parse_expression", "read", "resolve_columns", "resolve_features", "sample_path", "summarize_missing",
-    "write",
+    "DEFAULT_SENTINELS", "FORMATS", "FUNCTIONS", "ColumnInfo", "Cut", "compile_select", "count_removed", "cut_report",
+    "select_rows", "selected_columns", "MissingOutcome", "MissingPolicy", "MissingSummary", "apply_sentinels",
+    "compile_expression", "count_missing", "derive", "describe_columns", "fill_values_from", "handle_missing",
+    "identifier_columns", "inspect_text", "join_predictions", "parse_expression", "read", "resolve_columns",
+    "resolve_features", "sample_path", "summarize_missing", "write", "columns_of", "frame_of", "open_sources",
 ]

@@ -71,7 +71,12 @@ def frame_of(sources: Sequence[Source], *, columns: Sequence[str] | None = None,
 def describe_columns(paths: PathsLike, *, hdu: int | str | None = None,
                      format: str | None = None) -> dict[str, ColumnInfo]:
     """Name, dtype, unit and description of every column, as `read` would return them."""
-    sources = open_sources(paths, hdu=hdu, format=format)
+    return columns_of(open_sources(paths, hdu=hdu, format=format))
+
+
+def columns_of(sources: Sequence[Source]) -> dict[str, ColumnInfo]:
+    """Name, dtype, unit and description of every column of already opened `sources`, as `frame_of` gives
+    them (the first file's spelling and units)."""
     plan = plan_read(sources, None)
     first = sources[0].info
     return {name: ColumnInfo(name, str(dtype), first[name].unit, first[name].description)

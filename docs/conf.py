@@ -30,7 +30,7 @@ myst_heading_anchors = 3
 
 autodoc_default_options = {"members": True, "member-order": "bysource"}
 autodoc_typehints = "none"  # the numpydoc Parameters sections say the types
-autoclass_content = "both"  # the estimators document their parameters on __init__
+autoclass_content = "both"  # the class docstring (the estimators' parameters), then any __init__ docstring
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False

@@ -6,6 +6,12 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit
+
+# Private scikit-learn API, used only where there is no public way: `_fit_context` runs the declarative
+# `_parameter_constraints` check (with `Interval`/`StrOptions` from `utils._param_validation`) that scikit-learn's
+# own estimators use, and no public function validates parameters against constraints; `_check_sample_weight`
+# gives the exact sample-weight checks scikit-learn's estimator checks expect (array-likes, all-zero weights),
+# which check_array and check_consistent_length alone do not.
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -47,13 +53,117 @@ def _brief(value) -> str:
     return repr(value)
 
 
-class _BaseMLP(BaseEstimator):
-    """Hyperparameters, validation and the fit loop shared by the classifier and the regressor.
-
+_PARAMETERS_DOC = """
     The defaults (Adam at 1e-2 halved on validation plateaus, minibatches of 128, L2 3e-4, up to 500 epochs
     with patience 30, one start) were chosen by cross-validation on SDSS and HTRU2 training data,
-    with standardised features: see benchmarks/quality_selection.md.
-    """
+    with standardised features: see benchmarks/quality_selection.md. The hyperparameters are stored as given
+    and checked when ``fit`` starts, as in scikit-learn.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default (64, 64)
+        Units of each hidden layer. Two layers of 32 to 64 units suit a handful of colours; wider or
+        deeper networks need more rows and more regularisation.
+    activation : str, default "relu"
+        Hidden-layer nonlinearity: relu, leaky_relu, elu, softplus, tanh, sigmoid (alias logistic),
+        softsign, arctan, identity, or maxout (each unit the maximum of ``maxout_pieces`` linear pieces).
+    activation_alpha : float or None, default None
+        Parameter of leaky_relu (slope for negative inputs, default 0.1) and elu (value approached for
+        very negative inputs, default 1.0); None takes those defaults.
+    maxout_pieces : int, default 2
+        Linear pieces per unit when ``activation="maxout"``.
+    loss : str or None, default None
+        Training loss; None means softmax_cross_entropy for the classifier and squared_error for the
+        regressor. Regression: squared_error (mse), absolute_error (mae), absolute_percentage_error (mape),
+        huber (quadratic within 1 of the target, linear beyond). Classification: softmax_cross_entropy
+        (log_loss, cross_entropy; a sigmoid for two classes), multiclass_hinge (hinge), perceptron.
+    batch_norm : bool, default False
+        Normalise each hidden layer's linear output over the minibatch, with a learned scale and shift
+        (replacing the bias); predictions use running averages of the batch statistics.
+    dropout : float or array-like of float, default 0.0
+        Fraction of each hidden layer's units zeroed at random at every training step (inverted dropout,
+        so nothing changes at prediction time): one rate in [0, 1) for all layers, or one per layer.
+    optimizer : str, default "adam"
+        Update rule: sgd, momentum, nesterov, adagrad, rmsprop, adam, amsgrad or adamw.
+    learning_rate : float, default 1e-2
+        Initial step size; ``schedule`` changes it from epoch to epoch.
+    momentum : float, default 0.9
+        Velocity decay of momentum and nesterov.
+    beta1 : float, default 0.9
+        First-moment decay of adam, amsgrad and adamw.
+    beta2 : float, default 0.999
+        Second-moment decay of adam, amsgrad and adamw, and the squared-gradient decay of rmsprop.
+    epsilon : float, default 1e-8
+        Added to the denominators of adagrad, rmsprop and the adam family.
+    weight_decay : float or None, default None
+        Decoupled weight decay of adamw: each step shrinks the weights (not biases or batch-norm
+        parameters) by ``learning_rate * weight_decay``; None takes adamw's usual 1e-2 (Loshchilov &
+        Hutter 2019). The other optimizers ignore it.
+    schedule : str, default "reduce_on_plateau"
+        Learning rate per epoch: constant; step (times ``lr_factor`` every ``lr_step`` epochs);
+        exponential (times exp(-lr_decay * epoch)); inverse_time (divided by 1 + lr_decay * epoch);
+        reduce_on_plateau (times ``lr_factor`` once the monitored loss has not improved by a relative
+        1e-4 for more than 5 epochs, never below 1e-6).
+    lr_decay : float, default 0.01
+        Decay rate of the exponential and inverse_time schedules.
+    lr_step : int, default 30
+        Epochs between two reductions of the step schedule.
+    lr_factor : float, default 0.5
+        Factor applied at each reduction of the step and reduce_on_plateau schedules, in (0, 1).
+    l1 : float, default 0.0
+        L1 penalty ``l1 * sum |w|`` on the weights (not biases), added to the loss: drives useless
+        weights to exactly zero.
+    l2 : float, default 3e-4
+        L2 penalty ``l2 / 2 * sum w**2`` on the weights (not biases): keeps every weight small.
+    batch_size : int, default 128
+        Rows per minibatch (one parameter update); rows are reshuffled every epoch.
+    max_epochs : int, default 500
+        Passes over the training rows at most.
+    tol : float, default 1e-4
+        Smallest relative decrease of the monitored loss (validation loss when there is a validation
+        set, else training loss) that counts as an improvement.
+    grad_tol : float, default 0.0
+        Stop when an epoch's mean gradient norm falls to this value (0: never).
+    step_tol : float, default 0.0
+        Stop when an epoch's mean parameter step falls to this value (0: never).
+    early_stopping : bool, default True
+        When ``fit`` gets no ``X_val``/``y_val``, hold out ``validation_fraction`` of the training rows
+        to monitor; training stops after ``patience`` epochs without improvement and the weights of the
+        best validation epoch are kept.
+    validation_fraction : float, default 0.1
+        Fraction of the training rows held out when ``early_stopping`` makes its own validation set
+        (stratified by class for the classifier).
+    patience : int, default 30
+        Epochs without improvement of the monitored loss before training stops.
+    init : str or None, default None
+        Weight initialisation: glorot_uniform, glorot_normal, he_normal, he_uniform or lecun_normal;
+        None picks He for the ReLU family and Glorot for the others.
+    dtype : str, default "float64"
+        Precision of the weights and arithmetic: float64, or float32 (faster, half the memory).
+    random_state : int, RandomState, Generator or None, default None
+        Seed of the initial weights, shuffling, dropout masks and internal validation split; an integer
+        makes ``fit`` reproducible bit for bit.
+    n_starts : int, default 1
+        Independent initialisations trained side by side (multi-start); see ``start_selection``. One by
+        default: on the benchmark catalogs more starts were not better on average
+        (benchmarks/quality_selection.md, round 4); more starts show whether results depend on the seed.
+    start_selection : str, default "best"
+        best keeps the start with the lowest validation (else training) loss; ensemble averages the
+        predictions of every start that did not diverge, and ``predict(X, return_std=True)`` gives their
+        spread.
+    n_jobs : int or None, default None
+        Threads the training kernels use; None or a number below 1 uses every core Numba sees.
+    chunk_size : int, default 128
+        Rows per parallel chunk of a minibatch; results depend on it, never on the number of threads.
+    verbose : int, default 0
+        Print the losses after every epoch when non-zero.
+"""
+"""The part of both estimators' class docstrings after their first line: the defaults and every parameter
+(one text, so the two cannot drift; scikit-learn writes it into each class docstring too)."""
+
+
+class _BaseMLP(BaseEstimator):
+    """Hyperparameters, validation and the fit loop shared by the classifier and the regressor."""
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
@@ -101,107 +211,6 @@ class _BaseMLP(BaseEstimator):
                  batch_size=128, max_epochs=500, tol=1e-4, grad_tol=0.0, step_tol=0.0, early_stopping=True,
                  validation_fraction=0.1, patience=30, init=None, dtype="float64", random_state=None,
                  n_starts=1, start_selection="best", n_jobs=None, chunk_size=128, verbose=0):
-        """Store the hyperparameters; they are checked when ``fit`` starts, as in scikit-learn.
-
-        Parameters
-        ----------
-        hidden_layer_sizes : tuple of int, default (64, 64)
-            Units of each hidden layer. Two layers of 32 to 64 units suit a handful of colours; wider or
-            deeper networks need more rows and more regularisation.
-        activation : str, default "relu"
-            Hidden-layer nonlinearity: relu, leaky_relu, elu, softplus, tanh, sigmoid (alias logistic),
-            softsign, arctan, identity, or maxout (each unit the maximum of ``maxout_pieces`` linear pieces).
-        activation_alpha : float or None, default None
-            Parameter of leaky_relu (slope for negative inputs, default 0.1) and elu (value approached for
-            very negative inputs, default 1.0); None takes those defaults.
-        maxout_pieces : int, default 2
-            Linear pieces per unit when ``activation="maxout"``.
-        loss : str or None, default None
-            Training loss; None means softmax_cross_entropy for the classifier and squared_error for the
-            regressor. Regression: squared_error (mse), absolute_error (mae), absolute_percentage_error (mape),
-            huber (quadratic within 1 of the target, linear beyond). Classification: softmax_cross_entropy
-            (log_loss, cross_entropy; a sigmoid for two classes), multiclass_hinge (hinge), perceptron.
-        batch_norm : bool, default False
-            Normalise each hidden layer's linear output over the minibatch, with a learned scale and shift
-            (replacing the bias); predictions use running averages of the batch statistics.
-        dropout : float or array-like of float, default 0.0
-            Fraction of each hidden layer's units zeroed at random at every training step (inverted dropout,
-            so nothing changes at prediction time): one rate in [0, 1) for all layers, or one per layer.
-        optimizer : str, default "adam"
-            Update rule: sgd, momentum, nesterov, adagrad, rmsprop, adam, amsgrad or adamw.
-        learning_rate : float, default 1e-2
-            Initial step size; ``schedule`` changes it from epoch to epoch.
-        momentum : float, default 0.9
-            Velocity decay of momentum and nesterov.
-        beta1 : float, default 0.9
-            First-moment decay of adam, amsgrad and adamw.
-        beta2 : float, default 0.999
-            Second-moment decay of adam, amsgrad and adamw, and the squared-gradient decay of rmsprop.
-        epsilon : float, default 1e-8
-            Added to the denominators of adagrad, rmsprop and the adam family.
-        weight_decay : float or None, default None
-            Decoupled weight decay of adamw: each step shrinks the weights (not biases or batch-norm
-            parameters) by ``learning_rate * weight_decay``; None takes adamw's usual 1e-2 (Loshchilov &
-            Hutter 2019). The other optimizers ignore it.
-        schedule : str, default "reduce_on_plateau"
-            Learning rate per epoch: constant; step (times ``lr_factor`` every ``lr_step`` epochs);
-            exponential (times exp(-lr_decay * epoch)); inverse_time (divided by 1 + lr_decay * epoch);
-            reduce_on_plateau (times ``lr_factor`` once the monitored loss has not improved by a relative
-            1e-4 for more than 5 epochs, never below 1e-6).
-        lr_decay : float, default 0.01
-            Decay rate of the exponential and inverse_time schedules.
-        lr_step : int, default 30
-            Epochs between two reductions of the step schedule.
-        lr_factor : float, default 0.5
-            Factor applied at each reduction of the step and reduce_on_plateau schedules, in (0, 1).
-        l1 : float, default 0.0
-            L1 penalty ``l1 * sum |w|`` on the weights (not biases), added to the loss: drives useless
-            weights to exactly zero.
-        l2 : float, default 3e-4
-            L2 penalty ``l2 / 2 * sum w**2`` on the weights (not biases): keeps every weight small.
-        batch_size : int, default 128
-            Rows per minibatch (one parameter update); rows are reshuffled every epoch.
-        max_epochs : int, default 500
-            Passes over the training rows at most.
-        tol : float, default 1e-4
-            Smallest relative decrease of the monitored loss (validation loss when there is a validation
-            set, else training loss) that counts as an improvement.
-        grad_tol : float, default 0.0
-            Stop when an epoch's mean gradient norm falls to this value (0: never).
-        step_tol : float, default 0.0
-            Stop when an epoch's mean parameter step falls to this value (0: never).
-        early_stopping : bool, default True
-            When ``fit`` gets no ``X_val``/``y_val``, hold out ``validation_fraction`` of the training rows
-            to monitor; training stops after ``patience`` epochs without improvement and the weights of the
-            best validation epoch are kept.
-        validation_fraction : float, default 0.1
-            Fraction of the training rows held out when ``early_stopping`` makes its own validation set
-            (stratified by class for the classifier).
-        patience : int, default 30
-            Epochs without improvement of the monitored loss before training stops.
-        init : str or None, default None
-            Weight initialisation: glorot_uniform, glorot_normal, he_normal, he_uniform or lecun_normal;
-            None picks He for the ReLU family and Glorot for the others.
-        dtype : str, default "float64"
-            Precision of the weights and arithmetic: float64, or float32 (faster, half the memory).
-        random_state : int, RandomState, Generator or None, default None
-            Seed of the initial weights, shuffling, dropout masks and internal validation split; an integer
-            makes ``fit`` reproducible bit for bit.
-        n_starts : int, default 1
-            Independent initialisations trained side by side (multi-start); see ``start_selection``. One by
-            default: on the benchmark catalogs more starts were not better on average
-            (benchmarks/quality_selection.md, round 4); more starts show whether results depend on the seed.
-        start_selection : str, default "best"
-            best keeps the start with the lowest validation (else training) loss; ensemble averages the
-            predictions of every start that did not diverge, and ``predict(X, return_std=True)`` gives their
-            spread.
-        n_jobs : int or None, default None
-            Threads the training kernels use; None or a number below 1 uses every core Numba sees.
-        chunk_size : int, default 128
-            Rows per parallel chunk of a minibatch; results depend on it, never on the number of threads.
-        verbose : int, default 0
-            Print the losses after every epoch when non-zero.
-        """
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.activation_alpha = activation_alpha
@@ -262,7 +271,7 @@ class _BaseMLP(BaseEstimator):
                   "reduce_on_plateau": {"factor": self.lr_factor}}.get(self.schedule, {})
         schedule = SCHEDULES[self.schedule](self.learning_rate, **kwargs)
         return TrainConfig(opt, schedule, self.batch_size, self.max_epochs, self.l1, self.l2, self.tol,
-                           self.patience, self.grad_tol, self.step_tol, True, n_threads)
+                           self.patience, self.grad_tol, self.step_tol, n_threads)
 
     def _loss_name(self) -> str:
         name = self.loss or self._default_loss
@@ -417,7 +426,7 @@ class _BaseMLP(BaseEstimator):
         """One epoch over (X, y) from the current weights (a fresh network on the first call)."""
         first = not hasattr(self, "networks_")
         if first:
-            self._validate_params()
+            self._validate_params()  # private: partial_fit has no _fit_context to run the constraint check
             X, y = validate_data(self, X, y, dtype=np.dtype(self.dtype), multi_output=self._multi_output,
                                  y_numeric=not self._is_classifier)
             self._prepare_targets(y, **kw)
@@ -451,7 +460,7 @@ class _BaseMLP(BaseEstimator):
 
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):
-    """Multilayer-perceptron classifier (softmax or, for two classes, sigmoid output)."""
+    __doc__ = "Multilayer-perceptron classifier (softmax or, for two classes, sigmoid output).\n" + _PARAMETERS_DOC
 
     _default_loss = "log_loss"
     _is_classifier = True
@@ -520,6 +529,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def predict_proba_std(self, X) -> np.ndarray:
         """Spread of the ensemble's probabilities per class: an uncertainty (zeros for one network)."""
+        check_is_fitted(self, "networks_")
         p = self._linked(X)
         if p.shape[2] == 1:
             p = np.concatenate([1 - p, p], axis=2)
@@ -545,7 +555,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):
-    """Multilayer-perceptron regressor, one or several outputs."""
+    __doc__ = "Multilayer-perceptron regressor, one or several outputs.\n" + _PARAMETERS_DOC
 
     _default_loss = "squared_error"
     _is_classifier = False

@@ -39,7 +39,6 @@ class TrainConfig:
     patience: int = 10
     grad_tol: float = 0.0  # stop when the epoch's mean gradient norm falls to this
     step_tol: float = 0.0  # stop when the epoch's mean parameter step falls to this
-    shuffle: bool = True
     n_threads: int | None = None
 
 
@@ -110,10 +109,7 @@ class _Start:
     def begin(self, epoch: int, n_rows: int) -> tuple[np.ndarray, float]:
         """The epoch's row order (a shuffle drawn from the start's seed and the epoch) and learning rate."""
         perm = np.empty(n_rows, np.int64)
-        if self.config.shuffle:
-            permute(perm, self.seed, epoch)
-        else:
-            perm[:] = np.arange(n_rows)
+        permute(perm, self.seed, epoch)
         return perm, self.schedule.rate(epoch, self.last)
 
     def end(self, epoch: int, out: np.ndarray, validation, on_epoch) -> None:

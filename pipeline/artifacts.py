@@ -22,6 +22,9 @@ PREPARATION = "preparation.json"
 DATA_SUMMARY = "data_summary.json"
 SPLIT_COUNTS = "split_counts.json"
 TEST_ROWS = "test_rows.parquet"
+PREPARED_FILES = (*(f"{ARRAYS}/{letter}_{split}.npy" for split in SPLITS for letter in ("X", "y", "rows")),
+                  PREPARATION, DATA_SUMMARY, SPLIT_COUNTS, TEST_ROWS)
+"""Every file save_prepared writes, relative to the run directory."""
 
 
 def ordered_features(features: dict[str, str]) -> list[list[str]]:
@@ -39,15 +42,12 @@ def _save_array(path, array: np.ndarray) -> None:
     write_bytes(path, buffer.getvalue())
 
 
-def save_prepared(run: RunDirectory, prepared: Prepared) -> list[str]:
-    """Write the prepared split; returns the file names (relative to the run directory) for the manifest."""
+def save_prepared(run: RunDirectory, prepared: Prepared) -> None:
+    """Write the prepared split as the files of PREPARED_FILES."""
     (run / ARRAYS).mkdir(exist_ok=True)
-    names = []
     for split in SPLITS:
         for letter, arrays in (("X", prepared.X), ("y", prepared.y), ("rows", prepared.rows)):
-            name = f"{ARRAYS}/{letter}_{split}.npy"
-            _save_array(run / name, arrays[split])
-            names.append(name)
+            _save_array(run / f"{ARRAYS}/{letter}_{split}.npy", arrays[split])
     write_json(run / PREPARATION, {"task": prepared.task, "target": prepared.target,
                                    "features": ordered_features(prepared.features), "classes": prepared.classes,
                                    "normaliser": prepared.normaliser.to_dict(),
@@ -55,7 +55,6 @@ def save_prepared(run: RunDirectory, prepared: Prepared) -> list[str]:
     write_json(run / DATA_SUMMARY, prepared.summary)
     write_json(run / SPLIT_COUNTS, prepared.counts)
     write_with(run / TEST_ROWS, lambda path: prepared.test_rows.to_parquet(path, index=False))
-    return [*names, PREPARATION, DATA_SUMMARY, SPLIT_COUNTS, TEST_ROWS]
 
 
 def load_prepared(run: RunDirectory) -> Prepared:

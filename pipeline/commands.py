@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 
 from astromlp.errors import AstromlpError
+from astromlp.pipeline.kinds import TASK_KINDS
 from astromlp.pipeline.templates import TASK_NAMES, template
 
-DEMO_TASKS = ("classification", "photoz")
+DEMO_TASKS = tuple(name for name, kind in TASK_KINDS.items() if kind.demo)
 _scheduler = click.option("--scheduler", metavar="ADDRESS",
                           help="tcp://HOST:PORT of a running Dask scheduler, or threads / synchronous / processes.")
 _workers = click.option("--workers", type=click.IntRange(min=1), metavar="N",

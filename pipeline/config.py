@@ -20,11 +20,11 @@ from typing import Any
 from astromlp.catalogs.paths import not_regular
 from astromlp.catalogs.selection import compile_select
 from astromlp.errors import AstromlpError
+from astromlp.pipeline.kinds import TASK_KINDS, TaskKind, task_kind
 from astromlp.pipeline.models import check_params, estimator_class
 from astromlp.pipeline.normalisers import NORMALISERS
 from astromlp.pipeline.schedulers import check_scheduler
 
-TASK_KINDS = ("classification", "regression", "photoz")
 MISSING_POLICIES = ("drop", "impute", "error")
 SAMPLE_CATALOG = "astromlp:sample"
 REQUIRED = object()
@@ -118,7 +118,7 @@ class RunSection:
 class TaskSection:
     """What is learnt: the task kind and the catalog column that holds the target."""
 
-    kind: str = option("str", choices=TASK_KINDS, help=(
+    kind: str = option("str", choices=tuple(TASK_KINDS), help=(
         "`classification` learns labels; `regression` learns numbers; `photoz` is a regression of a redshift, "
         "judged with the photometric-redshift metrics (sigma_NMAD, bias, outlier fractions)."))
     target: str = option("str", help=(
@@ -225,11 +225,22 @@ class Config:
         value = getattr(self, name)
         return dataclasses.asdict(value) if dataclasses.is_dataclass(value) else dict(value)
 
+    def value(self, entry: str) -> Any:
+        """A JSON-able copy of a section ("split") or of one key of it ("split.key")."""
+        section, _, key = entry.partition(".")
+        values = self.section(section)
+        return values[key] if key else values
+
     def resolved(self) -> dict[str, Any]:
         """Every section with defaults filled in, plus the absolute catalog paths."""
         names = [*SECTIONS, *FREE_TABLES]
         return {"config_file": str(self.path), **{name: self.section(name) for name in names},
                 "catalog_paths": [str(p) for p in self.catalog_paths]}
+
+    @property
+    def kind(self) -> TaskKind:
+        """The declared task kind of [task] kind."""
+        return task_kind(self.task.kind)
 
     @property
     def run_dir(self) -> Path:

@@ -14,9 +14,9 @@ from astromlp.reports import EvaluationInputs, fit_baselines
 NETWORK = "MLP"
 
 
-def network_outputs(model, X: np.ndarray, task: str) -> tuple[np.ndarray, np.ndarray | None]:
-    """Predicted labels or values, and class probabilities for classification."""
-    if task == "classification":
+def network_outputs(model, X: np.ndarray, labelled: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Predicted labels (the most probable class) and class probabilities, or predicted values."""
+    if labelled:
         proba = model.predict_proba(X)
         return np.asarray(model.classes_)[np.argmax(proba, axis=1)].astype(str), proba
     return np.asarray(model.predict(X), dtype=np.float64), None
@@ -26,7 +26,7 @@ def evaluation_inputs(config: Config, prepared: Prepared, model, training: dict,
                       provenance: dict[str, Any]) -> EvaluationInputs:
     """Everything the report needs, with the baselines fitted on the network's own training split."""
     task, X_test = config.task.kind, prepared.X["test"]
-    predicted, proba = network_outputs(model, X_test, task)
+    predicted, proba = network_outputs(model, X_test, config.kind.labelled)
     predictions, probabilities = {NETWORK: predicted}, ({NETWORK: proba} if proba is not None else {})
     baselines = fit_baselines(task, prepared.X["train"], prepared.y["train"], X_test,
                               random_state=config.run.seed, classes=prepared.classes)

@@ -10,22 +10,22 @@ from typing import Any
 import numpy as np
 
 from astromlp.errors import AstromlpError
-from astromlp.nn import MLPClassifier, MLPRegressor, merge_starts, start_seeds
+from astromlp.nn import MLPRegressor, merge_starts, start_seeds
+from astromlp.pipeline.kinds import task_kind
 from astromlp.pipeline.progress import publish_epochs
 
-ESTIMATORS = {"classification": MLPClassifier, "regression": MLPRegressor, "photoz": MLPRegressor}
 MULTI_START_KEYS = ("n_starts", "start_selection", "n_jobs")
 
 
 def estimator_class(task: str) -> type:
-    return ESTIMATORS[task]
+    return task_kind(task).estimator
 
 
 def check_params(task: str, params: dict[str, Any], where: str) -> None:
     """Validate estimator parameters now, so a bad [model] value fails before any data is read."""
     try:
         estimator = estimator_class(task)(**params)
-        estimator._validate_params()
+        estimator._validate_params()  # private: scikit-learn has no public way to check params without fitting
         estimator._hidden_specs()  # layer sizes and dropout rates, which fit would check only after reading data
     except (AstromlpError, ValueError, TypeError) as exc:  # scikit-learn's InvalidParameterError is both
         raise AstromlpError(f"{where} {exc}") from None
@@ -43,7 +43,7 @@ class TrainingData:
 
 def start_plan(params: dict[str, Any], seed: int) -> list[int]:
     """The seed of each start of the configured multi-start fit."""
-    return start_seeds(seed, int(params.get("n_starts", estimator_class("regression")().n_starts)))
+    return start_seeds(seed, int(params.get("n_starts", MLPRegressor().n_starts)))
 
 
 def fit_one_start(task: str, params: dict[str, Any], seed: int, data: TrainingData, progress_topic=None):
@@ -71,7 +71,7 @@ def _monitored(params: dict[str, Any], data: TrainingData) -> dict[str, np.ndarr
 
 def max_epochs(params: dict[str, Any]) -> int:
     """The configured epoch budget of each start (the estimator's default when not set)."""
-    return int(params.get("max_epochs", estimator_class("regression")().max_epochs))
+    return int(params.get("max_epochs", MLPRegressor().max_epochs))
 
 
 def merge(fitted: list, params: dict[str, Any], seed: int):

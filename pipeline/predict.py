@@ -178,7 +178,8 @@ def predict_catalogs(model_path: Path, catalogs: list[str], out: Path, keep: lis
     arguments = (model, normaliser, metadata["fill_values"], keep_columns, metadata, domain_columns)
     meta = _predict_partition(frame._meta, *arguments)
     predictions = frame.map_partitions(_predict_partition, *arguments, meta=meta)
-    rows = write(predictions, out, metadata=provenance(model_path, metadata))
+    rows = write(predictions, out, metadata=provenance(model_path, metadata),
+                 info={column: described[column] for column in keep_columns})
     if domain_columns is not None:
         _warn_out_of_domain(Path(out), rows, metadata, warn or (lambda line: warnings.warn(line, stacklevel=3)))
     return rows

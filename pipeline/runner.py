@@ -9,7 +9,8 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 
@@ -25,10 +26,11 @@ from astromlp.pipeline.evaluation import evaluation_inputs, predictions_table
 from astromlp.pipeline.progress import epoch_bars
 from astromlp.pipeline.rundir import RunDirectory, read_json
 from astromlp.pipeline.schedulers import Executor, executor
-from astromlp.pipeline.stages import catalog_files, ingest, prepare
+from astromlp.pipeline.stage_keys import CATALOGS, Stage, key_inputs
+from astromlp.pipeline.stages import Ingested, catalog_files, ingest, prepare
 from astromlp.reports import save_inputs, write_report
+from astromlp.reports.storage import INPUTS_FILE, PREDICTIONS_FILE
 
-STAGES = ("ingest", "prepare", "train", "evaluate")
 MODEL = "model.zip"
 TRAINING = "training.json"
 INGEST = "ingest.json"
@@ -75,6 +77,8 @@ class _Run:
     executor: Executor
     force: bool
     outcomes: list[StageOutcome] = field(default_factory=list)
+    files: list[dict] = field(default_factory=list)
+    ingested: Ingested | None = None  # this process's ingest, handed to prepare so files are opened once
 
     def stage(self, name: str, inputs: dict, compute: Callable[[], list[str]]) -> dict:
         """Reuse `name` if finished with the same key and intact outputs, else compute and record it."""
@@ -116,42 +120,36 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
 
 
 def _run_stages(state: _Run) -> None:
-    config = state.config
-    files = catalog_files(config)
-    ingested = state.stage("ingest", {"files": files, "data": config.section("data"),
-                                      "task": config.section("task"), "features": config.features,
-                                      "split_key": list(config.split.key), "magnitude": config.report.magnitude},
-                           lambda: _ingest(state, files))
-    prepared = state.stage("prepare", {"after": ingested["outputs"], "data": config.section("data"),
-                                       "task": config.section("task"), "features": config.features,
-                                       "split": config.section("split"), "normalise": config.section("normalise"),
-                                       "seed": config.run.seed},
-                           lambda: _prepare(state, files))
-    trained = state.stage("train", {"after": prepared["outputs"], "task": config.section("task"),
-                                    "model": config.model, "seed": config.run.seed},
-                          lambda: _train(state, files))
-    state.stage("evaluate", {"after": [prepared["outputs"], trained["outputs"]],
-                             "report": config.section("report"), "seed": config.run.seed},
-                lambda: _evaluate(state, files))
+    """Every stage of STAGES in order, each keyed by what it declares."""
+    state.files = catalog_files(state.config)
+    done: dict[str, object] = {CATALOGS: state.files}
+    for stage in STAGES:
+        entry = state.stage(stage.name, key_inputs(stage, state.config, done), partial(_compute, stage, state))
+        done[stage.name] = entry["outputs"]
 
 
-def _ingest(state: _Run, files: list[dict]) -> list[str]:
-    ingested = ingest(state.config, files)
+def _compute(stage: Stage, state: _Run) -> list[str]:
+    stage.compute(state)
+    return list(stage.outputs)
+
+
+def _ingest(state: _Run) -> None:
+    state.ingested = ingested = ingest(state.config, state.files)
     columns = {name: vars(info) for name, info in ingested.columns.items()}
-    write_json(state.dir / INGEST, {"files": files, "columns": columns, "roles": ingested.roles,
+    write_json(state.dir / INGEST, {"files": state.files, "columns": columns, "roles": asdict(ingested.roles),
                                     "partitions": ingested.frame.npartitions})
-    return [INGEST]
 
 
-def _prepare(state: _Run, files: list[dict]) -> list[str]:
-    prepared = prepare(state.config, ingest(state.config, files), state.executor)
+def _prepare(state: _Run) -> None:
+    ingested = state.ingested or ingest(state.config, state.files)  # a resumed run did not ingest here
+    prepared = prepare(state.config, ingested, state.executor)
     for warning in prepared.summary["warnings"]:  # once the data is known to be usable; also in the report
         state.dir.log(f"WARNING: {warning}")
         print(f"astromlp: warning: {printable(warning)}", file=sys.stderr)
-    return artifacts.save_prepared(state.dir, prepared)
+    artifacts.save_prepared(state.dir, prepared)
 
 
-def _train(state: _Run, files: list[dict]) -> list[str]:
+def _train(state: _Run) -> None:
     config, prepared = state.config, artifacts.load_prepared(state.dir)
     data = models.TrainingData(prepared.X["train"], prepared.y["train"], prepared.X["validation"],
                                prepared.y["validation"])
@@ -159,10 +157,9 @@ def _train(state: _Run, files: list[dict]) -> list[str]:
     start = time.perf_counter()
     model = _fit(state, data, seeds)
     seconds = time.perf_counter() - start
-    write_with(state.dir / MODEL, lambda path: model.save(path, metadata=model_metadata(config, prepared, files)))
+    write_with(state.dir / MODEL, lambda path: model.save(path, metadata=model_metadata(config, prepared, state.files)))
     write_json(state.dir / TRAINING, {"starts": model.starts_, "chosen_start": model.best_start_,
                                       "seeds": seeds, "fit_seconds": round(seconds, 3)})
-    return [MODEL, TRAINING]
 
 
 def _fit(state: _Run, data, seeds: list[int]):
@@ -196,13 +193,13 @@ def model_metadata(config: Config, prepared, files: list[dict] | None = None) ->
             "domain": training_domain(prepared.X["train"], prepared.normaliser, config.data.select)}
 
 
-def _evaluate(state: _Run, files: list[dict]) -> list[str]:
+def _evaluate(state: _Run) -> None:
     started = time.perf_counter()
     config, run_dir = state.config, state.dir
     prepared, model = artifacts.load_prepared(run_dir), load_model(run_dir / MODEL)
     training = read_json(run_dir / TRAINING)
     provenance = {"config_text": config.text, "seed": config.run.seed, "astromlp_version": version("astromlp"),
-                  "package_versions": {name: version(name) for name in PACKAGES}, "input_files": files,
+                  "package_versions": {name: version(name) for name in PACKAGES}, "input_files": state.files,
                   "timings": {o.name: o.seconds for o in state.outcomes}, "scheduler": state.executor.description}
     inputs = evaluation_inputs(config, prepared, model, training, provenance)
     write_with(run_dir / PREDICTIONS,
@@ -211,5 +208,18 @@ def _evaluate(state: _Run, files: list[dict]) -> list[str]:
     inputs.provenance["timings"]["evaluate"] = round(time.perf_counter() - started, 3)
     save_inputs(run_dir.path, inputs)
     write_report(run_dir.path, inputs, random_state=config.run.seed)  # n_bootstrap: the config's, as a rebuild
-    return [PREDICTIONS, "report_inputs.json", "test_predictions.parquet", METRICS, REPORT]
+
+
+# The stages in order. A stage's key covers its config entries and the outputs of its inputs, so changing an
+# entry reruns the stages declaring it and every stage downstream (tests/pipeline/test_stage_keys.py).
+STAGES = (
+    Stage("ingest", config=("data", "task", "features", "split.key", "report.magnitude"), inputs=(CATALOGS,),
+          outputs=(INGEST,), compute=_ingest),
+    Stage("prepare", config=("data", "task", "features", "split", "normalise", "run.seed"), inputs=("ingest",),
+          outputs=artifacts.PREPARED_FILES, compute=_prepare),
+    Stage("train", config=("task", "model", "run.seed"), inputs=("prepare",), outputs=(MODEL, TRAINING),
+          compute=_train),
+    Stage("evaluate", config=("report", "run.seed"), inputs=("prepare", "train"),
+          outputs=(PREDICTIONS, INPUTS_FILE, PREDICTIONS_FILE, METRICS, REPORT), compute=_evaluate),
+)
 

@@ -4,7 +4,6 @@ splits and normalises, returning in-memory arrays ready for training."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import dask.dataframe as dd
 import numpy as np
@@ -13,16 +12,17 @@ import pandas as pd
 from astromlp.catalogs import (
     ColumnInfo,
     apply_sentinels,
+    columns_of,
     compile_select,
     count_removed,
     cut_report,
     derive,
-    describe_columns,
     fill_values_from,
+    frame_of,
     handle_missing,
     identifier_columns,
+    open_sources,
     parse_expression,
-    read,
     resolve_columns,
     select_rows,
     selected_columns,
@@ -43,14 +43,41 @@ def feature_columns(features: dict[str, str]) -> dict[str, str]:
     return {FEATURE_PREFIX + name: expression for name, expression in features.items()}
 
 
+@dataclass(frozen=True)
+class ColumnRoles:
+    """Catalog spellings of every column the config names, by role: the target, the columns the features
+    read, the kept columns, the [data] select columns, the magnitude of the report's bins (or None) and the
+    columns whose values key a row's split."""
+
+    target: str
+    feature_sources: list[str]
+    keep: list[str]
+    select: list[str]
+    magnitude: str | None
+    key: list[str]
+    warnings: list[str] = field(default_factory=list)  # what the run reports without stopping
+
+    @property
+    def magnitudes(self) -> list[str]:
+        """The magnitude column as a list: empty when the report bins by none."""
+        return [self.magnitude] if self.magnitude else []
+
+    @property
+    def needed(self) -> list[str]:
+        """Every column the run reads, each once, in a fixed order."""
+        return list(dict.fromkeys([self.target, *self.feature_sources, *self.keep, *self.select, *self.key,
+                                   *self.magnitudes]))
+
+
 @dataclass
 class Ingested:
-    """The catalogs as one lazy frame of the columns the run needs, with what the files say about them."""
+    """The catalogs as one lazy frame of the columns the run needs, with what the files say about them; its
+    frame reads from the sources ingest opened, so prepare opens no file again."""
 
     frame: dd.DataFrame
     files: list[dict]
     columns: dict[str, ColumnInfo]
-    roles: dict[str, Any]
+    roles: ColumnRoles
 
 
 def catalog_files(config: Config) -> list[dict]:
@@ -59,17 +86,16 @@ def catalog_files(config: Config) -> list[dict]:
 
 
 def ingest(config: Config, files: list[dict]) -> Ingested:
-    """Open the catalogs lazily, keeping only the columns the target, features, keys and reports use."""
+    """Open each catalog once, lazily, keeping only the columns the target, features, keys and reports use."""
     paths = [entry["path"] for entry in files]
     data = config.data
-    available = describe_columns(paths, hdu=data.hdu, format=data.format)
+    sources = open_sources(paths, hdu=data.hdu, format=data.format, chunk_rows=data.chunk_rows)
+    available = columns_of(sources)
     roles = column_roles(config, list(available), source=_source(paths),
                          dtypes={name: info.dtype for name, info in available.items()})
-    needed = list(dict.fromkeys([roles["target"], *roles["feature_sources"], *roles["keep"], *roles["select"],
-                                 *roles["key"], *([roles["magnitude"]] if roles["magnitude"] else [])]))
-    frame = read(paths, hdu=data.hdu, format=data.format, columns=needed, chunk_rows=data.chunk_rows)
+    frame = frame_of(sources, columns=roles.needed, chunk_rows=data.chunk_rows)
     check_roles(config, roles, frame.dtypes, _source(paths))
-    return Ingested(frame, files, {name: available[name] for name in needed}, roles)
+    return Ingested(frame, files, {name: available[name] for name in roles.needed}, roles)
 
 
 def output_columns(target: str) -> tuple[str, ...]:
@@ -78,19 +104,18 @@ def output_columns(target: str) -> tuple[str, ...]:
     return ("row", f"{target}_true", f"{target}_predicted")
 
 
-def check_roles(config: Config, roles: dict[str, Any], dtypes: pd.Series, source: str) -> None:
+def check_roles(config: Config, roles: ColumnRoles, dtypes: pd.Series, source: str) -> None:
     """Refuse, before any training, a column that cannot play its role: a text magnitude or regression
     target, and kept columns that the predictions would overwrite."""
-    numeric = {"magnitude": roles["magnitude"], "target": roles["target"] if config.task.kind != "classification"
-               else None}
+    numeric = {"magnitude": roles.magnitude, "target": None if config.kind.labelled else roles.target}
     for role, column in numeric.items():
         if column is not None and not is_numeric(dtypes[column]):
             key = "[report] magnitude" if role == "magnitude" else "[task] target"
             raise AstromlpError(f"{key} column {column!r} of {source} is {dtypes[column]}, not numeric; choose a "
                                 "column of numbers (see `astromlp inspect`)")
-    reserved = {name.casefold() for name in output_columns(roles["target"])}
-    prefix = "probability_" if config.task.kind == "classification" else None
-    for column in roles["keep"]:
+    reserved = {name.casefold() for name in output_columns(roles.target)}
+    prefix = "probability_" if config.kind.labelled else None
+    for column in roles.keep:
         if column.casefold() in reserved or (prefix and column.casefold().startswith(prefix)):
             raise AstromlpError(f"[data] keep_columns {column!r} of {source} has the name of a column the "
                                 "predictions are written to (row, <target>_true, <target>_predicted, "
@@ -111,26 +136,22 @@ def _source(paths: list[str]) -> str:
 
 
 def column_roles(config: Config, available: list[str], source: str,
-                 dtypes: dict[str, str] | None = None) -> dict[str, Any]:
+                 dtypes: dict[str, str] | None = None) -> ColumnRoles:
     """Catalog spellings of every column the config names, matched case-insensitively, by role."""
     data = config.data
     per_feature = {name: parse_expression(expression, available, source, role=f"feature {name!r}")
                    for name, expression in config.features.items()}
     feature_sources = list(dict.fromkeys(column for columns in per_feature.values() for column in columns))
     target = resolve_columns([config.task.target], available, source)[0]
-    roles = {
-        "target": target,
-        "feature_sources": feature_sources,
-        "keep": resolve_columns(list(data.keep_columns), available, source) if data.keep_columns
-        else identifier_columns(available),
-        "select": selected_columns(compile_select(data.select, available, dtypes, source)),
-        "magnitude": resolve_columns([config.report.magnitude], available, source)[0]
-        if config.report.magnitude else None,
-    }
+    keep = (resolve_columns(list(data.keep_columns), available, source) if data.keep_columns
+            else identifier_columns(available))
+    select = selected_columns(compile_select(data.select, available, dtypes, source))
+    magnitude = (resolve_columns([config.report.magnitude], available, source)[0] if config.report.magnitude
+                 else None)
     key = resolve_columns(list(config.split.key), available, source) if config.split.key else None
-    roles["key"] = key or sorted({roles["target"], *feature_sources, *roles["keep"]})
-    roles["warnings"] = _warnings(target, per_feature, config.features)
-    return roles
+    return ColumnRoles(target, feature_sources, keep, select,
+                       magnitude, key or sorted({target, *feature_sources, *keep}),
+                       _warnings(target, per_feature, config.features))
 
 
 @dataclass
@@ -158,18 +179,17 @@ def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
     derived = feature_columns(config.features)
     cuts = compile_select(config.data.select, list(cleaned.columns), cleaned.dtypes.to_dict(), source)
     frame = derive(select_rows(cleaned, cuts), derived, source=source, labels=_feature_names(derived))
-    columns = list(dict.fromkeys([*roles["key"], roles["target"], *derived, *roles["keep"],
-                                  *([roles["magnitude"]] if roles["magnitude"] else [])]))
+    columns = list(dict.fromkeys([*roles.key, roles.target, *derived, *roles.keep, *roles.magnitudes]))
     counting = [count_removed(cleaned, cuts)] if cuts else []  # in the same pass as the rows
     table, n_read, *removed = executor.compute(frame[columns], ingested.frame.index.size, *counting)
     selected = cut_report(cuts, removed[0]) if cuts else []
     _check_rows_left(table, int(n_read), selected, source)
-    table, dropped = _clean(config, table, roles["target"], list(derived), source)
+    table, dropped = _clean(config, table, roles.target, list(derived), source)
     _check_counts(config, len(table), n_read, dropped, source)
-    labels = _class_labels(config, table[roles["target"]], source)
-    codes = assign_splits(row_uniforms(table, roles["key"], config.run.seed),
+    labels = _class_labels(config, table[roles.target], source)
+    codes = assign_splits(row_uniforms(table, roles.key, config.run.seed),
                           labels if config.split.stratify else None, config.split.test, config.split.validation)
-    _check_classes_in_training(codes, labels, roles["target"], source)
+    _check_classes_in_training(codes, labels, roles.target, source)
     fill_values = None
     if config.data.missing == "impute":
         fill_values = fill_values_from(table[codes == TRAIN], list(derived))
@@ -178,7 +198,7 @@ def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
                                names=_feature_names(derived)).frame
     return _assemble(config, table, codes, labels, roles, fill_values,
                      {"rows": {"read": int(n_read), "select": selected, "used": len(table), "dropped": dropped},
-                      "warnings": list(roles.get("warnings", []))})
+                      "warnings": list(roles.warnings)})
 
 
 def _clean(config: Config, table: pd.DataFrame, target: str, features: list[str],
@@ -241,7 +261,7 @@ def _check_rows_left(table: pd.DataFrame, n_read: int, selected: list[dict], sou
 def _class_labels(config: Config, target: pd.Series, source: str) -> pd.Categorical | None:
     """Each row's class label as text, the categories sorted (classification), or None; one class is a user
     error."""
-    if config.task.kind != "classification":
+    if not config.kind.labelled:
         if not pd.api.types.is_numeric_dtype(target.dtype):
             raise AstromlpError(f"target column {target.name!r} of {source} is {target.dtype}, not numeric; a "
                                 f"{config.task.kind} task needs numbers (use kind = \"classification\" for labels)")
@@ -262,16 +282,16 @@ def _assemble(config: Config, table: pd.DataFrame, codes: np.ndarray, labels: pd
     X_all = normaliser.transform(raw)
     classes = None if labels is None else list(labels.categories)
     y_all = (np.asarray(classes, dtype=str)[labels.codes] if classes
-             else table[roles["target"]].to_numpy(dtype=np.float64))
+             else table[roles.target].to_numpy(dtype=np.float64))
     X = {name: X_all[codes == code] for code, name in enumerate(SPLITS)}
     y = {name: y_all[codes == code] for code, name in enumerate(SPLITS)}
-    test_columns = list(dict.fromkeys([*roles["keep"], *([roles["magnitude"]] if roles["magnitude"] else [])]))
+    test_columns = list(dict.fromkeys([*roles.keep, *roles.magnitudes]))
     test_rows = table.loc[codes == SPLITS.index("test"), test_columns].reset_index(names="row")
     counts = split_counts(codes, labels)
     summary = {**summary, "split": {name: counts[name] for name in SPLITS},
                "class_balance": counts.get("per_class", {}),
                "features": [{"name": name, "expression": expr} for name, expr in config.features.items()],
-               "magnitude_column": roles["magnitude"]}
+               "magnitude_column": roles.magnitude}
     rows = {name: table.index.to_numpy()[codes == code] for code, name in enumerate(SPLITS)}
-    return Prepared(config.task.kind, roles["target"], dict(config.features), X, y, classes, normaliser,
+    return Prepared(config.task.kind, roles.target, dict(config.features), X, y, classes, normaliser,
                     fill_values, test_rows, rows, summary, counts)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from astromlp.pipeline.kinds import TASK_KINDS
+
 _COMMON_DATA = """\
 # Catalog files or globs (FITS, VOTable, ECSV, CSV, Parquet), relative to this file.
 # "astromlp:sample" is the bundled SDSS DR14 sample (ugriz magnitudes, spectroscopic class and redshift).
@@ -66,47 +68,23 @@ n_bootstrap = 200               # bootstrap resamples for the confidence interva
 magnitude = "r"                 # metrics per bin of this column
 """
 
-TEMPLATES = {
-    "classification": (
-        "Classification of SDSS sources into GALAXY / STAR / QSO from their colours and r magnitude.",
-        '[task]\nkind = "classification"        # classification | regression | photoz\n'
-        'target = "class"              # the catalog column holding the labels\n',
-        "", "stratify = true                 # same class mix in every split\n"),
-    "photoz": (
-        "Photometric redshift of SDSS galaxies, judged with the astronomy metrics (bias, sigma_NMAD, "
-        "outliers).",
-        '[task]\nkind = "photoz"                # classification | regression | photoz\n'
-        'target = "redshift"           # the spectroscopic redshift column\n',
-        'select = { class = ["GALAXY"] } # keep only rows whose class is listed\n', ""),
-    "regression": (
-        "Regression of the redshift of SDSS galaxies and quasars from their colours and r magnitude.",
-        '[task]\nkind = "regression"            # classification | regression | photoz\n'
-        'target = "redshift"           # the numeric column to predict\n',
-        'select = { class = ["GALAXY", "QSO"] } # keep only rows whose class is listed\n', ""),
-}
-TASK_NAMES = tuple(TEMPLATES)
-# [model] values a task's template sets apart from the estimator's defaults, and the comment saying why
-TASK_MODEL: dict[str, tuple[dict[str, str], str]] = {
-    "photoz": ({"loss": "absolute_error"},
-               "# ... except the loss: on the SDSS galaxies the median fit (absolute_error) had sigma_NMAD 0.0151\n"
-               "# against 0.0171 for squared_error in cross-validation (benchmarks/quality_selection.md, round 6).\n"),
-}
+TASK_NAMES = tuple(TASK_KINDS)
 
 
-def _task_model(task: str) -> str:
-    values, why = TASK_MODEL.get(task, ({}, ""))
+def _task_model(template) -> str:
+    values, why = template.model
     return why + "".join(f'{key} = "{value}"\n' for key, value in values.items())
 
 
 def template(task: str, out: str | None = None) -> str:
     """The commented config for `task`; its run directory is `out`, else left to the default runs/<config
     file's name> (so `my-photoz.toml` runs into runs/my-photoz/)."""
-    purpose, task_table, select, stratify = TEMPLATES[task]
+    kind = TASK_KINDS[task].template
     out_line = (f'out = "{out}"' if out else '# out = "runs/NAME"').ljust(31) + (
         " # the run directory, relative to this file" + ("" if out else "; default: runs/<this file's name>"))
-    header = (f"# astromlp run configuration. {purpose}\n"
+    header = (f"# astromlp run configuration. {kind.purpose}\n"
               "# Runs as written on the bundled sample:  astromlp run THIS_FILE\n"
               "# Point [data] catalogs at your own files and adapt [task] and [features] to them.\n\n")
-    data = "[data]\n" + _COMMON_DATA + select
-    rest = _REST.format(stratify=stratify, out=out_line, task_model=_task_model(task))
-    return "\n".join([header + task_table, data, _FEATURES, rest])
+    data = "[data]\n" + _COMMON_DATA + kind.select
+    rest = _REST.format(stratify=kind.stratify, out=out_line, task_model=_task_model(kind))
+    return "\n".join([header + kind.task_table, data, _FEATURES, rest])

@@ -17,7 +17,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression, RidgeCV
 from threadpoolctl import threadpool_limits
 
 from astromlp.errors import AstromlpError
-from astromlp.reports.inputs import TASKS
+from astromlp.reports.kinds import report_kind
 
 RIDGE_ALPHAS = np.logspace(-6, 6, 25)
 
@@ -73,12 +73,9 @@ def _classifier_output(model, X_test, labels: np.ndarray, description: str) -> B
     )
 
 
-_REGRESSION = {"linear (OLS)": _ordinary_least_squares, "ridge (CV)": _ridge_cv}
-BASELINES: dict[str, dict[str, Callable]] = {
-    "classification": {"logistic regression": _logistic, "majority class": _majority},
-    "regression": _REGRESSION,
-    "photoz": _REGRESSION,
-}
+# name -> fit(X_train, y_train, X_test, random_state); a task kind (reports/builtin_kinds.py) names its table
+CLASSIFIER_BASELINES: dict[str, Callable] = {"logistic regression": _logistic, "majority class": _majority}
+REGRESSOR_BASELINES: dict[str, Callable] = {"linear (OLS)": _ordinary_least_squares, "ridge (CV)": _ridge_cv}
 
 
 def fit_baselines(
@@ -89,15 +86,14 @@ def fit_baselines(
     For classification, `classes` fixes the probability-column order (default: sorted training labels);
     a class absent from training gets a column of zeros.
     """
-    if task not in TASKS:
-        raise AstromlpError(f"task {task!r} is not one of {', '.join(TASKS)}: choose one of those")
+    kind = report_kind(task)
     X_train, X_test = _features(X_train, "X_train"), _features(X_test, "X_test")
-    y_train = np.asarray(y_train).astype(str) if task == "classification" else np.asarray(y_train, float)
+    y_train = np.asarray(y_train).astype(str) if kind.labelled else np.asarray(y_train, float)
     _check_shapes(X_train, y_train, X_test)
     # Small dense problems: threads cost more than they save here, and one thread gives the same bits anywhere.
     with threadpool_limits(limits=1):
-        fitted = {name: fit(X_train, y_train, X_test, random_state) for name, fit in BASELINES[task].items()}
-    if task == "classification" and classes is not None:
+        fitted = {name: fit(X_train, y_train, X_test, random_state) for name, fit in kind.baselines.items()}
+    if kind.labelled and classes is not None:
         fitted = {
             name: _reorder(prediction, [str(c) for c in classes]) for name, prediction in fitted.items()
         }

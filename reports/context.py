@@ -8,12 +8,8 @@ import numpy as np
 
 from astromlp.jsonable import to_jsonable
 from astromlp.reports.findings import findings
+from astromlp.reports.kinds import report_kind
 
-TASK_TITLES = {
-    "classification": "Classification",
-    "regression": "Regression",
-    "photoz": "Photometric redshift",
-}
 BETTER_TEXT = {"higher": "higher is better", "lower": "lower is better", "zero": "closer to 0 is better"}
 VERDICT_TEXT = {
     "better": "significantly better than",
@@ -35,9 +31,10 @@ def report_context(inputs, metrics: dict, figures: list[dict]) -> dict:
     for figure in figures:
         sections.setdefault(figure["section"], []).append(figure)
     return {
-        "title": f"{TASK_TITLES[inputs.task]} report: {inputs.target}",
+        "title": f"{inputs.kind.title} report: {inputs.target}",
         "task": inputs.task,
-        "task_title": TASK_TITLES[inputs.task],
+        "task_title": inputs.kind.title,
+        "labelled": inputs.kind.labelled,
         "target": inputs.target,
         "network": inputs.network_name,
         "n_test": metrics["n_test"],
@@ -136,7 +133,7 @@ def _all_metrics(metrics: dict) -> dict:
 
 
 def _per_class(metrics: dict) -> dict | None:
-    if metrics["task"] != "classification":
+    if not report_kind(metrics["task"]).labelled:
         return None
     results = metrics["results"]
     return {
@@ -190,7 +187,7 @@ def _bins(metrics: dict) -> list[dict]:
 def _data(inputs) -> dict:
     summary = to_jsonable(inputs.data_summary)
     balance = summary.get("class_balance") or {}
-    if inputs.task == "classification" and "test" not in balance:
+    if inputs.kind.labelled and "test" not in balance:
         labels, counts = np.unique(inputs.y_true, return_counts=True)
         balance = {**balance, "test": dict(zip(labels.tolist(), counts.tolist(), strict=True))}
     classes = inputs.classes or sorted({label for counts in balance.values() for label in counts})

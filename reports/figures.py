@@ -1,4 +1,5 @@
-"""Which figures a report of each task shows, in which section, with which caption: a table of rows."""
+"""The figures a report can show, in which section, with which caption: tables of rows that each task kind
+(reports/builtin_kinds.py) picks from."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from astromlp.reports import figures_classification as classification
 from astromlp.reports import figures_regression as regression
 from astromlp.reports.figures_training import loss_curves
+from astromlp.reports.kinds import report_kind
 from astromlp.reports.svg import report_style
 
 
@@ -41,7 +43,8 @@ TRAINING = FigureSpec(
     "the others grey.",
     lambda inputs, metrics: loss_curves(inputs.training),
 )
-VALUES = [
+VALUE_FIGURES = (
+    TRAINING,
     FigureSpec(
         "predicted_vs_true",
         "performance",
@@ -60,46 +63,42 @@ VALUES = [
         "Residuals against magnitude: the network's density (grey) and each model's running median.",
         _residuals_against_magnitude,
     ),
-]
-FIGURES: dict[str, list[FigureSpec]] = {
-    "classification": [
-        TRAINING,
-        FigureSpec(
-            "confusion_matrices",
-            "performance",
-            "Confusion matrices, each row divided by its true class's size: "
-            "the diagonal is the completeness.",
-            lambda inputs, metrics: classification.confusion_matrices(metrics),
-        ),
-        FigureSpec(
-            "roc_curves",
-            "performance",
-            "One-vs-rest ROC curves per class.",
-            lambda inputs, metrics: classification.roc_curves(inputs),
-        ),
-        FigureSpec(
-            "precision_recall_curves",
-            "performance",
-            "One-vs-rest purity against completeness per class.",
-            lambda inputs, metrics: classification.precision_recall_curves(inputs),
-        ),
-        FigureSpec(
-            "reliability_diagram",
-            "performance",
-            "Reliability: accuracy against top-label confidence "
-            "(15 bins); below, how many test objects fall in each bin.",
-            lambda inputs, metrics: classification.reliability_diagram(metrics),
-        ),
-    ],
-    "regression": [TRAINING, *VALUES],
-    "photoz": [TRAINING, *VALUES],
-}
+)
+CLASSIFICATION_FIGURES = (
+    TRAINING,
+    FigureSpec(
+        "confusion_matrices",
+        "performance",
+        "Confusion matrices, each row divided by its true class's size: "
+        "the diagonal is the completeness.",
+        lambda inputs, metrics: classification.confusion_matrices(metrics),
+    ),
+    FigureSpec(
+        "roc_curves",
+        "performance",
+        "One-vs-rest ROC curves per class.",
+        lambda inputs, metrics: classification.roc_curves(inputs),
+    ),
+    FigureSpec(
+        "precision_recall_curves",
+        "performance",
+        "One-vs-rest purity against completeness per class.",
+        lambda inputs, metrics: classification.precision_recall_curves(inputs),
+    ),
+    FigureSpec(
+        "reliability_diagram",
+        "performance",
+        "Reliability: accuracy against top-label confidence "
+        "(15 bins); below, how many test objects fall in each bin.",
+        lambda inputs, metrics: classification.reliability_diagram(metrics),
+    ),
+)
 
 
 def build_figures(inputs, metrics: dict) -> list[dict]:
     """Every drawable figure of the task as {key, section, caption, svg}, in display order."""
     with report_style():
-        drawn = [(spec, spec.build(inputs, metrics)) for spec in FIGURES[inputs.task]]
+        drawn = [(spec, spec.build(inputs, metrics)) for spec in report_kind(inputs.task).figures]
     drawn = [(spec, *(svg if isinstance(svg, tuple) else (svg, ""))) for spec, svg in drawn if svg is not None]
     return [
         {"key": spec.key, "section": spec.section, "caption": f"{spec.caption} {note}".strip(), "svg": svg}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from astromlp.reports.photoz import OUTLIER_DZ
 from astromlp.reports.svg import model_colours, new_figure, to_svg
 
 PANEL_COLUMNS = 3
@@ -13,15 +12,12 @@ BOUND_STYLE = {"color": "#c0392b", "lw": 0.9, "ls": "--"}
 
 
 def residuals(inputs, model: str) -> np.ndarray:
-    """dz = (z_phot - z_spec) / (1 + z_spec) for photo-z, predicted - true otherwise."""
-    predicted = inputs.predictions[model]
-    if inputs.task == "photoz":
-        return (predicted - inputs.y_true) / (1.0 + inputs.y_true)
-    return predicted - inputs.y_true
+    """The task kind's residual of `model` (dz for photo-z, predicted - true otherwise)."""
+    return inputs.kind.residual(inputs.predictions[model], inputs.y_true)
 
 
 def residual_label(inputs) -> str:
-    return "Δz = (z_phot − z_spec) / (1 + z_spec)" if inputs.task == "photoz" else "predicted − true"
+    return inputs.kind.residual_label
 
 
 def clipping_note(outside: dict[str, int], n_rows: int, spans: dict[str, np.ndarray]) -> str:
@@ -39,8 +35,9 @@ def _outside(x: np.ndarray, y: np.ndarray, xlim, ylim) -> int:
 
 
 def predicted_vs_true(inputs) -> tuple[str, str]:
-    """A log-density of predicted against true per model, with y = x and, for photo-z, |Δz| = 0.15; and the
-    caption's note on the clipped axes."""
+    """A log-density of predicted against true per model, with y = x and the kind's outlier bound (photo-z:
+    |Δz| = 0.15); and the caption's note on the clipped axes."""
+    bound = inputs.kind.outlier_bound
     models = inputs.model_names
     columns = min(len(models), PANEL_COLUMNS)
     rows = -(-len(models) // columns)
@@ -59,9 +56,9 @@ def predicted_vs_true(inputs) -> tuple[str, str]:
             linewidths=0.2,
         )
         ax.plot(line, line, color="#222222", lw=0.8)
-        if inputs.task == "photoz":
+        if bound is not None:
             for sign in (1, -1):
-                ax.plot(line, line + sign * OUTLIER_DZ * (1 + line), **BOUND_STYLE)
+                ax.plot(line, line + sign * bound * (1 + line), **BOUND_STYLE)
         ax.set(
             xlim=(low, high),
             ylim=(low, high),
@@ -89,7 +86,8 @@ def residuals_against(inputs, against: np.ndarray, xlabel: str, key: str) -> tup
     figure, axes = new_figure(7.5, 3.4)
     network = residuals(inputs, inputs.network_name)[finite]
     xlim = _limits(x)
-    ylim = _limits(network, symmetric=True, at_least=1.2 * OUTLIER_DZ if inputs.task == "photoz" else 0.0)
+    bound = inputs.kind.outlier_bound
+    ylim = _limits(network, symmetric=True, at_least=1.2 * bound if bound is not None else 0.0)
     axes.hexbin(
         x,
         network,
@@ -113,9 +111,9 @@ def residuals_against(inputs, against: np.ndarray, xlabel: str, key: str) -> tup
             label=f"{name}: running median",
         )
     axes.axhline(0.0, color="#222222", lw=0.8)
-    if inputs.task == "photoz":
+    if bound is not None:
         for sign in (1, -1):
-            axes.axhline(sign * OUTLIER_DZ, **BOUND_STYLE, label="|Δz| = 0.15" if sign > 0 else None)
+            axes.axhline(sign * bound, **BOUND_STYLE, label=f"|Δz| = {bound:g}" if sign > 0 else None)
     axes.set(
         xlim=xlim,
         ylim=ylim,

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import math
 
+from astromlp.reports.kinds import report_kind
 from astromlp.reports.scoring import BETTER
-
-# task -> the bin metric whose worst bin is reported, and which direction is better
-WORST_BIN = {
-    "classification": ("accuracy", "higher"),
-    "regression": ("rmse", "lower"),
-    "photoz": ("sigma_nmad", "lower"),
-}
 
 
 def _fmt(value) -> str:
@@ -20,15 +14,9 @@ def _fmt(value) -> str:
 
 def findings(metrics: dict) -> list[str]:
     """Sentences naming the network's weakest class or bins, for the report's summary."""
-    result = metrics["results"][metrics["network"]]
-    sentences = _class_findings(result, metrics["classes"]) if metrics["task"] == "classification" else []
-    if metrics["task"] == "photoz":
-        fraction = result["scalars"]["outlier_fraction"]
-        sentences.append(
-            f"{_fmt(100 * fraction if fraction is not None else None)} % of test objects are "
-            "catastrophic outliers (|Δz| > 0.15)."
-        )
-    key, better = WORST_BIN[metrics["task"]]
+    result, kind = metrics["results"][metrics["network"]], report_kind(metrics["task"])
+    sentences = kind.findings(result, metrics)
+    key, better = kind.worst_bin
     overall = result["scalars"][key]
     for table in result["bins"]:
         sentence = _worst_bin(table, key, better, overall, metrics["metric_labels"][key])
@@ -37,7 +25,18 @@ def findings(metrics: dict) -> list[str]:
     return sentences
 
 
-def _class_findings(result: dict, classes: list[str]) -> list[str]:
+def outlier_findings(result: dict, metrics: dict) -> list[str]:
+    """The share of catastrophic photo-z outliers."""
+    fraction = result["scalars"]["outlier_fraction"]
+    return [
+        f"{_fmt(100 * fraction if fraction is not None else None)} % of test objects are "
+        "catastrophic outliers (|Δz| > 0.15)."
+    ]
+
+
+def class_findings(result: dict, metrics: dict) -> list[str]:
+    """The weakest (least complete) class, what it is mistaken for, and the least pure class."""
+    classes = metrics["classes"]
     rows = [row for row in result["per_class"] if row["completeness"] is not None]
     if not rows:
         return []

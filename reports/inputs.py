@@ -11,18 +11,17 @@ from typing import Any
 import numpy as np
 
 from astromlp.errors import AstromlpError
-
-TASKS = ("classification", "regression", "photoz")
-"""The task kinds a report can judge."""
+from astromlp.reports.kinds import ReportKind, report_kind
 
 
 @dataclass
 class EvaluationInputs:
     """The test split's truth and predictions of the network and every baseline, plus the run's records.
 
-    task: one of TASKS. target: the target column's name. y_true: test-split truth (class labels as strings
-    for classification, spectroscopic redshift for photoz). classes: the class labels in probability-column
-    order (classification only). predictions: model name -> predicted labels or values. probabilities:
+    task: the name of a registered task kind (reports.REPORT_KINDS). target: the target column's name.
+    y_true: test-split truth (class labels as strings for classification, spectroscopic redshift for photoz).
+    classes: the class labels in probability-column order (classification only).
+    predictions: model name -> predicted labels or values. probabilities:
     model name -> (n, n_classes) array (classification; models without one are scored on labels only).
     network_name: which key of `predictions` is the network; the others are baselines.
     magnitude: one magnitude per test row (e.g. r band) for metric-by-magnitude bins, or None;
@@ -55,13 +54,13 @@ class EvaluationInputs:
     provenance: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _check_task(self.task)
-        self.y_true = _as_column(self.y_true, "y_true", self.task)
+        kind = self.kind
+        self.y_true = _as_column(self.y_true, "y_true", kind)
         n = len(self.y_true)
         if n == 0:
             raise AstromlpError("y_true is empty: the report needs at least one test row")
         self.predictions = {
-            str(name): _as_column(values, f"predictions[{name!r}]", self.task)
+            str(name): _as_column(values, f"predictions[{name!r}]", kind)
             for name, values in self.predictions.items()
         }
         _check_lengths(self.predictions, n, "predictions")
@@ -73,16 +72,18 @@ class EvaluationInputs:
         if self.magnitude is not None:
             self.magnitude = np.asarray(self.magnitude, dtype=float)
             _check_lengths({"magnitude": self.magnitude}, n, "inputs")
-        if self.task == "classification":
+        if kind.labelled:
             self._check_classification()
         elif not np.all(np.isfinite(self.y_true)):
             raise AstromlpError(
                 f"y_true of target {self.target!r} has non-finite values: drop those rows first"
             )
-        if self.task == "photoz" and np.any(self.y_true <= -1):
-            raise AstromlpError(
-                f"y_true of target {self.target!r} has redshifts <= -1: dz needs 1 + z_spec > 0"
-            )
+        kind.check_truth(self.y_true, self.target)
+
+    @property
+    def kind(self) -> ReportKind:
+        """The registered task kind named by `task` (AstromlpError for an unknown name)."""
+        return report_kind(self.task)
 
     @property
     def model_names(self) -> list[str]:
@@ -110,19 +111,14 @@ class EvaluationInputs:
             _check_probability(name, proba, len(self.y_true), len(self.classes))
 
 
-def _check_task(task: str) -> None:
-    if task not in TASKS:
-        raise AstromlpError(f"task {task!r} is not one of {', '.join(TASKS)}: choose one of those")
-
-
-def _as_column(values, name: str, task: str) -> np.ndarray:
+def _as_column(values, name: str, kind: ReportKind) -> np.ndarray:
     array = np.asarray(values)
     if array.ndim != 1:
         raise AstromlpError(f"{name} has shape {array.shape}: expected one value per test row (1-D)")
-    if task == "classification":
+    if kind.labelled:
         return array.astype(str)
     if not np.issubdtype(array.dtype, np.number):
-        raise AstromlpError(f"{name} has dtype {array.dtype}: expected numbers for a {task} report")
+        raise AstromlpError(f"{name} has dtype {array.dtype}: expected numbers for a {kind.name} report")
     return array.astype(float)
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from types import ModuleType
 
 import numpy as np
 
 from astromlp.jsonable import to_jsonable
-from astromlp.reports import bootstrap, classification, photoz, regression
+from astromlp.reports import bootstrap
 from astromlp.reports.binning import bin_table
 from astromlp.reports.classification import LabelledCase
 from astromlp.reports.inputs import EvaluationInputs
@@ -18,18 +17,6 @@ from astromlp.reports.regression import ValuedCase
 from astromlp.reports.scoring import Metric
 
 SCHEMA = "astromlp.metrics/1"
-TASK_MODULES: dict[str, ModuleType] = {
-    "classification": classification,
-    "regression": regression,
-    "photoz": photoz,
-}
-
-# task -> sentences about thresholds the models share (metric key -> note), shown under the report's tables
-NOTES = {
-    "classification": lambda cases, network: {},
-    "regression": lambda cases, network: {},
-    "photoz": photoz.metric_notes,
-}
 
 
 @dataclass(frozen=True)
@@ -44,8 +31,8 @@ def compute_metrics(
 ) -> dict:
     """Every metric of the network and each baseline on the test split, with seeded bootstrap intervals."""
     settings = Settings(n_bootstrap, random_state, n_bins)
-    table: dict[str, Metric] = TASK_MODULES[inputs.task].METRICS
-    headline = {key: table[key] for key in TASK_MODULES[inputs.task].HEADLINE}
+    table: dict[str, Metric] = dict(inputs.kind.metrics)
+    headline = {key: table[key] for key in inputs.kind.headline}
     cases = build_cases(inputs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # undefined metrics on degenerate rows become NaN/None
@@ -54,7 +41,7 @@ def compute_metrics(
             bootstrap.resample_scores(cases, headline, n_bootstrap, random_state) if n_bootstrap else None
         )
     _attach_intervals(models, samples)
-    notes = NOTES[inputs.task](cases, inputs.network_name)
+    notes = inputs.kind.notes(cases, inputs.network_name)
     comparisons = _comparisons(inputs, models, headline, samples)
     return to_jsonable(
         {
@@ -84,10 +71,10 @@ def compute_metrics(
 
 def build_cases(inputs: EvaluationInputs) -> dict:
     """model name -> the case object its metrics take (class codes for classification)."""
-    if inputs.task == "photoz":
+    if inputs.kind.cases is not None:
         predictions = {name: inputs.predictions[name] for name in inputs.model_names}
-        return photoz.common_cases(inputs.y_true, predictions, inputs.network_name)
-    if inputs.task != "classification":
+        return inputs.kind.cases(inputs.y_true, predictions, inputs.network_name)
+    if not inputs.kind.labelled:
         return {name: ValuedCase(inputs.y_true, inputs.predictions[name]) for name in inputs.model_names}
     code = {label: k for k, label in enumerate(inputs.classes)}
     encode = np.vectorize(code.__getitem__, otypes=[np.int64])
@@ -101,12 +88,12 @@ def build_cases(inputs: EvaluationInputs) -> dict:
 
 
 def _model_metrics(inputs: EvaluationInputs, case, table: dict[str, Metric], settings: Settings) -> dict:
+    kind = inputs.kind
     result = {"scalars": {key: metric.compute(case) for key, metric in table.items()}, "bins": []}
-    if inputs.task == "classification":
-        result.update(classification.details(case, inputs.classes))
-        bin_metrics = classification.bin_metrics(inputs.classes)
-    else:
-        bin_metrics = TASK_MODULES[inputs.task].BIN_METRICS
+    if kind.details is not None:
+        result.update(kind.details(case, inputs.classes))
+    bin_metrics = kind.bin_metrics(inputs.classes)
+    if not kind.labelled:  # values are also judged per bin of the true value; labels have no order to bin
         result["bins"].append(bin_table(case, case.y, bin_metrics, settings.n_bins, inputs.target))
     if inputs.magnitude is not None:
         result["bins"].append(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from astromlp.errors import AstromlpError
 from astromlp.reports import regression, weighted
 from astromlp.reports.regression import ValuedCase
 from astromlp.reports.scoring import Metric
@@ -46,9 +47,20 @@ def metric_notes(cases: dict, reference: str) -> dict[str, str]:
                                      "for every model and every bin, so the fractions compare."}
 
 
+def redshift_error(z_phot: np.ndarray, z_spec: np.ndarray) -> np.ndarray:
+    """dz = (z_phot - z_spec) / (1 + z_spec), the normalised redshift error of every row."""
+    return (z_phot - z_spec) / (1.0 + z_spec)
+
+
 def dz(case: ValuedCase) -> np.ndarray:
-    """The normalised redshift error of every row."""
-    return (case.predicted - case.y) / (1.0 + case.y)
+    """The normalised redshift error of every row of a case."""
+    return redshift_error(case.predicted, case.y)
+
+
+def check_redshifts(y_true: np.ndarray, target: str) -> None:
+    """dz divides by 1 + z_spec, so every spectroscopic redshift must exceed -1."""
+    if np.any(y_true <= -1):
+        raise AstromlpError(f"y_true of target {target!r} has redshifts <= -1: dz needs 1 + z_spec > 0")
 
 
 def bias(case: ValuedCase) -> float:

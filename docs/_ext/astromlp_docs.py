@@ -3,7 +3,7 @@
 - ``astromlp-config``: every key of every config section, from the dataclass fields of
   ``astromlp.pipeline.config`` and the ``Rule`` (kind, default, choices, range, help) each field carries.
 - ``astromlp-model-parameters``: every ``[model]`` key, from the estimators' ``get_params()`` defaults and
-  the numpydoc ``Parameters`` section of their ``__init__`` docstring.
+  the numpydoc ``Parameters`` section of their class docstring.
 - ``astromlp-feature-functions``: the functions allowed in feature expressions (``catalogs.features``).
 - ``astromlp-template``: what ``astromlp init --task TASK`` writes.
 - ``astromlp-cli``: the ``--help`` text of ``astromlp`` and each of its commands.
@@ -88,7 +88,7 @@ def model_parameters() -> list[tuple[str, str, object, str]]:
     """(name, type, default, meaning) of every estimator parameter, in the order of the docstring."""
     from astromlp.nn import MLPClassifier, MLPRegressor
 
-    documented = NumpyDocString(inspect.getdoc(MLPRegressor.__init__))["Parameters"]
+    documented = NumpyDocString(inspect.getdoc(MLPRegressor))["Parameters"]
     defaults = MLPRegressor().get_params()
     if set(defaults) != set(MLPClassifier().get_params()):
         raise RuntimeError("MLPClassifier and MLPRegressor take different parameters; document both")
@@ -139,21 +139,21 @@ def cli_rst() -> str:
 
 
 def metrics_rst(task: str) -> str:
-    from astromlp.reports.metrics import TASK_MODULES
+    from astromlp.reports import report_kind
 
-    module = TASK_MODULES[task]
+    kind = report_kind(task)
     better = {"higher": "higher", "lower": "lower", "zero": "closer to 0"}
     rows = "".join(f"   * - ``{key}``\n     - {plain(metric.label)}\n     - {better[metric.better]}\n"
-                   f"     - {'yes' if key in module.HEADLINE else ''}\n" for key, metric in module.METRICS.items())
+                   f"     - {'yes' if key in kind.headline else ''}\n" for key, metric in kind.metrics.items())
     return (".. list-table::\n   :header-rows: 1\n\n   * - key in metrics.json\n     - label in the report\n"
             f"     - better\n     - headline\n{rows}\n")
 
 
 def figures_rst(task: str) -> str:
-    from astromlp.reports.figures import FIGURES
+    from astromlp.reports import report_kind
 
     rows = "".join(f"   * - ``{spec.key}``\n     - {spec.section}\n     - {plain(spec.caption)}\n"
-                   for spec in FIGURES[task])
+                   for spec in report_kind(task).figures)
     return (f".. list-table:: {task} reports\n   :header-rows: 1\n\n   * - figure\n     - section\n"
             f"     - caption\n{rows}\n")
 

@@ -184,3 +184,17 @@ def test_usage_errors_are_one_line_with_where_to_look(args, expected):
 def test_a_bare_astromlp_shows_its_help():
     result = CliRunner().invoke(main, [], prog_name="astromlp")
     assert result.exit_code == 0 and result.output.startswith("Usage: astromlp")
+
+
+def test_predict_keeps_the_units_and_descriptions_of_the_columns_it_copies(cli_run, sdss_small, tmp_path):
+    run_dir, _ = cli_run
+    table = Table.from_pandas(pd.read_csv(sdss_small).head(40))
+    table["ra"].unit, table["ra"].description = "deg", "Right ascension (J2000)"
+    table["dec"].unit = "deg"
+    source, out = tmp_path / "few.fits", tmp_path / "predicted.fits"
+    table.write(source)
+    assert _invoke("predict", run_dir / "model.zip", source, "-o", out).exit_code == 0
+    written = Table.read(out)
+    assert written["ra"].unit == "deg" and written["dec"].unit == "deg"
+    assert written["ra"].description == "Right ascension (J2000)"
+    np.testing.assert_array_equal(written["ra"], table["ra"])

@@ -7,8 +7,9 @@ import pytest
 
 from astromlp.errors import AstromlpError
 from astromlp.pipeline.config import load_config, parse_config
+from astromlp.pipeline.kinds import TASK_KINDS
 from astromlp.pipeline.models import estimator_class
-from astromlp.pipeline.templates import TASK_MODEL, TASK_NAMES, template
+from astromlp.pipeline.templates import TASK_NAMES, template
 
 MINIMAL = """
 [task]
@@ -120,7 +121,7 @@ def test_every_template_validates_against_the_bundled_sample(tmp_path, task):
 def test_templates_spell_out_the_estimator_defaults(tmp_path, task):
     """`astromlp demo` and `init` train the defaults that benchmarks/bench_quality.py measures."""
     config = parse_config(template(task), tmp_path / f"{task}.toml")
-    chosen = TASK_MODEL.get(task, ({}, ""))[0]  # the few values a task's template sets apart, with a reason
+    chosen = TASK_KINDS[task].template.model[0]  # the few values a task's template sets apart, with a reason
     defaults = {**estimator_class(task)().get_params(), **chosen}
     assert config.model and {key: defaults[key] for key in config.model} == config.model
 

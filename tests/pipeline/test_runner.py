@@ -2,12 +2,14 @@
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import accuracy_score
 
+from astromlp.catalogs import readers
 from astromlp.errors import AstromlpError
 from astromlp.nn import load
 from astromlp.pipeline.config import load_config
@@ -31,7 +33,7 @@ def test_every_stage_writes_its_artifacts(finished_run):
                      "preparation.json", "prepared/X_train.npy", "model.zip", "training.json",
                      "predictions.parquet", "metrics.json", "report.html", "log.txt", "manifest.json"):
         assert expected in names
-    assert [s.name for s in result.stages] == list(STAGES) and not any(s.reused for s in result.stages)
+    assert [s.name for s in result.stages] == [s.name for s in STAGES] and not any(s.reused for s in result.stages)
     assert not [n for n in names if ".partial" in n]
 
 
@@ -105,6 +107,33 @@ def test_changing_the_model_reuses_the_preparation(sdss_small, write_config, con
     assert {s.name: s.reused for s in result.stages} == {"ingest": True, "prepare": True, "train": False,
                                                          "evaluate": False}
     assert (path.parent / "runs/run/prepared/X_train.npy").stat().st_mtime_ns == prepared_before
+    path.write_text(config_text(sdss_small).replace("max_epochs = 15", "max_epochs = 5")
+                    .replace("n_bootstrap = 20", "n_bootstrap = 10"))
+    result = run(load_config(path), RunOptions(scheduler="synchronous", quiet=True, resume=True))
+    assert [s.name for s in result.stages if not s.reused] == ["evaluate"]
+    assert result.metrics["bootstrap"]["n_resamples"] == 10
+
+
+def test_a_fresh_run_opens_each_catalog_once(sdss_small, write_config, config_text, monkeypatch, tmp_path):
+    table = pd.read_csv(sdss_small)
+    for k, part in enumerate((table[:1500], table[1500:])):
+        part.to_csv(tmp_path / f"part{k}.csv", index=False)
+    opened, real_open = [], readers.open_source
+
+    def counting_open(path, **options):  # the real reader, counted
+        opened.append(Path(path).name)
+        return real_open(path, **options)
+
+    monkeypatch.setattr(readers, "open_source", counting_open)
+    path = write_config(config_text(tmp_path / "part*.csv"))
+    result = run(load_config(path), RunOptions(scheduler="synchronous", quiet=True))
+    assert sorted(opened) == ["part0.csv", "part1.csv"]
+    assert json.loads((result.run_dir / "data_summary.json").read_text())["rows"]["read"] == 3000
+    opened.clear()  # a resumed run whose ingest is reused opens the files for prepare, once each
+    path.write_text(config_text(tmp_path / "part*.csv", extra='[normalise]\nmethod = "robust"\n'))
+    result = run(load_config(path), RunOptions(scheduler="synchronous", quiet=True, resume=True))
+    assert [s.name for s in result.stages if s.reused] == ["ingest"]
+    assert sorted(opened) == ["part0.csv", "part1.csv"]
 
 
 def test_photoz_run_keeps_only_selected_rows(sdss_small, write_config, config_text):

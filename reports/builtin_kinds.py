@@ -1,0 +1,55 @@
+"""The task kinds astromlp judges, each declared once from its parts; a new kind is one new entry here (and
+its estimator and config template in pipeline/kinds.py)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from astromlp.reports import classification, photoz, regression
+from astromlp.reports.baselines import CLASSIFIER_BASELINES, REGRESSOR_BASELINES
+from astromlp.reports.figures import CLASSIFICATION_FIGURES, VALUE_FIGURES
+from astromlp.reports.findings import class_findings, outlier_findings
+from astromlp.reports.kinds import ReportKind, register
+
+CLASSIFICATION = ReportKind(
+    name="classification",
+    title="Classification",
+    labelled=True,
+    metrics=classification.METRICS,
+    headline=tuple(classification.HEADLINE),
+    bin_metrics=classification.bin_metrics,
+    details=classification.details,
+    baselines=CLASSIFIER_BASELINES,
+    figures=CLASSIFICATION_FIGURES,
+    worst_bin=("accuracy", "higher"),
+    findings=class_findings,
+)
+REGRESSION = ReportKind(
+    name="regression",
+    title="Regression",
+    labelled=False,
+    metrics=regression.METRICS,
+    headline=tuple(regression.HEADLINE),
+    bin_metrics=lambda classes: regression.BIN_METRICS,
+    baselines=REGRESSOR_BASELINES,
+    figures=VALUE_FIGURES,
+    worst_bin=("rmse", "lower"),
+)
+# A regression of redshift (same baselines and figures), judged on dz with the photo-z metrics.
+PHOTOZ = replace(
+    REGRESSION,
+    name="photoz",
+    title="Photometric redshift",
+    metrics=photoz.METRICS,
+    headline=tuple(photoz.HEADLINE),
+    bin_metrics=lambda classes: photoz.BIN_METRICS,
+    worst_bin=("sigma_nmad", "lower"),
+    findings=outlier_findings,
+    residual=photoz.redshift_error,
+    residual_label="Δz = (z_phot − z_spec) / (1 + z_spec)",
+    outlier_bound=photoz.OUTLIER_DZ,
+    check_truth=photoz.check_redshifts,
+    cases=photoz.common_cases,
+    notes=photoz.metric_notes,
+)
+register(CLASSIFICATION, REGRESSION, PHOTOZ)
