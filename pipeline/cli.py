@@ -78,10 +78,12 @@ def report(run_dir: str, n_bootstrap: int) -> None:
       astromlp report runs/photoz --bootstrap 1000
     """
     from astromlp.files import output_errors
+    from astromlp.pipeline.rundir import finished_run
     from astromlp.reports import load_inputs, write_report
 
-    inputs = load_inputs(run_dir)
-    with output_errors(f"the report into {run_dir}", "free some space or make the folder writable"):
+    with (output_errors(f"the report into {run_dir}", "free some space or make the folder writable"),
+          finished_run(run_dir)):
+        inputs = load_inputs(run_dir)
         click.echo(write_report(run_dir, inputs, n_bootstrap=n_bootstrap))
 
 

@@ -1,0 +1,200 @@
+"""A run never destroys what it did not create, and never presents files of two runs as one.
+
+Table 1: what a run directory holds before `astromlp run` (the user's files, a damaged manifest, a lock held
+by a live or a killed process, a killed run's temporaries) -> refused in one line with everything untouched,
+or run to the end. Table 2: `astromlp demo --out` over the user's files. Table 3: `--resume` with a changed
+[model], killed with SIGKILL at each stage boundary: the directory says it is incomplete and never holds the
+new model beside the old report; the next `--resume` gives what a fresh run gives.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from astromlp.files import temporary_name
+from astromlp.pipeline.cli import main
+from tests.robustness.conftest import file_hash, tiny_config
+from tests.robustness.test_faults import _log, _same_results, finish, start
+
+HOLD_LOCK = """
+import sys, time
+from astromlp.pipeline.rundir_lock import locked
+with locked(sys.argv[1]):
+    print("locked", flush=True)
+    time.sleep(600)
+"""
+
+
+def _invoke(*args) -> tuple[int, str]:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    return result.exit_code, result.stderr
+
+
+def _one_line(code: int, stderr: str, expected: str) -> None:
+    lines = stderr.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and lines[0].startswith("astromlp: error:"), (code, stderr)
+    assert expected in lines[0], lines[0]
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): file_hash(p) for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory, tiny_catalog) -> Path:
+    path = tmp_path_factory.mktemp("rundirs") / "run.toml"
+    path.write_text(tiny_config(tiny_catalog))
+    return path
+
+
+@pytest.fixture(scope="module")
+def finished(config) -> Path:
+    """One complete run, copied by the cases that start from an existing run directory."""
+    out = config.parent / "finished"
+    code, stderr = _invoke("run", config, "--out", out, "--scheduler", "synchronous", "--quiet")
+    assert code == 0, stderr
+    return out
+
+
+@pytest.fixture
+def holder(tmp_path):
+    """Start a process that holds a folder's run lock: holder(folder) -> Popen; killed afterwards."""
+    processes = []
+
+    def hold(folder: Path) -> subprocess.Popen:
+        folder.mkdir(parents=True, exist_ok=True)
+        process = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(folder)], stdout=subprocess.PIPE, text=True)
+        processes.append(process)
+        assert process.stdout.readline().strip() == "locked"
+        return process
+
+    hold.processes = processes
+    yield hold
+    for process in processes:
+        process.kill()
+        process.wait()
+
+
+def _user_files(names: list[str]) -> Callable:
+    def setup(out: Path, finished: Path, holder) -> None:
+        out.mkdir()
+        for name in names:
+            (out / name).write_text(f"the user's own {name}\n")
+    return setup
+
+
+def _manifest(text: bytes) -> Callable:
+    def setup(out: Path, finished: Path, holder) -> None:
+        shutil.copytree(finished, out)
+        (out / "manifest.json").write_bytes(text)
+    return setup
+
+
+def _edited_manifest(edit: Callable[[dict], object]) -> Callable:
+    def setup(out: Path, finished: Path, holder) -> None:
+        shutil.copytree(finished, out)
+        manifest = json.loads((out / "manifest.json").read_text())
+        (out / "manifest.json").write_text(json.dumps(edit(manifest)))
+    return setup
+
+
+def _escaping_output(manifest: dict) -> dict:
+    manifest["stages"]["evaluate"]["outputs"]["../victim.txt"] = "0" * 64
+    return manifest
+
+
+def _copy(out: Path, finished: Path, holder) -> None:
+    shutil.copytree(finished, out)
+
+
+def _empty(out: Path, finished: Path, holder) -> None:
+    out.mkdir()
+
+
+def _lock_file_only(out: Path, finished: Path, holder) -> None:
+    out.mkdir()
+    (out / "astromlp.lock").write_text("12345\n")
+
+
+def _locked(out: Path, finished: Path, holder) -> None:
+    shutil.copytree(finished, out)
+    holder(out)
+
+
+def _locked_by_a_killed_process(out: Path, finished: Path, holder) -> None:
+    shutil.copytree(finished, out)
+    process = holder(out)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+
+def _temporaries(out: Path, finished: Path, holder) -> None:
+    shutil.copytree(finished, out)
+    for name in ("model.zip", "prepared/X_train.npy", "report.html"):
+        temporary_name(out / name).write_bytes(b"half of a killed write")
+
+
+FOREIGN = "holds no astromlp run (no manifest.json)"
+DAMAGED = "has a damaged manifest.json"
+# case -> (set-up, flags, the one-line error expected, or None when the run must succeed)
+CASES = {
+    "user's config.json": (_user_files(["config.json"]), [], FOREIGN),
+    "user's report.html, --force": (_user_files(["report.html"]), ["--force"], FOREIGN),
+    "user's notes, --resume": (_user_files(["notes.txt"]), ["--resume"], FOREIGN),
+    "user's hidden file": (_user_files([".keep"]), [], FOREIGN),
+    "empty folder": (_empty, [], None),
+    "only a lock file left": (_lock_file_only, [], None),
+    "finished run, no flag": (_copy, [], "already holds a run; pass --resume"),
+    "finished run, --resume": (_copy, ["--resume"], None),
+    "empty manifest": (_manifest(b""), [], DAMAGED),
+    "empty manifest, --resume": (_manifest(b""), ["--resume"], DAMAGED),
+    "empty manifest, --force": (_manifest(b""), ["--force"], None),
+    "truncated manifest": (_manifest(b'{"astromlp_run": 1, "complete": true, "stages": {"ingest": {"k'), [], DAMAGED),
+    "truncated manifest, --force": (_manifest(b'{"astromlp_run": 1, "stag'), ["--force"], None),
+    "manifest is a list": (_manifest(b"[]"), [], "holds a JSON list, not an object"),
+    "manifest is a list, --force": (_manifest(b"[]"), ["--force"], None),
+    "manifest not UTF-8": (_manifest(b"\xff\xfe{}"), [], DAMAGED),
+    "manifest nested 100000 deep, --force": (_manifest(b"[" * 100_000), ["--force"], None),
+    "stages of an older layout": (_edited_manifest(lambda m: m["stages"]), [], "'astromlp_run' is None"),
+    "stage record is text": (_edited_manifest(lambda m: {**m, "stages": {"ingest": "done"}}), [], "stage 'ingest'"),
+    "complete is a string": (_edited_manifest(lambda m: {**m, "complete": "yes"}), [], "'complete' is 'yes'"),
+    "output outside the run directory": (_edited_manifest(_escaping_output), [], "not a file inside the run"),
+    "output outside the run directory, --force": (_edited_manifest(_escaping_output), ["--force"], None),
+    "locked by a running process": (_locked, ["--resume"], "is in use by another astromlp process (pid "),
+    "locked by a killed process": (_locked_by_a_killed_process, ["--resume"], None),
+    "temporaries of a killed run": (_temporaries, ["--resume"], None),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_run_directory_table(case, config, finished, holder, tmp_path):
+    setup, flags, expected = CASES[case]
+    out = tmp_path / "out"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("outside the run directory\n")
+    setup(out, finished, holder)
+    before = _snapshot(out)
+    code, stderr = _invoke("run", config, "--out", out, "--scheduler", "synchronous", "--quiet", *flags)
+    assert victim.read_text() == "outside the run directory\n"
+    if expected is not None:
+        _one_line(code, stderr, expected)
+        assert _snapshot(out) == before, "a refused run changed the folder"
+        if "pid" in expected:
+            assert f"(pid {holder.processes[-1].pid})" in stderr
+        return
+    assert code == 0, stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["complete"] is True and set(manifest["stages"]) == {"ingest", "prepare", "train", "evaluate"}
+    assert not [p for p in out.rglob("*") if ".partial" in p.name], "temporaries left behind"
+    _same_results(out, finished)
