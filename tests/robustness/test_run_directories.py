@@ -198,3 +198,106 @@ def test_run_directory_table(case, config, finished, holder, tmp_path):
     assert manifest["complete"] is True and set(manifest["stages"]) == {"ingest", "prepare", "train", "evaluate"}
     assert not [p for p in out.rglob("*") if ".partial" in p.name], "temporaries left behind"
     _same_results(out, finished)
+
+
+# ---- table 2: `astromlp demo --out` over the user's files -------------------------------------------------
+
+def _symlink_to_user_file(out: Path) -> None:
+    (out.parent / "mine.toml").write_text("# the user's own config\n")
+    (out / "classification.toml").symlink_to(out.parent / "mine.toml")
+
+
+DEMO_CASES = {
+    "user's classification.toml": lambda out: (out / "classification.toml").write_text("# mine\n"),
+    "user's photoz.toml": lambda out: (out / "photoz.toml").write_text("# mine\n"),
+    "classification.toml links to the user's file": _symlink_to_user_file,
+    "classification.toml is a folder": lambda out: (out / "classification.toml").mkdir(),
+    "user's folder where a run goes": lambda out: _user_files(["a.txt"])(out / "photoz", None, None),
+}
+
+
+@pytest.mark.parametrize("case", list(DEMO_CASES))
+def test_demo_never_overwrites_the_users_files(case, tmp_path):
+    out = tmp_path / "demo"
+    out.mkdir()
+    DEMO_CASES[case](out)
+    before = _snapshot(tmp_path)
+    code, stderr = _invoke("demo", "--out", out, "--scheduler", "synchronous", "--quiet")
+    _one_line(code, stderr, "choose another --out")
+    assert _snapshot(tmp_path) == before, "the refused demo changed a file"
+    assert not (out / "classification" / "manifest.json").exists(), "the demo trained before refusing"
+
+
+# ---- table 3: --resume with a changed [model], killed at each stage boundary ---------------------------------
+
+# (line in the log after which to kill, fraction of the stage's duration to wait after it)
+KILL_POINTS = [("ingest: reused", 0.0), ("train: removed the stale outputs", 0.0), ("train: started", 0.5),
+               ("train: finished", 0.0), ("evaluate: started", 0.0), ("evaluate: started", 0.5)]
+TRAIN_AND_EVALUATE = ("train", "evaluate")
+
+
+@pytest.fixture(scope="module")
+def changed(config, tiny_catalog) -> tuple[Path, Path]:
+    """A config differing from `config` in [model] only, and its fresh run (the reference for resumes)."""
+    path = config.parent / "changed.toml"
+    path.write_text(tiny_config(tiny_catalog, model="learning_rate = 0.02"))
+    out = config.parent / "changed_reference"
+    assert finish(["run", path, "--out", out, "--scheduler", "synchronous", "--quiet"], out.with_suffix(".err")) == 0
+    return path, out
+
+
+def _stage_seconds(run_dir: Path) -> dict[str, float]:
+    return {stage: entry["seconds"] for stage, entry in _manifest(run_dir)["stages"].items()}
+
+
+def _manifest(run_dir: Path) -> dict:
+    return json.loads((run_dir / "manifest.json").read_text())
+
+
+def _kill_after(line: str, wait: float, run_dir: Path, args: list, stderr: Path) -> bool:
+    """Start `astromlp ARGS` and SIGKILL it `wait` seconds after `line` appears in the log (past what the copy
+    held); whether it was still running."""
+    earlier, deadline = len(_log(run_dir)), time.monotonic() + 60
+    process = start(args, stderr)
+    while process.is_alive() and line not in _log(run_dir)[earlier:] and time.monotonic() < deadline:
+        time.sleep(0.001)
+    time.sleep(wait)
+    if not process.is_alive():
+        return False
+    os.kill(process.pid, signal.SIGKILL)
+    process.join()
+    return True
+
+
+def _check_one_run(run_dir: Path, old: dict[str, dict]) -> None:
+    """What a killed directory may hold: recorded files intact, marked incomplete, and no file of the old
+    run's train or evaluate beside the new model."""
+    manifest = _manifest(run_dir)
+    assert manifest["complete"] is False
+    for entry in manifest["stages"].values():
+        for name, digest in entry["outputs"].items():
+            assert file_hash(run_dir / name) == digest, name
+    old_files = {name: digest for stage in TRAIN_AND_EVALUATE for name, digest in old[stage]["outputs"].items()
+                 if (run_dir / name).exists() and file_hash(run_dir / name) == digest}
+    if (run_dir / "model.zip").exists() and "model.zip" not in old_files:  # the new model is there
+        assert not old_files, f"old files beside the new model: {sorted(old_files)}"
+    _one_line(*_invoke("report", run_dir), "holds an incomplete run")
+
+
+def test_resume_with_a_changed_model_killed_at_each_stage_boundary(finished, changed, tmp_path):
+    config, reference = changed
+    seconds, old = _stage_seconds(reference), _manifest(finished)["stages"]
+    killed = []
+    for k, (line, fraction) in enumerate(KILL_POINTS):
+        out = tmp_path / f"run{k}"
+        shutil.copytree(finished, out)
+        args = ["run", config, "--out", out, "--scheduler", "synchronous", "--quiet", "--resume"]
+        stage = line.split(":")[0]
+        if _kill_after(line, fraction * seconds.get(stage, 0.0), out, args, tmp_path / "killed.err"):
+            killed.append(line)
+            _check_one_run(out, old)
+        assert finish(args, tmp_path / "resume.err") == 0, (tmp_path / "resume.err").read_text()
+        assert _manifest(out)["complete"] is True
+        _same_results(out, reference)
+    print(f"killed after: {killed}")
+    assert len(killed) >= len(KILL_POINTS) - 1, killed
