@@ -95,8 +95,9 @@ def _kill_during(stage: str, seconds: float, run_dir: Path, process, rng: random
 
 
 def _manifest(run_dir: Path) -> dict:
+    """The finished stages by name."""
     path = run_dir / "manifest.json"
-    return json.loads(path.read_text()) if path.exists() else {}
+    return json.loads(path.read_text())["stages"] if path.exists() else {}
 
 
 def _same_results(run_dir: Path, reference: Path) -> None:
