@@ -51,22 +51,6 @@ def _snapshot(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): file_hash(p) for p in folder.rglob("*") if p.is_file()}
 
 
-@pytest.fixture(scope="module")
-def config(tmp_path_factory, tiny_catalog) -> Path:
-    path = tmp_path_factory.mktemp("rundirs") / "run.toml"
-    path.write_text(tiny_config(tiny_catalog))
-    return path
-
-
-@pytest.fixture(scope="module")
-def finished(config) -> Path:
-    """One complete run, copied by the cases that start from an existing run directory."""
-    out = config.parent / "finished"
-    code, stderr = _invoke("run", config, "--out", out, "--scheduler", "synchronous", "--quiet")
-    assert code == 0, stderr
-    return out
-
-
 @pytest.fixture
 def holder(tmp_path):
     """Start a process that holds a folder's run lock: holder(folder) -> Popen; killed afterwards."""
@@ -87,7 +71,7 @@ def holder(tmp_path):
 
 
 def _user_files(names: list[str]) -> Callable:
-    def setup(out: Path, finished: Path, holder) -> None:
+    def setup(out: Path, reference: Path, holder) -> None:
         out.mkdir()
         for name in names:
             (out / name).write_text(f"the user's own {name}\n")
@@ -95,15 +79,15 @@ def _user_files(names: list[str]) -> Callable:
 
 
 def _manifest(text: bytes) -> Callable:
-    def setup(out: Path, finished: Path, holder) -> None:
-        shutil.copytree(finished, out)
+    def setup(out: Path, reference: Path, holder) -> None:
+        shutil.copytree(reference, out)
         (out / "manifest.json").write_bytes(text)
     return setup
 
 
 def _edited_manifest(edit: Callable[[dict], object]) -> Callable:
-    def setup(out: Path, finished: Path, holder) -> None:
-        shutil.copytree(finished, out)
+    def setup(out: Path, reference: Path, holder) -> None:
+        shutil.copytree(reference, out)
         manifest = json.loads((out / "manifest.json").read_text())
         (out / "manifest.json").write_text(json.dumps(edit(manifest)))
     return setup
@@ -114,33 +98,33 @@ def _escaping_output(manifest: dict) -> dict:
     return manifest
 
 
-def _copy(out: Path, finished: Path, holder) -> None:
-    shutil.copytree(finished, out)
+def _copy(out: Path, reference: Path, holder) -> None:
+    shutil.copytree(reference, out)
 
 
-def _empty(out: Path, finished: Path, holder) -> None:
+def _empty(out: Path, reference: Path, holder) -> None:
     out.mkdir()
 
 
-def _lock_file_only(out: Path, finished: Path, holder) -> None:
+def _lock_file_only(out: Path, reference: Path, holder) -> None:
     out.mkdir()
     (out / "astromlp.lock").write_text("12345\n")
 
 
-def _locked(out: Path, finished: Path, holder) -> None:
-    shutil.copytree(finished, out)
+def _locked(out: Path, reference: Path, holder) -> None:
+    shutil.copytree(reference, out)
     holder(out)
 
 
-def _locked_by_a_killed_process(out: Path, finished: Path, holder) -> None:
-    shutil.copytree(finished, out)
+def _locked_by_a_killed_process(out: Path, reference: Path, holder) -> None:
+    shutil.copytree(reference, out)
     process = holder(out)
     process.send_signal(signal.SIGKILL)
     process.wait()
 
 
-def _temporaries(out: Path, finished: Path, holder) -> None:
-    shutil.copytree(finished, out)
+def _temporaries(out: Path, reference: Path, holder) -> None:
+    shutil.copytree(reference, out)
     for name in ("model.zip", "prepared/X_train.npy", "report.html"):
         temporary_name(out / name).write_bytes(b"half of a killed write")
 
@@ -178,12 +162,12 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_run_directory_table(case, config, finished, holder, tmp_path):
+def test_run_directory_table(case, config, reference, holder, tmp_path):
     setup, flags, expected = CASES[case]
     out = tmp_path / "out"
     victim = tmp_path / "victim.txt"
     victim.write_text("outside the run directory\n")
-    setup(out, finished, holder)
+    setup(out, reference, holder)
     before = _snapshot(out)
     code, stderr = _invoke("run", config, "--out", out, "--scheduler", "synchronous", "--quiet", *flags)
     assert victim.read_text() == "outside the run directory\n"
@@ -197,7 +181,7 @@ def test_run_directory_table(case, config, finished, holder, tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["complete"] is True and set(manifest["stages"]) == {"ingest", "prepare", "train", "evaluate"}
     assert not [p for p in out.rglob("*") if ".partial" in p.name], "temporaries left behind"
-    _same_results(out, finished)
+    _same_results(out, reference)
 
 
 # ---- table 2: `astromlp demo --out` over the user's files -------------------------------------------------
@@ -284,20 +268,20 @@ def _check_one_run(run_dir: Path, old: dict[str, dict]) -> None:
     _one_line(*_invoke("report", run_dir), "holds an incomplete run")
 
 
-def test_resume_with_a_changed_model_killed_at_each_stage_boundary(finished, changed, tmp_path):
-    config, reference = changed
-    seconds, old = _stage_seconds(reference), _manifest(finished)["stages"]
+def test_resume_with_a_changed_model_killed_at_each_stage_boundary(reference, changed, tmp_path):
+    changed_config, changed_reference = changed
+    seconds, old = _stage_seconds(changed_reference), _manifest(reference)["stages"]
     killed = []
     for k, (line, fraction) in enumerate(KILL_POINTS):
         out = tmp_path / f"run{k}"
-        shutil.copytree(finished, out)
-        args = ["run", config, "--out", out, "--scheduler", "synchronous", "--quiet", "--resume"]
+        shutil.copytree(reference, out)
+        args = ["run", changed_config, "--out", out, "--scheduler", "synchronous", "--quiet", "--resume"]
         stage = line.split(":")[0]
         if _kill_after(line, fraction * seconds.get(stage, 0.0), out, args, tmp_path / "killed.err"):
             killed.append(line)
             _check_one_run(out, old)
         assert finish(args, tmp_path / "resume.err") == 0, (tmp_path / "resume.err").read_text()
         assert _manifest(out)["complete"] is True
-        _same_results(out, reference)
+        _same_results(out, changed_reference)
     print(f"killed after: {killed}")
     assert len(killed) >= len(KILL_POINTS) - 1, killed
