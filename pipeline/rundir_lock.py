@@ -25,15 +25,17 @@ def _holder(descriptor: int) -> str:
 @contextmanager
 def locked(folder: Path) -> Iterator[None]:
     """Hold `folder`'s run lock for the block; AstromlpError naming the holder's pid if another has it."""
-    descriptor = os.open(Path(folder) / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    path = Path(folder) / LOCK
+    # read-only: a file held open for writing would keep the folder's file system from being remounted read-only
+    descriptor = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise AstromlpError(f"run directory {folder} is in use by another astromlp process "
                                 f"({_holder(descriptor)}); wait for it to finish or choose another --out") from None
-        os.ftruncate(descriptor, 0)
-        os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+        with open(path, "w", encoding="ascii") as holder:  # the same file, truncated: never replaced
+            holder.write(f"{os.getpid()}\n")
         yield
     finally:
         os.close(descriptor)
