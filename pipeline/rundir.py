@@ -73,9 +73,6 @@ class RunDirectory:
         """The finished stages, by name."""
         return self._read()["stages"]
 
-    def holds_a_run(self) -> bool:
-        return bool(self.manifest)
-
     @staticmethod
     def is_foreign(path: Path) -> bool:
         """A non-empty folder without our manifest holds someone else's files: never ours to write."""
@@ -138,7 +135,9 @@ class RunDirectory:
         stale = [stage for stage in manifest["stages"] if stage not in keep]
         for stage in stale:
             for name in manifest["stages"][stage]["outputs"]:
-                (self.path / name).unlink(missing_ok=True)
+                path = self.path / name
+                if path.is_file() or path.is_symlink():  # an edited manifest may name a folder: left alone
+                    path.unlink()
         if stale:
             stages = {stage: entry for stage, entry in manifest["stages"].items() if stage in keep}
             write_json(self.path / MANIFEST, {**manifest, "stages": stages, "complete": False})

@@ -75,6 +75,17 @@ def test_invalidate_removes_only_the_listed_outputs_of_unsettled_stages(tmp_path
     assert list(manifest["stages"]) == ["ingest"] and manifest["complete"] is False
 
 
+def test_invalidate_leaves_a_folder_that_an_edited_manifest_names(tmp_path):
+    run = _finished_run(tmp_path / "run")
+    (run / "prepared").mkdir()
+    (run / "prepared" / "mine.txt").write_text("x")
+    manifest = read_manifest(run.path)
+    manifest["stages"]["train"]["outputs"]["prepared"] = "0" * 64
+    write_json(run / "manifest.json", manifest)
+    assert run.invalidate(keep=[]) == ["ingest", "train"]
+    assert (run / "prepared" / "mine.txt").exists() and not (run / "a.json").exists()
+
+
 def test_claim_marks_the_run_incomplete_until_finish(tmp_path):
     run = _finished_run(tmp_path / "run")
     assert read_manifest(run.path)["complete"] is True
