@@ -21,8 +21,10 @@ from astromlp.catalogs.sources import (
     compression_of,
     conform,
     empty_table_error,
+    flat_columns,
     frame_from_table,
     info_from_table,
+    left_out,
     nullable,
     reason,
     rows_per_partition,
@@ -166,6 +168,7 @@ class FitsSource:
     compression: str | None
     info: dict[str, ColumnInfo]
     meta: pd.DataFrame
+    left_out: tuple[str, ...] = ()
 
     @classmethod
     def open(cls, path: Path, hdu: int | str | None = None, chunk_rows: int | None = None) -> FitsSource:
@@ -205,7 +208,9 @@ class FitsSource:
                 table[name].info.description = text
         frame = frame_from_table(table)
         nulls = {c.name for c in table_hdu.columns if c.null is not None}
-        dtypes = {name: nullable(np.dtype(dtype)) if _base(name, table.colnames) in nulls else dtype
+        origin = flat_columns(table)[1]
+        self.left_out = left_out(table)
+        dtypes = {name: nullable(np.dtype(dtype)) if origin[name] in nulls else dtype
                   for name, dtype in frame.dtypes.items() if isinstance(dtype, np.dtype)}
         self.meta = frame.iloc[:0].astype(dtypes)
         self.info = {name: ColumnInfo(name, str(self.meta[name].dtype), info.unit, info.description)
@@ -250,9 +255,3 @@ class FitsSource:
         hdu_class = fits.BinTableHDU if header["XTENSION"].strip() == "BINTABLE" else fits.TableHDU
         return hdu_class.fromstring(header.tostring().encode("ascii") + raw + bytes(-size % BLOCK))
 
-
-def _base(name: str, table_columns: list[str]) -> str:
-    """The FITS column a frame column came from (vector columns are split into name_0, name_1, ...)."""
-    if name in table_columns:
-        return name
-    return name.rsplit("_", 1)[0]

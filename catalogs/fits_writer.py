@@ -2,7 +2,9 @@
 
 FITS needs the row count (NAXIS2) in the header before the data, so the header is written with 0 rows and
 rewritten in place once all chunks are out (the card keeps its length). Text columns need one width for the
-whole file, which `text_widths` finds in a first pass over those columns only.
+whole file, which `text_widths` finds in a first pass over those columns only. Text is stored UTF-8 encoded
+in columns sized in bytes (astropy decodes it on reading); column names must fit a FITS header card (printable
+ASCII, at most 68 characters), which `check_column_names` checks before anything is written.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from astromlp.catalogs.column_meta import ColumnInfos, annotate, numpy_dtype
 from astromlp.errors import AstromlpError
 
 BLOCK = 2880
+CARD_LENGTH = 80
 _FORMAT_KEYS = ("TTYPE", "TFORM", "TNULL")
 
 
@@ -32,10 +35,18 @@ def text_columns(meta: pd.DataFrame) -> list[str]:
             if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype)]
 
 
+def check_column_names(names: Iterable[str], path: Path) -> None:
+    """AstromlpError naming the first column whose name FITS cannot hold in its TTYPE card."""
+    for name in names:
+        if not (name.isascii() and name.isprintable()) or len(str(fits.Card("TTYPE1", name))) != CARD_LENGTH:
+            raise AstromlpError(f"column {name!r} cannot be named in a FITS file ({path.name}): FITS column names "
+                                "are printable ASCII of at most 68 characters; write a .parquet file instead")
+
+
 def text_widths(df: pd.DataFrame | dd.DataFrame, meta: pd.DataFrame) -> dict[str, int]:
-    """The longest value of each text column (at least 1), the fixed width FITS stores it in."""
+    """The longest UTF-8 encoding of each text column's values (at least 1 byte), the width FITS stores."""
     names = text_columns(meta)
-    longest = [df[name].astype("str").str.len().max() for name in names]
+    longest = [df[name].astype("str").str.encode("utf-8").str.len().max() for name in names]
     if isinstance(df, dd.DataFrame):
         longest = dask.compute(*longest)
     return {name: max(1, int(n)) if pd.notna(n) else 1 for name, n in zip(names, longest, strict=True)}
@@ -52,7 +63,8 @@ def chunk_table(chunk: pd.DataFrame, widths: Mapping[str, int], info: ColumnInfo
     for name, dtype in chunk.dtypes.items():
         series = chunk[name]
         if name in widths:
-            values = series.fillna("").astype("str").to_numpy().astype(f"U{widths[name]}")
+            encoded = series.fillna("").astype("str").str.encode("utf-8")
+            values = encoded.to_numpy().astype(f"S{widths[name]}")
             columns.append(MaskedColumn(values, name=name, mask=series.isna().to_numpy()))
         elif isinstance(dtype, np.dtype):
             columns.append(Column(series.to_numpy(), name=name))
@@ -67,11 +79,7 @@ def chunk_table(chunk: pd.DataFrame, widths: Mapping[str, int], info: ColumnInfo
 def _encode(table: Table) -> tuple[fits.Header, bytes]:
     """astropy's FITS encoding of `table`: the table HDU header and its data bytes (unpadded)."""
     buffer = io.BytesIO()
-    try:
-        table.write(buffer, format="fits")
-    except UnicodeEncodeError as exc:
-        raise AstromlpError(f"a text column holds non-ASCII characters ({exc.object[exc.start:exc.end]!r}), "
-                            "which FITS cannot store; write Parquet instead") from None
+    table.write(buffer, format="fits")
     encoded = buffer.getvalue()
     with fits.open(io.BytesIO(encoded)) as hdul:
         header, start = hdul[1].header.copy(), hdul.fileinfo(1)["datLoc"]

@@ -1,4 +1,6 @@
-"""`inspect_text`: what a catalog holds, per column: type, unit, missing and sentinel counts, range."""
+"""`inspect_text`: what a catalog holds, per column: type, unit, missing and sentinel counts, range, and the
+most common values of text columns (the class balance). Every catalog-derived string is printed with its
+control characters escaped (`printable`), so a column name cannot drive the user's terminal."""
 
 from __future__ import annotations
 
@@ -13,9 +15,11 @@ from astromlp.catalogs.paths import expand_paths
 from astromlp.catalogs.readers import PathsLike, frame_of
 from astromlp.catalogs.schema import plan_read
 from astromlp.catalogs.sources import Source
-from astromlp.errors import AstromlpError
+from astromlp.errors import AstromlpError, printable
 
 DESCRIPTION_WIDTH = 48
+TOP_VALUES = 10  # most common values shown per text column
+DISTINCT_LIMIT = 1000  # a text column with more distinct values in one partition is an identifier, not a class
 HEADINGS = ("column", "type", "unit", "missing", "sentinels", "min", "max", "description")
 
 
@@ -46,6 +50,51 @@ def column_statistics(source: Source, sentinels: Sequence[float] = DEFAULT_SENTI
     return summary.reindex(list(source.meta.columns))
 
 
+def _partition_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """(column, value, count) of every text column's values in one partition; a column with more than
+    DISTINCT_LIMIT distinct values gets one row with value None and count -1 (too many to list)."""
+    parts = []
+    for name in frame.columns:
+        counts = frame[name].value_counts(dropna=True)
+        if len(counts) > DISTINCT_LIMIT:
+            counts = pd.Series([-1], index=pd.Index([None], dtype="object"))
+        parts.append(pd.DataFrame({"column": name, "value": counts.index.astype("object"),
+                                   "count": counts.to_numpy(dtype="int64")}))
+    return pd.concat(parts, ignore_index=True) if parts else _COUNTS_META
+
+
+_COUNTS_META = pd.DataFrame({"column": pd.Series([], dtype="object"), "value": pd.Series([], dtype="object"),
+                             "count": pd.Series([], dtype="int64")})
+
+
+def value_counts(source: Source) -> dict[str, pd.Series | None]:
+    """Per text column of `source`: its values' counts, most common first (ties by value), or None when it
+    has too many distinct values to be a class column."""
+    text = [name for name, dtype in source.meta.dtypes.items() if not is_numeric(dtype)
+            and not pd.api.types.is_bool_dtype(dtype)]
+    if not text:
+        return {}
+    parts = frame_of([source], columns=text).map_partitions(_partition_counts, meta=_COUNTS_META).compute()
+    found = {}
+    for name in text:
+        rows = parts[parts["column"] == name]
+        if (rows["count"] < 0).any():
+            found[name] = None
+            continue
+        counts = rows.groupby("value", sort=True)["count"].sum()
+        too_many = len(counts) > DISTINCT_LIMIT
+        found[name] = None if too_many else counts.sort_values(ascending=False, kind="stable")
+    return found
+
+
+def _counts_line(name: str, counts: pd.Series | None) -> str:
+    if counts is None:
+        return f"  {printable(name)}: more than {DISTINCT_LIMIT:,} distinct values"
+    shown = ", ".join(f"{printable(value)} {count:,}" for value, count in counts.iloc[:TOP_VALUES].items())
+    more = f", ... ({len(counts) - TOP_VALUES:,} more values)" if len(counts) > TOP_VALUES else ""
+    return f"  {printable(name)}: {shown or '(no values)'}{more}"
+
+
 def _number(value: float) -> str:
     return "" if pd.isna(value) else f"{value:.6g}"
 
@@ -56,6 +105,7 @@ def _shorten(text: str | None) -> str:
 
 
 def _table(rows: list[tuple[str, ...]]) -> list[str]:
+    rows = [tuple(printable(cell) for cell in row) for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
 
@@ -66,10 +116,16 @@ def _section(source: Source, format_name: str) -> str:
                           str(stats.at[name, "sentinels"]), _number(stats.at[name, "min"]),
                           _number(stats.at[name, "max"]), _shorten(info.description))
                          for name, info in source.info.items()]
-    title = f"{source.label}: {format_name.upper()}, {source.n_rows:,} rows, {len(source.info)} columns"
+    title = printable(f"{source.label}: {format_name.upper()}, {source.n_rows:,} rows, {len(source.info)} columns")
     note = (f"(sentinels: float values equal to {', '.join(f'{v:g}' for v in DEFAULT_SENTINELS)}; counted, "
             "not removed)")
-    return "\n".join([title, *_table(rows), note])
+    counts = value_counts(source)
+    balance = ["value counts of text columns (most common first):",
+               *(_counts_line(name, found) for name, found in counts.items())] if counts else []
+    skipped = getattr(source, "left_out", ())
+    unread = [printable(f"not read: {', '.join(skipped)} (variable-length arrays have no fixed number of values)")
+              ] if skipped else []
+    return "\n".join([title, *_table(rows), note, *unread, *balance])
 
 
 def inspect_text(paths: PathsLike, *, hdu: int | str | None = None, format: str | None = None) -> str:
@@ -89,5 +145,5 @@ def _compatibility(sources: list[Source]) -> list[str]:
     try:
         plan_read(sources, None)
     except AstromlpError as exc:
-        return [f"note: these files cannot be read together: {exc}"]
+        return [printable(f"note: these files cannot be read together: {exc}")]
     return [f"The {len(sources)} files share one schema and can be read together."]

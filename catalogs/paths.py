@@ -4,22 +4,37 @@ from __future__ import annotations
 
 import glob
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
 from astromlp.errors import AstromlpError
 
 _GLOB_CHARACTERS = set("*?[")
+# st_mode file type -> what the user handed us instead of a file; opening most of them blocks or never ends
+_NOT_REGULAR = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFCHR: "a character device",
+                stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a directory"}
 
 
 def _expand_one(item: str | os.PathLike) -> list[Path]:
+    """An existing path is taken literally (a name may hold `[`); otherwise a glob, matches sorted."""
     text = os.fspath(item)
-    if _GLOB_CHARACTERS & set(text) and not Path(text).exists():
+    if _GLOB_CHARACTERS & set(text) and not os.path.lexists(text):
         matches = sorted(glob.glob(text))
         if not matches:
             raise AstromlpError(f"no files match {text!r}; check the pattern and the directory")
         return [Path(m) for m in matches]
     return [Path(text)]
+
+
+def not_regular(path: Path) -> str | None:
+    """What `path` is when it exists but is no regular file (a FIFO, device, socket, directory), else None;
+    checked before opening, since opening a FIFO waits forever for a writer."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    return None if stat.S_ISREG(mode) else _NOT_REGULAR.get(stat.S_IFMT(mode), "not a regular file")
 
 
 def check_readable(path: Path) -> None:
@@ -29,6 +44,10 @@ def check_readable(path: Path) -> None:
     if path.is_dir():
         raise AstromlpError(f"{str(path)!r} is a directory, not a catalog file; give the files inside it "
                             f"(e.g. {str(path / '*.fits')!r})")
+    kind = not_regular(path)
+    if kind:
+        raise AstromlpError(f"catalog {str(path)!r} is {kind}, not a file; save the catalog to a file and give "
+                            "that")
     if not os.access(path, os.R_OK):
         raise AstromlpError(f"catalog file {str(path)!r} is not readable (permission denied); "
                             "fix its permissions with chmod")

@@ -59,31 +59,74 @@ def rows_per_partition(chunk_rows: int | None, row_bytes: int) -> int:
     return max(1, DEFAULT_PARTITION_BYTES // max(1, row_bytes))
 
 
-def _flat_table(table: Table) -> Table:
-    """`table` with vector columns split into name_0, name_1, ... and variable-length arrays left out."""
-    from astropy.table import Table
+def _is_text(col) -> bool:
+    """An object column holding text (a VOTable char field of arraysize="*"), not variable-length arrays."""
+    return all(isinstance(value, str) for value in np.ma.compressed(np.ma.asarray(col, dtype=object)))
 
-    columns = []
+
+def _parts(col) -> list[tuple[tuple[str, ...], np.ndarray]]:
+    """(name suffix parts, values) of each scalar a column holds: itself, each vector element (j), and the
+    real and imaginary part of complex values; nothing is dropped."""
+    values = col.reshape(len(col), -1) if col.ndim > 1 else col.reshape(len(col), 1)
+    suffixes = [(str(j),) for j in range(values.shape[1])] if col.ndim > 1 else [()]
+    parts = [(suffix, values[:, j]) for j, suffix in enumerate(suffixes)]
+    if col.dtype.kind == "c":
+        parts = [(suffix + (side,), getattr(part, side)) for suffix, part in parts for side in ("real", "imag")]
+    return parts
+
+
+# Element names: name_0, name_1, ... / name_real, name_imag; when one of them is another column's name,
+# every element of that column is named name[0], name[1], ... / name[real] instead.
+_ELEMENT_STYLES = (lambda name, suffix: "_".join((name, *suffix)),
+                   lambda name, suffix: name + "".join(f"[{part}]" for part in suffix))
+
+
+def _element_names(name: str, suffixes: list[tuple[str, ...]], taken: set[str]) -> list[str]:
+    """Names for a column's elements that collide with no other column (case-insensitively)."""
+    if suffixes == [()]:
+        return [name]
+    for style in _ELEMENT_STYLES:
+        names = [style(name, suffix) for suffix in suffixes]
+        if not {n.casefold() for n in names} & taken:
+            return names
+    clash = next(n for n in names if n.casefold() in taken)
+    raise AstromlpError(f"vector or complex column {name!r} cannot be split into scalar columns: its element "
+                        f"name {clash!r} is taken by another column; rename one of them in the file")
+
+
+def flat_columns(table: Table) -> tuple[Table, dict[str, str]]:
+    """`table` with every column a scalar column (vectors and complex values split, see `_parts`), and each
+    flat column's source column. Only variable-length numeric arrays are left out: they have no fixed
+    number of scalars."""
+    from astropy.table import Column, MaskedColumn, Table
+
+    columns, origin = [], {}
+    taken = {name.casefold() for name in table.colnames}
     for col in table.itercols():
-        if col.dtype.kind == "O":
+        if col.dtype.kind == "O" and not _is_text(col):
             continue
-        if col.ndim == 1:
-            columns.append(col)
-            continue
-        flat = col.reshape(len(col), -1)
-        for j in range(flat.shape[1]):
-            part = flat[:, j]
-            part.info.name = f"{col.info.name}_{j}"
-            part.info.unit, part.info.description = col.info.unit, col.info.description
+        parts = _parts(col)
+        names = _element_names(col.info.name, [suffix for suffix, _ in parts], taken)
+        taken |= {n.casefold() for n in names}
+        for flat_name, (_, values) in zip(names, parts, strict=True):
+            kind = MaskedColumn if isinstance(col, MaskedColumn) else Column
+            part = kind(values, name=flat_name, copy=False, unit=col.info.unit, description=col.info.description)
             columns.append(part)
-    return Table(columns, copy=False)
+            origin[flat_name] = col.info.name
+    return Table(columns, copy=False), origin
+
+
+def left_out(table: Table) -> tuple[str, ...]:
+    """The columns of `table` that `flat_columns` leaves out (variable-length arrays), for `inspect`."""
+    kept = set(flat_columns(table)[1].values())
+    return tuple(name for name in table.colnames if name not in kept)
 
 
 def frame_from_table(table: Table, columns: list[str] | None = None) -> pd.DataFrame:
     """A pandas frame of `table`'s values (optionally only `columns`): masked -> NaN / <NA>, text -> str."""
     from astropy.table import Table
 
-    flat = _flat_table(table)
+    flat = flat_columns(table)[0]
     if columns is not None:
         flat = Table([flat[name] for name in columns], copy=False)
     frame = flat.to_pandas()
@@ -95,7 +138,7 @@ def frame_from_table(table: Table, columns: list[str] | None = None) -> pd.DataF
 
 def info_from_table(table: Table, frame: pd.DataFrame) -> dict[str, ColumnInfo]:
     """ColumnInfo for each column of `frame` (converted from `table`), units and descriptions from astropy."""
-    flat = _flat_table(table)
+    flat = flat_columns(table)[0]
     info = {}
     for name in frame.columns:
         col = flat[name]
@@ -132,13 +175,14 @@ class TableSource:
     label: str
     frame: pd.DataFrame = field(repr=False)
     info: dict[str, ColumnInfo]
+    left_out: tuple[str, ...] = ()
 
     @classmethod
     def from_table(cls, path: Path, label: str, table: Table) -> TableSource:
         if len(table) == 0:
             raise empty_table_error(label)
         frame = frame_from_table(table)
-        return cls(path=path, label=label, frame=frame, info=info_from_table(table, frame))
+        return cls(path=path, label=label, frame=frame, info=info_from_table(table, frame), left_out=left_out(table))
 
     @property
     def n_rows(self) -> int:

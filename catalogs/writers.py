@@ -20,9 +20,10 @@ Frame = pd.DataFrame | dd.DataFrame
 
 
 def _fits(df: Frame, path: Path, target: Path, info: ColumnInfos | None) -> int:
-    from astromlp.catalogs.fits_writer import text_widths, write_fits  # astropy, imported when needed
+    from astromlp.catalogs.fits_writer import check_column_names, text_widths, write_fits  # astropy: when needed
 
     meta = meta_of(df)
+    check_column_names(meta.columns, path)
     compress = path.name.lower().endswith(".gz")
     return write_fits(iter_chunks(df), meta, target, text_widths(df, meta), info, compress=compress)
 

@@ -6,7 +6,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
@@ -15,15 +15,18 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 from astromlp.errors import AstromlpError
 from astromlp.nn.activations import ACTIVATIONS
 from astromlp.nn.activations import ALIASES as ACTIVATION_ALIASES
+from astromlp.nn.footprint import available_memory, check_fits, layout_counts, training_bytes
 from astromlp.nn.init import INITIALIZERS
 from astromlp.nn.layers import LayerSpec
 from astromlp.nn.losses import ALIASES as LOSS_ALIASES
 from astromlp.nn.losses import LOSSES, MAPE_MIN_ABS_TARGET
-from astromlp.nn.multistart import StartOutcome, best_start, record_score, start_seeds
+from astromlp.nn.multistart import StartOutcome, best_start, merge_starts, record_score, start_seeds
 from astromlp.nn.network import Network
 from astromlp.nn.optimizers import OPTIMIZERS
 from astromlp.nn.schedules import SCHEDULES
 from astromlp.nn.training import TrainConfig, train, train_many
+
+__all__ = ["MLPClassifier", "MLPRegressor", "merge_starts"]
 
 _LINKS = {
     "identity": lambda z: z,
@@ -54,6 +57,13 @@ def _fixed_chunk_forward(net: Network, X: np.ndarray) -> np.ndarray:
     if padded != n:
         X = np.concatenate([X, np.zeros((padded - n, X.shape[1]), X.dtype)])
     return net.forward(X, block=chunk * max(1, _PREDICT_BLOCK // chunk))[:n]
+
+
+def _brief(value) -> str:
+    """A layer list as its units (the usual difference), anything else as its repr."""
+    if isinstance(value, tuple):
+        return "of " + "-".join(f"{s.units}{'' if s.pieces == 1 else 'x' + str(s.pieces)}" for s in value) + " units"
+    return repr(value)
 
 
 class _BaseMLP(BaseEstimator):
@@ -299,10 +309,21 @@ class _BaseMLP(BaseEstimator):
 
     def _train_starts(self, X, Y, w, validation, seeds, on_epoch=None) -> list[StartOutcome]:
         """Train one network per seed; several starts run side by side, one per thread."""
+        self._check_memory(X.shape, Y.shape[1], len(seeds), 0 if validation is None else len(validation[0]))
         nets = [self._new_network(X.shape[1], Y.shape[1], seed) for seed in seeds]
         results = train_many(nets, X, Y, w, self._train_config(self.n_jobs), seeds, validation,
                              self._progress(on_epoch))
         return [StartOutcome(seed, net, r) for seed, net, r in zip(seeds, nets, results, strict=True)]
+
+    def _check_memory(self, shape: tuple[int, int], n_outputs: int, n_starts: int, validation_rows: int) -> None:
+        """Refuse, before allocating anything, a fit whose layout would need more memory than is available."""
+        counts = layout_counts(shape[1], [*self._hidden_specs(), LayerSpec(n_outputs)])
+        needed = training_bytes(counts, batch=max(1, min(self.batch_size, shape[0])), validation_rows=validation_rows,
+                                chunk=self.chunk_size, itemsize=np.dtype(self.dtype).itemsize, starts=n_starts)
+        check_fits(needed, available_memory(),
+                   f"fitting hidden_layer_sizes={self.hidden_layer_sizes} ({counts.n_params} parameters) with "
+                   f"{n_starts} start(s), batch_size={self.batch_size} and {validation_rows} validation rows",
+                   "use fewer hidden units or fewer starts (n_starts), or a smaller batch_size")
 
     def _progress(self, on_epoch):
         """The per-epoch hook: the caller's, plus a printed line per epoch when verbose."""
@@ -349,6 +370,50 @@ class _BaseMLP(BaseEstimator):
         self.n_iter_ = chosen["epochs"]
         self.loss_ = chosen["final_train_loss"]
 
+    # ----- the fitted state, in one place ------------------------------------------------------------------
+    def _fitted_state(self) -> dict:
+        """Everything fitting learned: plain JSON values, and the networks. What save writes, load restores
+        and merge_starts combines; ``_from_state`` is its inverse."""
+        check_is_fitted(self, "networks_")
+        names = getattr(self, "feature_names_in_", None)
+        return {"n_features_in": int(self.n_features_in_),
+                "feature_names_in": None if names is None else [str(n) for n in names],
+                **self._target_state(), "networks": list(self.networks_),
+                "training": {"best_start": int(self.best_start_), "starts": self.starts_, "n_iter": int(self.n_iter_),
+                             "loss": getattr(self, "loss_", None), "loss_curve": list(self.loss_curve_),
+                             "validation_loss_curve": list(self.validation_loss_curve_)}}
+
+    def _from_state(self, state: dict):
+        """Set the fitted attributes from ``state`` (as ``_fitted_state`` gives it); refuses networks that
+        disagree with the hyperparameters and classes (inputs, outputs, loss, dtype). Returns self."""
+        self.n_features_in_ = state["n_features_in"]
+        if state["feature_names_in"] is not None:
+            self.feature_names_in_ = np.asarray(state["feature_names_in"], dtype=object)
+        self._restore_targets(state)
+        training = state["training"]
+        self.networks_, self.best_start_ = list(state["networks"]), training["best_start"]
+        self.starts_, self.n_iter_ = training["starts"], training["n_iter"]
+        chosen = self.starts_[self.best_start_] if self.starts_ else {}  # files written before the curves were kept
+        self.loss_curve_ = list(training.get("loss_curve", chosen.get("loss_curve", [])))
+        self.validation_loss_curve_ = list(training.get("validation_loss_curve",
+                                                        chosen.get("validation_loss_curve", [])))
+        self.loss_ = training.get("loss", chosen.get("final_train_loss"))
+        self._check_networks()
+        return self
+
+    def _check_networks(self) -> None:
+        """Each network is the one these hyperparameters build: its inputs, loss, dtype and every layer."""
+        outputs = self._n_outputs() or self.networks_[0].layout.n_outputs
+        expected = {"inputs": self.n_features_in_, "loss": self._loss_name(), "dtype": self.dtype,
+                    "layers": (*self._hidden_specs(), LayerSpec(outputs))}
+        for k, net in enumerate(self.networks_):
+            found = {"inputs": net.layout.n_inputs, "loss": net.loss, "dtype": net.dtype.name,
+                     "layers": net.layout.layers}
+            wrong = [key for key, value in expected.items() if found[key] != value]
+            if wrong:
+                raise AstromlpError(f"network {k} has {wrong[0]} {_brief(found[wrong[0]])} where the hyperparameters "
+                                    f"and {self._target_name} imply {wrong[0]} {_brief(expected[wrong[0]])}")
+
     def save(self, path, metadata: dict | None = None):
         """Write the fitted model to one zip file (JSON + npy, no pickle); ``metadata`` is any JSON-able dict
         returned as ``metadata_`` by ``astromlp.nn.load``."""
@@ -386,6 +451,7 @@ class _BaseMLP(BaseEstimator):
             self._optimizer_state = config.optimizer
             self._partial_seed, self._partial_epochs = start_seeds(self.random_state, 1)[0], 0
         if first:
+            self._check_memory(X.shape, Y.shape[1], 1, 0)
             net = self._new_network(X.shape[1], Y.shape[1], self._partial_seed)
             self.networks_, self.starts_, self.best_start_ = [net], [], 0
             self.loss_curve_, self.validation_loss_curve_, self.n_iter_ = [], [], 0
@@ -394,6 +460,7 @@ class _BaseMLP(BaseEstimator):
         self._partial_epochs += 1
         self.loss_curve_.extend(result.loss_curve)
         self.n_iter_ += result.epochs
+        self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else float("nan")
         return self
 
     def __sklearn_tags__(self):
@@ -418,6 +485,17 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         if len(self.classes_) < 2:
             raise AstromlpError(f"the target has only one class ({self.classes_[0]!r}); a classifier needs "
                                 "at least two")
+
+    _target_name = "classes"
+
+    def _target_state(self) -> dict:
+        return {"classes": self.classes_.tolist(), "y_ndim": None}
+
+    def _restore_targets(self, state: dict) -> None:
+        self.classes_ = np.asarray(state["classes"])
+
+    def _n_outputs(self) -> int:
+        return 1 if self._loss_name() == "binary_cross_entropy" else len(self.classes_)
 
     def _loss_name(self) -> str:
         name = super()._loss_name()
@@ -492,6 +570,17 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     _is_classifier = False
     _multi_output = True
 
+    _target_name = "target's dimensions"
+
+    def _target_state(self) -> dict:
+        return {"classes": None, "y_ndim": int(self._y_ndim)}
+
+    def _restore_targets(self, state: dict) -> None:
+        self._y_ndim = state["y_ndim"] or 1
+
+    def _n_outputs(self) -> int | None:
+        return 1 if self._y_ndim == 1 else None
+
     def _prepare_targets(self, y):
         self._y_ndim = np.ndim(y)
         if LOSSES[self._loss_name()].task != "regression":
@@ -535,19 +624,3 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = True
         return tags
-
-
-def merge_starts(estimators: list, start_selection: str = "best"):
-    """One estimator from single-start fits of the same configuration (e.g. the K starts run as separate
-    Dask tasks, each with ``random_state=start_seeds(rs, K)[k]``): the same result as a K-start fit."""
-    if not estimators:
-        raise AstromlpError("merge_starts needs at least one fitted estimator")
-    first = estimators[0]
-    merged = clone(first).set_params(n_starts=len(estimators), start_selection=start_selection)
-    for name in ("n_features_in_", "feature_names_in_", "classes_", "_y_ndim"):
-        if hasattr(first, name):
-            setattr(merged, name, getattr(first, name))
-    records = [r for e in estimators for r in e.starts_]
-    networks = [n for e in estimators for n in e.networks_]
-    merged._set_starts(records, networks)
-    return merged

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.base import clone
 
 from astromlp.errors import AstromlpError
 from astromlp.nn.network import Network
@@ -57,3 +58,15 @@ def best_start(records: list[dict]) -> int:
         raise AstromlpError(f"all {len(records)} starts diverged (non-finite loss); lower learning_rate, "
                             "or scale the features")
     return int(np.argmin(scores))
+
+
+def merge_starts(estimators: list, start_selection: str = "best"):
+    """One estimator from single-start fits of the same configuration (e.g. the K starts run as separate
+    Dask tasks, each with ``random_state=start_seeds(rs, K)[k]``): the same result as a K-start fit."""
+    if not estimators:
+        raise AstromlpError("merge_starts needs at least one fitted estimator")
+    first = estimators[0]
+    merged = clone(first).set_params(n_starts=len(estimators), start_selection=start_selection)
+    merged._from_state(first._fitted_state())
+    merged._set_starts([r for e in estimators for r in e.starts_], [n for e in estimators for n in e.networks_])
+    return merged

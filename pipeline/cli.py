@@ -9,13 +9,13 @@ from importlib.metadata import version
 
 import click
 
-from astromlp.errors import AstromlpError
+from astromlp.errors import AstromlpError, printable
 from astromlp.pipeline.commands import COMMANDS as PIPELINE_COMMANDS
 
 
 def _fail(message: str) -> None:
-    """One line on stderr (whatever the message holds) and exit code 2."""
-    click.echo("astromlp: error: " + " ".join(message.split()), err=True)
+    """One line on stderr (whatever the message holds, control characters escaped) and exit code 2."""
+    click.echo("astromlp: error: " + printable(" ".join(message.split())), err=True)
     sys.exit(2)
 
 
@@ -78,9 +78,11 @@ def report(run_dir: str, n_bootstrap: int) -> None:
       astromlp report runs/photoz --bootstrap 1000
     """
     from astromlp.files import output_errors
+    from astromlp.pipeline.config import check_option
     from astromlp.pipeline.rundir import finished_run
     from astromlp.reports import load_inputs, write_report
 
+    check_option("report", "n_bootstrap", n_bootstrap, "--bootstrap (the config's [report] n_bootstrap)")
     with (output_errors(f"the report into {run_dir}", "free some space or make the folder writable"),
           finished_run(run_dir)):
         inputs = load_inputs(run_dir)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from astromlp.catalogs.paths import not_regular
 from astromlp.errors import AstromlpError
 from astromlp.pipeline.models import check_params, estimator_class
 from astromlp.pipeline.normalisers import NORMALISERS
@@ -223,6 +224,10 @@ class Config:
 def load_config(path: str | Path) -> Config:
     """Read and validate a TOML config; every mistake raises AstromlpError naming file and key."""
     path = Path(path).resolve()
+    kind = not_regular(path)
+    if kind and kind != "a directory":  # a directory keeps the system's own "is a directory" message
+        raise AstromlpError(f"{path}: the config is {kind}, not a file; save the TOML config to a file and give "
+                            "that")
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -234,11 +239,13 @@ def load_config(path: str | Path) -> Config:
 
 def parse_config(text: str, path: Path) -> Config:
     """Validate TOML text as if read from `path` (relative paths resolve against its folder)."""
+    text = text.removeprefix("\ufeff")  # a UTF-8 byte-order mark, as some Windows editors write
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise AstromlpError(f"{path}: not valid TOML ({exc}); fix the syntax") from None
     _reject_unknown(raw, [*SECTIONS, *FREE_TABLES], path, "section", "")
+    _reject_non_finite(raw, path, "")
     sections = {name: _build_section(cls, raw.get(name, {}), path, name) for name, cls in SECTIONS.items()}
     features = _features(raw.get("features"), path)
     model = _model(raw.get("model", {}), path, sections["task"].kind)
@@ -249,6 +256,19 @@ def parse_config(text: str, path: Path) -> Config:
         raise AstromlpError(f"{path}: [data] catalogs is empty; list at least one catalog file")
     return Config(path=path, text=text, features=features, model=model,
                   catalog_paths=tuple(p for group in catalogs for p in group), **sections)
+
+
+def _reject_non_finite(value: Any, path: Path, where: str) -> None:
+    """No key of any section means anything with nan or inf (TOML allows both): refuse them everywhere, so
+    e.g. `dropout = [nan]` cannot be accepted and then silently act as no dropout."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _reject_non_finite(item, path, f"{where} {key}" if where.startswith("[") else f"[{key}]")
+    elif isinstance(value, list):
+        for item in value:
+            _reject_non_finite(item, path, where)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise AstromlpError(f"{path}: {where} holds {value}, which is not a finite number; give a finite value")
 
 
 def _reject_unknown(table: dict, known: list[str], path: Path, what: str, where: str) -> None:
@@ -273,6 +293,13 @@ def _build_section(cls: type, table: Any, path: Path, name: str):
             continue
         values[key_name] = _check_value(table[key_name], rule, where)
     return cls(**values)
+
+
+def check_option(section: str, key: str, value: Any, where: str) -> Any:
+    """`value` checked by the rule of [section] key, so a command-line option that overrides a config key
+    (e.g. `astromlp report --bootstrap`) accepts exactly what the config accepts."""
+    rule = next(f.metadata["rule"] for f in dataclasses.fields(SECTIONS[section]) if f.name == key)
+    return _check_value(value, rule, where)
 
 
 def _check_value(value: Any, rule: Rule, where: str) -> Any:
@@ -357,7 +384,11 @@ def _expand_catalog(entry: str, path: Path) -> list[Path]:
         return [Path(sample_path())]
     pattern = Path(entry).expanduser()
     pattern = pattern if pattern.is_absolute() else path.parent / pattern
-    if glob.has_magic(str(pattern)):
+    kind = not_regular(pattern)
+    if kind and kind != "a directory":
+        raise AstromlpError(f"{path}: [data] catalogs '{entry}' is {kind}, not a file; save the catalog to a "
+                            "file and give that")
+    if glob.has_magic(str(pattern)) and not pattern.exists():  # an existing name is taken literally
         matches = sorted(Path(p) for p in glob.glob(str(pattern)))
         if not matches:
             raise AstromlpError(f"{path}: [data] catalogs pattern '{entry}' matches no file")

@@ -57,6 +57,19 @@ def _input_columns(metadata: dict, available: list[str], source: str, model_path
     return list(dict.fromkeys(columns))
 
 
+def _check_keep(keep_columns: list[str], metadata: dict, requested: list[str]) -> None:
+    """A kept column may not share its name (in any case: FITS ignores it) with a prediction column, which
+    would overwrite it."""
+    written = [f"{metadata['target']}_predicted", *(f"probability_{label}" for label in metadata["classes"] or [])]
+    clashes = {name.casefold(): name for name in written}
+    for column in keep_columns:
+        if column.casefold() in clashes:
+            how = "--keep" if column.casefold() in {r.casefold() for r in requested} else "the model's kept column"
+            raise AstromlpError(f"{how} {column!r} has the name of the prediction column "
+                                f"{clashes[column.casefold()]!r}, which would overwrite it; rename that column "
+                                "in the catalog or do not keep it")
+
+
 def _predict_partition(part: pd.DataFrame, model, normaliser: Normaliser, fill_values: dict | None,
                        keep: list[str], metadata: dict) -> pd.DataFrame:
     internal = list(feature_columns(metadata["features"]))
@@ -95,6 +108,7 @@ def predict_catalogs(model_path: Path, catalogs: list[str], out: Path, keep: lis
     stored_keep = [c for c in metadata.get("keep_columns") or identifier_columns(available)
                    if c.casefold() in {a.casefold() for a in available}]
     keep_columns = resolve_columns(list(dict.fromkeys([*stored_keep, *(keep or [])])), available, source)
+    _check_keep(keep_columns, metadata, keep or [])
     frame = read(paths, columns=list(dict.fromkeys([*keep_columns, *inputs])))
     frame = apply_sentinels(frame, metadata["sentinels"] or None, source=source)
     frame = derive(frame, feature_columns(metadata["features"]), source=source)

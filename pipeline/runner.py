@@ -15,6 +15,7 @@ from pathlib import Path
 
 import dask
 
+from astromlp.errors import printable
 from astromlp.files import output_errors, write_json, write_with
 from astromlp.nn import load as load_model
 from astromlp.pipeline import artifacts, models
@@ -153,6 +154,9 @@ def _ingest(state: _Run, files: list[dict]) -> list[str]:
 
 def _prepare(state: _Run, files: list[dict]) -> list[str]:
     prepared = prepare(state.config, ingest(state.config, files), state.executor)
+    for warning in prepared.summary["warnings"]:  # once the data is known to be usable; also in the report
+        state.dir.log(f"WARNING: {warning}")
+        print(f"astromlp: warning: {printable(warning)}", file=sys.stderr)
     return artifacts.save_prepared(state.dir, prepared)
 
 

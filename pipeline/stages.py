@@ -22,6 +22,7 @@ from astromlp.catalogs import (
     read,
     resolve_columns,
 )
+from astromlp.catalogs.cleaning import is_numeric
 from astromlp.errors import AstromlpError
 from astromlp.pipeline.config import Config
 from astromlp.pipeline.normalisers import Normaliser
@@ -61,7 +62,42 @@ def ingest(config: Config, files: list[dict]) -> Ingested:
     needed = list(dict.fromkeys([roles["target"], *roles["feature_sources"], *roles["keep"], *roles["select"],
                                  *roles["key"], *([roles["magnitude"]] if roles["magnitude"] else [])]))
     frame = read(paths, hdu=data.hdu, format=data.format, columns=needed, chunk_rows=data.chunk_rows)
+    check_roles(config, roles, frame.dtypes, _source(paths))
     return Ingested(frame, files, {name: available[name] for name in needed}, roles)
+
+
+def output_columns(target: str) -> tuple[str, ...]:
+    """Columns the run writes beside the kept ones in predictions.parquet (and `predict` in its output);
+    `probability_<class>` columns too, one per class."""
+    return ("row", f"{target}_true", f"{target}_predicted")
+
+
+def check_roles(config: Config, roles: dict[str, Any], dtypes: pd.Series, source: str) -> None:
+    """Refuse, before any training, a column that cannot play its role: a text magnitude or regression
+    target, and kept columns that the predictions would overwrite."""
+    numeric = {"magnitude": roles["magnitude"], "target": roles["target"] if config.task.kind != "classification"
+               else None}
+    for role, column in numeric.items():
+        if column is not None and not is_numeric(dtypes[column]):
+            key = "[report] magnitude" if role == "magnitude" else "[task] target"
+            raise AstromlpError(f"{key} column {column!r} of {source} is {dtypes[column]}, not numeric; choose a "
+                                "column of numbers (see `astromlp inspect`)")
+    reserved = {name.casefold() for name in output_columns(roles["target"])}
+    prefix = "probability_" if config.task.kind == "classification" else None
+    for column in roles["keep"]:
+        if column.casefold() in reserved or (prefix and column.casefold().startswith(prefix)):
+            raise AstromlpError(f"[data] keep_columns {column!r} of {source} has the name of a column the "
+                                "predictions are written to (row, <target>_true, <target>_predicted, "
+                                "probability_<class>); leave it out of keep_columns")
+
+
+def _warnings(target: str, feature_sources: dict[str, list[str]], features: dict[str, str]) -> list[str]:
+    """What the run should shout about without stopping: the target among the features' inputs."""
+    using = [name for name, expression in features.items() if target in feature_sources.get(name, ())]
+    if not using:
+        return []
+    return [f"the target column {target!r} is an input of feature {', '.join(map(repr, using))}: the network "
+            "sees the answer, so its scores say nothing about new data; remove it from [features]"]
 
 
 def _source(paths: list[str]) -> str:
@@ -71,10 +107,12 @@ def _source(paths: list[str]) -> str:
 def column_roles(config: Config, available: list[str], source: str) -> dict[str, Any]:
     """Catalog spellings of every column the config names, matched case-insensitively, by role."""
     data = config.data
-    feature_sources = list(dict.fromkeys(column for expression in config.features.values()
-                                         for column in parse_expression(expression, available, source)))
+    per_feature = {name: parse_expression(expression, available, source)
+                   for name, expression in config.features.items()}
+    feature_sources = list(dict.fromkeys(column for columns in per_feature.values() for column in columns))
+    target = resolve_columns([config.task.target], available, source)[0]
     roles = {
-        "target": resolve_columns([config.task.target], available, source)[0],
+        "target": target,
         "feature_sources": feature_sources,
         "keep": resolve_columns(list(data.keep_columns), available, source) if data.keep_columns
         else identifier_columns(available),
@@ -84,6 +122,7 @@ def column_roles(config: Config, available: list[str], source: str) -> dict[str,
     }
     key = resolve_columns(list(config.split.key), available, source) if config.split.key else None
     roles["key"] = key or sorted({roles["target"], *feature_sources, *roles["keep"]})
+    roles["warnings"] = _warnings(target, per_feature, config.features)
     return roles
 
 
@@ -115,6 +154,7 @@ def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
                                   *([roles["magnitude"]] if roles["magnitude"] else [])]))
     table, n_read = executor.compute(frame[columns], ingested.frame.index.size)
     table, dropped = _clean(config, table, roles["target"], list(derived), source)
+    _check_counts(config, len(table), n_read, dropped, source)
     labels = _class_labels(config, table[roles["target"]], source)
     codes = assign_splits(row_uniforms(table, roles["key"], config.run.seed),
                           labels if config.split.stratify else None, config.split.test, config.split.validation)
@@ -126,7 +166,8 @@ def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
         table = handle_missing(table, list(derived), "impute", fill_values=fill_values, source=source,
                                names=_feature_names(derived)).frame
     return _assemble(config, table, codes, labels, roles, fill_values,
-                     {"rows": {"read": int(n_read), "used": len(table), "dropped": dropped}})
+                     {"rows": {"read": int(n_read), "used": len(table), "dropped": dropped},
+                      "warnings": list(roles.get("warnings", []))})
 
 
 def _clean(config: Config, table: pd.DataFrame, target: str, features: list[str],
@@ -139,6 +180,16 @@ def _clean(config: Config, table: pd.DataFrame, target: str, features: list[str]
                                  names=_feature_names(features))
         table, dropped["missing features"] = outcome.frame, outcome.dropped
     return table, dropped
+
+
+def _check_counts(config: Config, n_left: int, n_read: int, dropped: dict, source: str) -> None:
+    """One line with the row counts when cleaning leaves no rows (scikit-learn and the network would
+    fail later with a traceback about a 0-sample array); `assign_splits` checks that each split gets rows."""
+    if n_left:
+        return
+    removed = ", ".join(f"{reason}: {count}" for reason, count in dropped.items())
+    raise AstromlpError(f"{source}: no rows are left ({n_read} read; dropped {removed}; left 0); check the "
+                        f"target column {config.task.target!r}, [data] select and missing, or give more rows")
 
 
 def _check_classes_in_training(codes: np.ndarray, labels: pd.Categorical | None, target: str,

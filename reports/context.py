@@ -37,7 +37,7 @@ def report_context(inputs, metrics: dict, figures: list[dict]) -> dict:
         "n_test": metrics["n_test"],
         "astromlp_version": _astromlp_version(),
         "answer": _answer(metrics),
-        "findings": findings(metrics),
+        "findings": [f"Warning: {text}" for text in inputs.data_summary.get("warnings", [])] + findings(metrics),
         "headline": _headline(metrics, inputs.descriptions),
         "comparisons": _comparisons(metrics),
         "all_metrics": _all_metrics(metrics),

@@ -101,12 +101,21 @@ def test_failure_writing_a_new_file_leaves_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_non_ascii_text_cannot_go_to_fits_and_nothing_is_left(tmp_path):
-    with pytest.raises(AstromlpError, match="non-ASCII .* write Parquet instead"):
-        write(pd.DataFrame({"name": ["Cañon"]}), tmp_path / "t.fits")
+@pytest.mark.parametrize("suffix", [".fits", ".fits.gz"])
+def test_non_ascii_text_goes_to_fits_as_utf8_sized_in_bytes(tmp_path, suffix):
+    labels = ["Cañon", "☃" * 30, None, "x"]  # 30 snowmen are 90 bytes, more than the 30 characters
+    write(pd.DataFrame({"name": labels}), tmp_path / f"t{suffix}")
+    back = read(tmp_path / f"t{suffix}").compute()["name"]
+    assert back.tolist()[:2] == labels[:2] and back.isna().tolist() == [False, False, True, False]
+    assert Table.read(tmp_path / f"t{suffix}")["name"].dtype == np.dtype("S90")
+
+
+@pytest.mark.parametrize("name", ["probability_Cañon", "probability_" + "x" * 57, "a\x1bb"])
+def test_a_column_name_fits_cannot_hold_is_refused_before_writing(tmp_path, name):
+    with pytest.raises(AstromlpError, match="cannot be named in a FITS file .* at most 68 characters"):
+        write(pd.DataFrame({name: [1.0], "ok": [2.0]}), tmp_path / "t.fits")
     assert list(tmp_path.iterdir()) == []
-    write(pd.DataFrame({"name": ["Cañon"]}), tmp_path / "t.parquet")
-    assert read(tmp_path / "t.parquet").compute()["name"].tolist() == ["Cañon"]
+    write(pd.DataFrame({"probability_" + "x" * 56: [1.0]}), tmp_path / "longest.fits")  # 68 characters fit
 
 
 @pytest.mark.parametrize(("name", "overwrite", "message"), [

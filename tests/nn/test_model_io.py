@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from astromlp.errors import AstromlpError
-from astromlp.nn import MLPClassifier, MLPRegressor, load
+from astromlp.nn import MLPClassifier, MLPRegressor, load, merge_starts, start_seeds
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +51,63 @@ def test_multi_output_ensemble_regressor_round_trip(tmp_path, dtype):
     a, sa = reg.predict(X, return_std=True)
     b, sb = loaded.predict(X, return_std=True)
     assert np.array_equal(a, b) and np.array_equal(sa, sb) and b.dtype == np.dtype(dtype)
+
+
+def _fitted_attributes(estimator) -> dict:
+    """The public fitted attributes (scikit-learn's convention: names ending in an underscore)."""
+    return {k: v for k, v in vars(estimator).items() if k.endswith("_") and not k.startswith("_")}
+
+
+def _comparable(value):
+    """A value whose repr is equal for equal fitted state: networks by their layout and bytes, NaN equal NaN."""
+    if isinstance(value, list) and value and hasattr(value[0], "layout"):
+        return [(n.layout.n_inputs, n.layout.layers, n.loss, n.chunk, n.theta.dtype.str, n.theta.tobytes(),
+                 n.running_mean.tobytes(), n.running_var.tobytes()) for n in value]
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind, value.tolist()
+    return value
+
+
+def _regression_data():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(200, 3))
+    return X, X[:, 0] - 2 * X[:, 1] * X[:, 2]
+
+
+FITS = {
+    "fit, one start": lambda X, y, _: MLPClassifier((6,), max_epochs=4, random_state=0).fit(X, y),
+    "partial_fit": lambda X, y, _: MLPClassifier((6,), random_state=0).partial_fit(
+        X, y, classes=np.unique(y)).partial_fit(X, y),
+    "multi-start, best": lambda X, y, _: MLPClassifier((5,), n_starts=3, max_epochs=3, random_state=1).fit(X, y),
+    "ensemble regressor": lambda X, y, r: MLPRegressor((5,), n_starts=3, start_selection="ensemble", max_epochs=3,
+                                                       random_state=2).fit(*r),
+    "partial_fit regressor": lambda X, y, r: MLPRegressor((4,), batch_norm=True, random_state=0).partial_fit(*r),
+    "merged starts": lambda X, y, _: merge_starts(
+        [MLPClassifier((4,), max_epochs=3, random_state=s).fit(X, y) for s in start_seeds(5, 2)], "ensemble"),
+}
+
+
+@pytest.mark.parametrize("how", list(FITS))
+def test_every_public_fitted_attribute_survives_save_and_load(tmp_path, data, how):
+    X, y = data
+    fitted = FITS[how](X, y, _regression_data())
+    loaded = load(fitted.save(tmp_path / "m.zip"))
+    before, after = _fitted_attributes(fitted), _fitted_attributes(loaded)
+    assert {"loss_", "loss_curve_", "n_iter_", "networks_", "n_features_in_", "starts_", "best_start_"} <= set(before)
+    assert set(before) <= set(after), f"lost on save/load: {set(before) - set(after)}"
+    for name, value in before.items():
+        assert repr(_comparable(after[name])) == repr(_comparable(value)), name
+    assert len(loaded.loss_curve_) == loaded.n_iter_ >= 1 and np.isfinite(loaded.loss_)
+
+
+def test_a_file_without_the_training_curves_takes_them_from_the_chosen_start(tmp_path, classifier):
+    """Files written before the estimator's own curves were saved keep loading, with the same curves."""
+    path = classifier.save(tmp_path / "model.zip")
+    old = _rewrite(path, tmp_path / "old.zip", _json_edit(lambda doc: [doc["training"].pop(key) for key in
+                                                                      ("loss", "loss_curve", "validation_loss_curve")]))
+    loaded = load(old)
+    assert loaded.loss_curve_ == classifier.loss_curve_ and loaded.loss_ == classifier.loss_
+    assert loaded.validation_loss_curve_ == classifier.validation_loss_curve_
 
 
 def test_saving_is_atomic_and_leaves_no_temporary_file(tmp_path, classifier):
@@ -96,7 +153,7 @@ def _json_edit(edit):
 BAD_FILES = {
     "not a zip": (lambda p, d: _write(d / "m.zip", b"SIMPLE  = T" * 100), "not a readable zip"),
     "truncated": (lambda p, d: _write(d / "m.zip", p.read_bytes()[: p.stat().st_size // 2]),
-                  "model.json is damaged|not a readable zip|array .* is damaged"),
+                  "model.json is damaged|not a readable zip|member .* is damaged"),
     "zip without model.json": (lambda p, d: _rewrite(p, d / "m.zip", lambda n, b: None if n == "model.json" else b),
                                "no model.json"),
     "other format": (lambda p, d: _rewrite(p, d / "m.zip", _json_edit(lambda doc: doc.update(format="keras"))),

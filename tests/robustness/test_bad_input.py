@@ -461,7 +461,11 @@ def _leftovers(folder: Path) -> list[str]:
 def test_bad_input_is_one_line_exit_2_and_touches_nothing(name, tmp_path, tiny_catalog, tiny_model):
     kit = Kit(tmp_path, shutil.copy(tiny_catalog, tmp_path / tiny_catalog.name),
               shutil.copy(tiny_model, tmp_path / "model.zip"), tiny_model.parent)
-    case = CASES[name](kit)
+    assert_one_line(CASES[name](kit), tmp_path)
+
+
+def assert_one_line(case: Case, folder: Path) -> None:
+    """`case` exits 2 with one error line holding its fragments, its inputs unchanged, nothing left behind."""
     before = {path: file_hash(path) for path in case.inputs}
     result = CliRunner().invoke(main, case.args)
     lines = result.stderr.strip().splitlines()
@@ -472,7 +476,7 @@ def test_bad_input_is_one_line_exit_2_and_touches_nothing(name, tmp_path, tiny_c
         assert fragment in lines[0], (fragment, lines[0])
     assert {path: file_hash(path) for path in case.inputs} == before
     assert [path for path in case.absent if path.exists()] == []
-    assert _leftovers(tmp_path) == []
+    assert _leftovers(folder) == []
 
 
 def test_the_table_is_wide():
