@@ -104,6 +104,16 @@ GROUPS: dict[str, list[dict]] = {
         {"n_starts": 1}, {"n_starts": 1, "refit": True}, {"refit": True, "start_selection": "ensemble"}]],
     # Round 5 (feature normalisation, with --normalise): the estimator's current defaults.
     "current": [CURRENT],
+    # Round 6 (issue 17, the photo-z template): training loss x (1 start | 3 starts averaged), current defaults.
+    "photoz_loss": [{**CURRENT, "loss": loss, **starts}
+                    for starts in ({}, {"n_starts": 3, "start_selection": "ensemble"})
+                    for loss in ("squared_error", "absolute_error", "huber")],
+    # its check on two more 3-fold cuts (--repeats 3): the leading loss alone and as a 3-start ensemble
+    "photoz_loss_check": [{**CURRENT, "loss": "squared_error"}, {**CURRENT, "loss": "absolute_error"},
+                          {**CURRENT, "loss": "absolute_error", "n_starts": 3, "start_selection": "ensemble"}],
+    # the ensemble paired with the absolute-error single start (--repeats 3)
+    "photoz_ensemble_check": [{**CURRENT, "loss": "absolute_error"},
+                              {**CURRENT, "loss": "absolute_error", "n_starts": 3, "start_selection": "ensemble"}],
 }
 
 
@@ -186,11 +196,14 @@ def cv_runs(data, X, y, make, repeats: int = 1, normalise: str = "standard") -> 
 
 
 def label(params: dict) -> str:
-    """A candidate as its changes to DEFAULTS when it starts from them, else as its changes to BASE."""
+    """A candidate as its changes to CURRENT or DEFAULTS (the fewer) when it starts from them, else to BASE."""
     if params == CURRENT:
         return "current defaults"
     if DEFAULTS.keys() <= params.keys():
-        return "defaults + " + str({k: v for k, v in params.items() if k not in DEFAULTS or DEFAULTS[k] != v})
+        changes = {name: {k: v for k, v in params.items() if k not in ref or ref[k] != v}
+                   for name, ref in (("current defaults", CURRENT), ("defaults", DEFAULTS))}
+        name = min(changes, key=lambda n: len(changes[n]))
+        return f"{name} + {changes[name]}"
     return str(params) or "{}"
 
 

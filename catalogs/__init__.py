@@ -24,10 +24,12 @@ from astromlp.catalogs.inspection import inspect_text
 from astromlp.catalogs.joining import identifier_columns, join_predictions
 from astromlp.catalogs.readers import describe_columns, read
 from astromlp.catalogs.sample import sample_path
+from astromlp.catalogs.selection import Cut, compile_select, count_removed, cut_report, select_rows, selected_columns
 from astromlp.catalogs.writers import write
 
 __all__ = [
-    "DEFAULT_SENTINELS", "FORMATS", "FUNCTIONS", "ColumnInfo", "MissingOutcome", "MissingPolicy",
+    "DEFAULT_SENTINELS", "FORMATS", "FUNCTIONS", "ColumnInfo", "Cut", "compile_select", "count_removed",
+    "cut_report", "select_rows", "selected_columns", "MissingOutcome", "MissingPolicy",
     "MissingSummary", "apply_sentinels", "compile_expression", "count_missing", "derive", "describe_columns",
     "fill_values_from", "handle_missing", "identifier_columns", "inspect_text", "join_predictions",
     "parse_expression", "read", "resolve_columns", "resolve_features", "sample_path", "summarize_missing",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import io
 import shutil
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 from astropy.io import fits
+from astropy.io.fits.verify import VerifyWarning
 from astropy.table import Column, MaskedColumn, Table
 
 from astromlp.catalogs.column_meta import ColumnInfos, annotate, numpy_dtype
@@ -96,9 +98,19 @@ def _header_bytes(header: fits.Header, rows: int) -> bytes:
     return header.tostring().encode("ascii")
 
 
+def _with_records(header: fits.Header, metadata: Mapping[str, str]) -> fits.Header:
+    """`header` with one HIERARCH card per record (long values continue on CONTINUE cards)."""
+    header = header.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", VerifyWarning)  # "keyword > 8 characters: HIERARCH card created"
+        for key, value in metadata.items():
+            header[f"HIERARCH {key}"] = value
+    return header
+
+
 def _write_plain(chunks: Iterable[pd.DataFrame], meta: pd.DataFrame, path: Path, widths: Mapping[str, int],
-                 info: ColumnInfos | None) -> int:
-    header = _encode(chunk_table(meta, widths, info))[0]
+                 info: ColumnInfos | None, metadata: Mapping[str, str]) -> int:
+    header = _with_records(_encode(chunk_table(meta, widths, info))[0], metadata)
     rows = 0
     with open(path, "wb") as out:
         out.write(fits.PrimaryHDU().header.tostring().encode("ascii"))
@@ -117,13 +129,15 @@ def _write_plain(chunks: Iterable[pd.DataFrame], meta: pd.DataFrame, path: Path,
 
 
 def write_fits(chunks: Iterable[pd.DataFrame], meta: pd.DataFrame, path: Path, widths: Mapping[str, int],
-               info: ColumnInfos | None = None, compress: bool = False) -> int:
-    """Stream `chunks` into a FITS binary table at `path` (gzip-compressed when `compress`); returns rows."""
+               info: ColumnInfos | None = None, compress: bool = False,
+               metadata: Mapping[str, str] | None = None) -> int:
+    """Stream `chunks` into a FITS binary table at `path` (gzip-compressed when `compress`), `metadata` as
+    HIERARCH cards of its header; returns rows."""
     if not compress:
-        return _write_plain(chunks, meta, path, widths, info)
+        return _write_plain(chunks, meta, path, widths, info, metadata or {})
     plain = path.with_name(path.name + ".plain")
     try:
-        rows = _write_plain(chunks, meta, plain, widths, info)
+        rows = _write_plain(chunks, meta, plain, widths, info, metadata or {})
         with open(plain, "rb") as source, gzip.open(path, "wb") as target:
             shutil.copyfileobj(source, target, length=2**22)
     finally:

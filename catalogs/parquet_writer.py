@@ -7,7 +7,7 @@ and the Arrow schema is not stored separately (it would carry the metadata as it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
@@ -24,8 +24,8 @@ def _longest(table: pa.Table, name: str) -> int:
 
 
 def write_parquet(chunks: Iterable[pd.DataFrame], meta: pd.DataFrame, path: Path,
-                  info: ColumnInfos | None = None) -> int:
-    """Stream `chunks` into one Parquet file at `path`; returns the number of rows written."""
+                  info: ColumnInfos | None = None, metadata: Mapping[str, str] | None = None) -> int:
+    """Stream `chunks` into one Parquet file at `path`, `metadata` among its key-value metadata; returns rows."""
     schema = pa.Schema.from_pandas(meta, preserve_index=False)
     widths = {f.name: 1 for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)}
     rows = 0
@@ -36,6 +36,7 @@ def write_parquet(chunks: Iterable[pd.DataFrame], meta: pd.DataFrame, path: Path
             widths = {name: max(width, _longest(table, name)) for name, width in widths.items()}
             writer.write_table(table)
             rows += table.num_rows
-        writer.add_key_value_metadata({**(schema.metadata or {}), ASTROPY_META_KEY: astropy_yaml(meta, info).encode(),
+        writer.add_key_value_metadata({**(schema.metadata or {}), **(metadata or {}),
+                                       ASTROPY_META_KEY: astropy_yaml(meta, info).encode(),
                                        **{f"table::len::{name}": str(n) for name, n in widths.items()}})
     return rows

@@ -65,9 +65,10 @@ for _command in PIPELINE_COMMANDS:  # run, demo, predict, init
 
 @main.command()
 @click.argument("run_dir", type=click.Path(file_okay=False))
-@click.option("--bootstrap", "n_bootstrap", default=200, show_default=True, type=click.IntRange(min=0),
-              help="Bootstrap resamples for the confidence intervals (0: none).")
-def report(run_dir: str, n_bootstrap: int) -> None:
+@click.option("--bootstrap", "n_bootstrap", default=None, type=click.IntRange(min=0),
+              help="Bootstrap resamples for the confidence intervals (0: none; default: the run's [report] "
+                   "n_bootstrap).")
+def report(run_dir: str, n_bootstrap: int | None) -> None:
     """Rebuild a run directory's report.html and metrics.json.
 
     Reads RUN_DIR/report_inputs.json and RUN_DIR/test_predictions.parquet (written by `astromlp run`), so
@@ -81,11 +82,16 @@ def report(run_dir: str, n_bootstrap: int) -> None:
     from astromlp.pipeline.config import check_option
     from astromlp.pipeline.rundir import finished_run
     from astromlp.reports import load_inputs, write_report
+    from astromlp.reports.html import configured_bootstrap
 
-    check_option("report", "n_bootstrap", n_bootstrap, "--bootstrap (the config's [report] n_bootstrap)")
+    if n_bootstrap is not None:
+        check_option("report", "n_bootstrap", n_bootstrap, "--bootstrap (the config's [report] n_bootstrap)")
     with (output_errors(f"the report into {run_dir}", "free some space or make the folder writable"),
           finished_run(run_dir)):
         inputs = load_inputs(run_dir)
+        if n_bootstrap is None:  # the run's own count, from a file that may have been edited: the same bounds
+            check_option("report", "n_bootstrap", configured_bootstrap(inputs)[0],
+                         f"[report] n_bootstrap in {os.path.join(run_dir, 'report_inputs.json')}")
         click.echo(write_report(run_dir, inputs, n_bootstrap=n_bootstrap))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def run(config, out, resume, force, scheduler, workers, quiet) -> None:
 
     options = _options(out, resume, force, scheduler, workers, quiet)
     result = run_config(load_config(config), options)
-    click.echo(result.report if quiet else summary_text(result, f"astromlp run {config}"))
+    click.echo(result.report if quiet else summary_text(result, f"astromlp run {os.path.normpath(config)}"))
 
 
 @click.command()
@@ -83,16 +84,12 @@ def demo(out, scheduler, workers, quiet) -> None:
     for path, text in texts.items():  # refuse before any training, not after the first task
         _check_demo_config(path, text)
         RunDirectory.refuse_foreign(folder / path.stem)
-    reports = []
-    for path, text in texts.items():
+    for path, text in texts.items():  # each report path once: in its summary, or alone with --quiet
         write_text(path, text)
         task = path.stem
         options = _options(None, True, False, scheduler, workers, quiet)
         result = run_config(parse_config(text, path), options)
-        reports.append(result.report)
-        if not quiet:
-            click.echo(summary_text(result, f"demo: {task}") + "\n")
-    click.echo("\n".join(f"report: {path}" for path in reports))
+        click.echo(f"report: {result.report}" if quiet else summary_text(result, f"demo: {task}") + "\n")
 
 
 def _check_demo_config(path: Path, text: str) -> None:
@@ -112,10 +109,13 @@ def _check_demo_config(path: Path, text: str) -> None:
               help="Output catalog: .fits, .fits.gz or .parquet (written atomically).")
 @click.option("--keep", multiple=True, metavar="COLUMN",
               help="Also copy this catalog column into the output (repeatable); the model's id/ra/dec are kept.")
+@click.option("--select", "select", default=None, metavar="EXPR",
+              help="Predict only rows passing this condition, e.g. \"(r < 19) & (0 < z < 2)\" (the [data] select "
+                   "language; false where a compared value is missing).")
 @_scheduler
 @_workers
 @_quiet
-def predict(model, catalogs, output, keep, scheduler, workers, quiet) -> None:
+def predict(model, catalogs, output, keep, select, scheduler, workers, quiet) -> None:
     """Apply a trained model to new catalogs.
 
     MODEL is a run's model.zip; its features, sentinels and normalisation are applied to CATALOGS
@@ -123,14 +123,15 @@ def predict(model, catalogs, output, keep, scheduler, workers, quiet) -> None:
 
     \b
     Example:
-      astromlp predict runs/photoz/model.zip new_galaxies.fits -o photoz.parquet
+      astromlp predict runs/photoz/model.zip new_galaxies.fits -o photoz.parquet --select "r < 19"
     """
     from astromlp.pipeline.predict import predict_catalogs
     from astromlp.pipeline.schedulers import executor
 
     with executor(scheduler, workers, show_progress=not quiet and sys.stderr.isatty()):
-        rows = predict_catalogs(Path(model), list(catalogs), Path(output), list(keep))
-    click.echo(output if quiet else f"wrote {rows} rows of predictions to {output}")
+        rows = predict_catalogs(Path(model), list(catalogs), Path(output), list(keep), select=select,
+                                warn=lambda line: click.echo(f"warning: {line}", err=True))
+    click.echo(os.path.normpath(output) if quiet else f"wrote {rows} rows of predictions to {os.path.normpath(output)}")
 
 
 @click.command()

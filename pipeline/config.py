@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from astromlp.catalogs.paths import not_regular
+from astromlp.catalogs.selection import compile_select
 from astromlp.errors import AstromlpError
 from astromlp.pipeline.models import check_params, estimator_class
 from astromlp.pipeline.normalisers import NORMALISERS
@@ -40,9 +41,21 @@ def _is_str_list(value) -> bool:
 
 
 def _is_select(value) -> bool:
+    """A condition, a non-empty list of conditions, or a table of column = [exact values]."""
+    if isinstance(value, str):
+        return bool(value.strip())
+    if isinstance(value, list):
+        return bool(value) and all(isinstance(v, str) and v.strip() for v in value)
     return isinstance(value, dict) and all(
         isinstance(values, list) and values and all(isinstance(v, str) or _is_number(v) for v in values)
         for values in value.values())
+
+
+def _select_value(value):
+    """The stored form of [data] select: the text, a tuple of texts, or column -> tuple of values."""
+    if isinstance(value, dict):
+        return {str(k): tuple(vals) for k, vals in value.items()}
+    return value if isinstance(value, str) else tuple(value)
 
 
 # kind -> (check, what is expected, conversion to the stored frozen value)
@@ -56,8 +69,8 @@ KINDS: dict[str, tuple[Callable[[Any], bool], str, Callable[[Any], Any]]] = {
                     lambda v: tuple(float(x) for x in v)),
     "int_or_str": (lambda v: isinstance(v, int | str) and not isinstance(v, bool), "an integer or a string",
                    lambda v: v),
-    "select": (_is_select, "a table of column = [allowed values, ...]",
-               lambda v: {str(k): tuple(vals) for k, vals in v.items()}),
+    "select": (_is_select, "a condition such as \"(r < 19) & (0 < redshift < 2)\", a list of conditions, or a "
+                           "table of column = [allowed values, ...]", _select_value),
 }
 
 
@@ -125,9 +138,13 @@ class DataSection:
         "tells it; default: recognised per file."))
     hdu: int | str | None = option("int_or_str", None, help=(
         "The FITS HDU (index or EXTNAME) or VOTable table to read; default: the first table."))
-    select: dict | None = option("select", None, help=(
-        "Keep only rows whose column holds one of the listed values, e.g. `{ class = [\"GALAXY\"] }`; "
-        "applied before the split."))
+    select: str | tuple[str, ...] | dict | None = option("select", None, help=(
+        "Keep only the rows that pass every cut, before the split: a condition such as "
+        "`\"(r < 19) & (0 < redshift < 2) & ((flags & 4) == 0)\"` (comparisons, chained too, `& | ~`, "
+        "`isin(x, [...])`, `isnan(x)`, integer flag tests), a list of conditions, or a table of exact values "
+        "`{ class = [\"GALAXY\"] }`. Each `&` term, list entry or table entry is one cut; the report counts "
+        "the rows each removes. A comparison is false where the value is missing, so `r < 19` also removes "
+        "rows without r."))
     sentinels: tuple[float, ...] = option("number_list", (), help=(
         "Values that mean \"no measurement\" (e.g. -9999, 99.99) in any numeric column; they become missing "
         "before features are derived (float columns match to a relative 1e-6, integers exactly)."))
@@ -250,6 +267,7 @@ def parse_config(text: str, path: Path) -> Config:
     features = _features(raw.get("features"), path)
     model = _model(raw.get("model", {}), path, sections["task"].kind)
     _check_split(sections["split"], path)
+    compile_select(sections["data"].select, None, role=f"{path}: [data] select")
     _check_run(sections["run"], path)
     catalogs = tuple(_expand_catalog(entry, path) for entry in sections["data"].catalogs)
     if not catalogs:
@@ -389,10 +407,10 @@ def _expand_catalog(entry: str, path: Path) -> list[Path]:
         raise AstromlpError(f"{path}: [data] catalogs '{entry}' is {kind}, not a file; save the catalog to a "
                             "file and give that")
     if glob.has_magic(str(pattern)) and not pattern.exists():  # an existing name is taken literally
-        matches = sorted(Path(p) for p in glob.glob(str(pattern)))
+        matches = sorted(Path(p).resolve() for p in glob.glob(str(pattern)))  # work/../data/a.fits -> data/a.fits
         if not matches:
             raise AstromlpError(f"{path}: [data] catalogs pattern '{entry}' matches no file")
         return matches
     if not pattern.is_file():
-        raise AstromlpError(f"{path}: [data] catalogs file '{entry}' not found (looked at {pattern})")
+        raise AstromlpError(f"{path}: [data] catalogs file '{entry}' not found (looked at {pattern.resolve()})")
     return [pattern.resolve()]

@@ -1,5 +1,7 @@
 """`astromlp predict`: a saved model applied to new catalogs partition by partition, with the features,
-sentinels, imputation values and normalisation stored in the model file at training time.
+sentinels, imputation values and normalisation stored in the model file at training time. The output
+records where its predictions come from (model hash, astromlp version, features, training catalogs), and a
+photo-z model flags rows outside its training domain.
 
 Guarantee: a row's prediction equals, bit for bit, the one the evaluate stage wrote for the same row of the
 same catalog, whatever the partitioning, scheduler or BLAS kernel. The normalisation is elementwise, and the
@@ -9,26 +11,35 @@ zero-padded), so no result depends on how many rows came with it.
 
 from __future__ import annotations
 
+import json
+import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from astromlp import __version__
 from astromlp.catalogs import (
     apply_sentinels,
+    compile_select,
     derive,
     describe_columns,
     identifier_columns,
     parse_expression,
     read,
     resolve_columns,
+    select_rows,
+    selected_columns,
     write,
 )
 from astromlp.catalogs.paths import expand_paths
 from astromlp.errors import AstromlpError
 from astromlp.nn import load
-from astromlp.pipeline.artifacts import features_from
+from astromlp.pipeline import domain as training_domain
+from astromlp.pipeline.artifacts import features_from, ordered_features
 from astromlp.pipeline.normalisers import Normaliser
+from astromlp.pipeline.rundir import sha256_file
 from astromlp.pipeline.stages import feature_columns
 
 REQUIRED_METADATA = ("task", "target", "features", "normaliser", "classes", "sentinels", "fill_values")
@@ -57,10 +68,31 @@ def _input_columns(metadata: dict, available: list[str], source: str, model_path
     return list(dict.fromkeys(columns))
 
 
+def provenance(model_path: Path, metadata: dict) -> dict[str, str]:
+    """What the output file records about its predictions (ASCII text: FITS header cards, Parquet metadata)."""
+    record = {"astromlp_version": __version__, "astromlp_model_sha256": sha256_file(model_path),
+              "astromlp_model_trained_with": str(metadata.get("astromlp_version", "unknown")),
+              "astromlp_task": metadata["task"], "astromlp_target": json.dumps(metadata["target"]),
+              "astromlp_features": json.dumps(ordered_features(metadata["features"]))}
+    if metadata.get("training_files") is not None:
+        record["astromlp_training_files"] = json.dumps(metadata["training_files"])
+    return record
+
+
+def _domain_flags(part: pd.DataFrame, Z: np.ndarray, usable: np.ndarray, metadata: dict,
+                  domain_columns: dict[str, str]) -> np.ndarray:
+    """True for predicted rows outside the training domain (rows without a prediction are not flagged)."""
+    domain = metadata["domain"]
+    flags = np.zeros(len(part), dtype=bool)
+    flags[usable] = training_domain.outside(Z, domain)
+    return flags | (usable & training_domain.not_selected(part, domain_columns, domain))
+
+
 def _check_keep(keep_columns: list[str], metadata: dict, requested: list[str]) -> None:
     """A kept column may not share its name (in any case: FITS ignores it) with a prediction column, which
     would overwrite it."""
-    written = [f"{metadata['target']}_predicted", *(f"probability_{label}" for label in metadata["classes"] or [])]
+    written = [f"{metadata['target']}_predicted", *(f"probability_{label}" for label in metadata["classes"] or []),
+               *([training_domain.FLAG] if _domain_columns(metadata, []) is not None else [])]
     clashes = {name.casefold(): name for name in written}
     for column in keep_columns:
         if column.casefold() in clashes:
@@ -71,7 +103,8 @@ def _check_keep(keep_columns: list[str], metadata: dict, requested: list[str]) -
 
 
 def _predict_partition(part: pd.DataFrame, model, normaliser: Normaliser, fill_values: dict | None,
-                       keep: list[str], metadata: dict) -> pd.DataFrame:
+                       keep: list[str], metadata: dict, domain_columns: dict[str, str] | None = None
+                       ) -> pd.DataFrame:
     internal = list(feature_columns(metadata["features"]))
     X = part[internal].to_numpy(dtype=np.float64, na_value=np.nan)
     if fill_values:
@@ -94,26 +127,64 @@ def _predict_partition(part: pd.DataFrame, model, normaliser: Normaliser, fill_v
         if usable.any():
             values[usable] = model.predict(Z)
         out[f"{target}_predicted"] = values
+    if domain_columns is not None:
+        out[training_domain.FLAG] = _domain_flags(part, Z, usable, metadata, domain_columns)
     return out
 
 
-def predict_catalogs(model_path: Path, catalogs: list[str], out: Path, keep: list[str] | None = None) -> int:
-    """Write predictions for every row of `catalogs` to `out` (FITS or Parquet); returns the row count."""
+def _domain_columns(metadata: dict, available: list[str]) -> dict[str, str] | None:
+    """select column -> its catalog spelling, for a model whose predictions carry the out_of_domain flag."""
+    if metadata["task"] not in training_domain.DOMAIN_TASKS or not metadata.get("domain"):
+        return None
+    spelled = {name.casefold(): name for name in available}
+    return {column: spelled[column.casefold()] for column in metadata["domain"].get("select", {})
+            if column.casefold() in spelled}
+
+
+def _warn_out_of_domain(out: Path, rows: int, metadata: dict, warn: Callable[[str], None]) -> None:
+    """One line with the count of flagged rows, read back from the written file's flag column."""
+    flagged = int(read([out], columns=[training_domain.FLAG])[training_domain.FLAG].sum().compute())
+    if flagged:
+        features = list(metadata["features"])
+        warn(f"{flagged} of {rows} rows are outside the model's training domain "
+             f"({training_domain.describe(metadata['domain'], features)}); their {training_domain.FLAG} "
+             "column is true: treat those predictions with care")
+
+
+def predict_catalogs(model_path: Path, catalogs: list[str], out: Path, keep: list[str] | None = None,
+                     select: str | None = None, warn: Callable[[str], None] | None = None) -> int:
+    """Write predictions for every row of `catalogs` (those passing the condition `select`, if given) to `out`
+    (FITS or Parquet); returns the row count. `select` is checked after the model's sentinels are applied.
+
+    `warn(line)` receives the out-of-domain count (default: a UserWarning)."""
     model_path = Path(model_path)
     model, metadata = load_pipeline_model(model_path)
     paths = expand_paths(catalogs)
     source = str(paths[0]) if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more)"
-    available = list(describe_columns(paths))
+    described = describe_columns(paths)
+    available = list(described)
     inputs = _input_columns(metadata, available, source, model_path)
+    cuts = compile_select(select, available, {name: info.dtype for name, info in described.items()}, source,
+                          role="--select")
     stored_keep = [c for c in metadata.get("keep_columns") or identifier_columns(available)
                    if c.casefold() in {a.casefold() for a in available}]
     keep_columns = resolve_columns(list(dict.fromkeys([*stored_keep, *(keep or [])])), available, source)
     _check_keep(keep_columns, metadata, keep or [])
-    frame = read(paths, columns=list(dict.fromkeys([*keep_columns, *inputs])))
+    domain_columns = _domain_columns(metadata, available)
+    frame = read(paths, columns=list(dict.fromkeys([*keep_columns, *inputs, *selected_columns(cuts),
+                                                    *(domain_columns or {}).values()])))
     frame = apply_sentinels(frame, metadata["sentinels"] or None, source=source)
-    frame = derive(frame, feature_columns(metadata["features"]), source=source)
+    frame = select_rows(frame, compile_select(select, list(frame.columns), frame.dtypes.to_dict(), source,
+                                              role="--select"))
+    derived = feature_columns(metadata["features"])
+    frame = derive(frame, derived, source=source, labels={column: f"the model's feature {name!r}"
+                                                          for column, name in zip(derived, metadata["features"],
+                                                                                  strict=True)})
     normaliser = Normaliser.from_dict(metadata["normaliser"])
-    meta = _predict_partition(frame._meta, model, normaliser, metadata["fill_values"], keep_columns, metadata)
-    predictions = frame.map_partitions(_predict_partition, model, normaliser, metadata["fill_values"],
-                                       keep_columns, metadata, meta=meta)
-    return write(predictions, out)
+    arguments = (model, normaliser, metadata["fill_values"], keep_columns, metadata, domain_columns)
+    meta = _predict_partition(frame._meta, *arguments)
+    predictions = frame.map_partitions(_predict_partition, *arguments, meta=meta)
+    rows = write(predictions, out, metadata=provenance(model_path, metadata))
+    if domain_columns is not None:
+        _warn_out_of_domain(Path(out), rows, metadata, warn or (lambda line: warnings.warn(line, stacklevel=3)))
+    return rows

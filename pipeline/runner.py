@@ -20,6 +20,7 @@ from astromlp.files import output_errors, write_json, write_with
 from astromlp.nn import load as load_model
 from astromlp.pipeline import artifacts, models
 from astromlp.pipeline.config import Config
+from astromlp.pipeline.domain import training_domain
 from astromlp.pipeline.evaluation import evaluation_inputs, predictions_table
 from astromlp.pipeline.progress import epoch_bars
 from astromlp.pipeline.rundir import RunDirectory, read_json
@@ -138,7 +139,7 @@ def _run_stages(state: _Run) -> None:
                            lambda: _prepare(state, files))
     trained = state.stage("train", {"after": prepared["outputs"], "task": config.section("task"),
                                     "model": config.model, "seed": config.run.seed},
-                          lambda: _train(state))
+                          lambda: _train(state, files))
     state.stage("evaluate", {"after": [prepared["outputs"], trained["outputs"]],
                              "report": config.section("report"), "seed": config.run.seed},
                 lambda: _evaluate(state, files))
@@ -160,7 +161,7 @@ def _prepare(state: _Run, files: list[dict]) -> list[str]:
     return artifacts.save_prepared(state.dir, prepared)
 
 
-def _train(state: _Run) -> list[str]:
+def _train(state: _Run, files: list[dict]) -> list[str]:
     config, prepared = state.config, artifacts.load_prepared(state.dir)
     data = models.TrainingData(prepared.X["train"], prepared.y["train"], prepared.X["validation"],
                                prepared.y["validation"])
@@ -168,7 +169,7 @@ def _train(state: _Run) -> list[str]:
     start = time.perf_counter()
     model = _fit(state, data, seeds)
     seconds = time.perf_counter() - start
-    write_with(state.dir / MODEL, lambda path: model.save(path, metadata=model_metadata(config, prepared)))
+    write_with(state.dir / MODEL, lambda path: model.save(path, metadata=model_metadata(config, prepared, files)))
     write_json(state.dir / TRAINING, {"starts": model.starts_, "chosen_start": model.best_start_,
                                       "seeds": seeds, "fit_seconds": round(seconds, 3)})
     return [MODEL, TRAINING]
@@ -194,16 +195,19 @@ def _fit(state: _Run, data, seeds: list[int]):
     return model
 
 
-def model_metadata(config: Config, prepared) -> dict:
-    """What `predict` needs to turn a new catalog into the network's inputs exactly as in training."""
+def model_metadata(config: Config, prepared, files: list[dict] | None = None) -> dict:
+    """What `predict` needs to turn a new catalog into the network's inputs exactly as in training, the
+    training domain it flags rows outside of, and the training catalogs' hashes it records."""
     return {"astromlp_version": version("astromlp"), "task": prepared.task, "target": prepared.target,
             "features": artifacts.ordered_features(prepared.features), "normaliser": prepared.normaliser.to_dict(),
             "fill_values": prepared.fill_values, "missing": config.data.missing,
             "sentinels": list(config.data.sentinels), "keep_columns": list(config.data.keep_columns),
-            "classes": prepared.classes}
+            "classes": prepared.classes, "training_files": files,
+            "domain": training_domain(prepared.X["train"], prepared.normaliser, config.data.select)}
 
 
 def _evaluate(state: _Run, files: list[dict]) -> list[str]:
+    started = time.perf_counter()
     config, run_dir = state.config, state.dir
     prepared, model = artifacts.load_prepared(run_dir), load_model(run_dir / MODEL)
     training = read_json(run_dir / TRAINING)
@@ -213,7 +217,9 @@ def _evaluate(state: _Run, files: list[dict]) -> list[str]:
     inputs = evaluation_inputs(config, prepared, model, training, provenance)
     write_with(run_dir / PREDICTIONS,
                 lambda path: predictions_table(prepared, inputs).to_parquet(path, index=False))
+    # the stage so far (predictions, baselines); the report adds its own time as "report"
+    inputs.provenance["timings"]["evaluate"] = round(time.perf_counter() - started, 3)
     save_inputs(run_dir.path, inputs)
-    write_report(run_dir.path, inputs, n_bootstrap=config.report.n_bootstrap, random_state=config.run.seed)
+    write_report(run_dir.path, inputs, random_state=config.run.seed)  # n_bootstrap: the config's, as a rebuild
     return [PREDICTIONS, "report_inputs.json", "test_predictions.parquet", METRICS, REPORT]
 

@@ -13,6 +13,9 @@ import pandas as pd
 from astromlp.catalogs import (
     ColumnInfo,
     apply_sentinels,
+    compile_select,
+    count_removed,
+    cut_report,
     derive,
     describe_columns,
     fill_values_from,
@@ -21,6 +24,8 @@ from astromlp.catalogs import (
     parse_expression,
     read,
     resolve_columns,
+    select_rows,
+    selected_columns,
 )
 from astromlp.catalogs.cleaning import is_numeric
 from astromlp.errors import AstromlpError
@@ -58,7 +63,8 @@ def ingest(config: Config, files: list[dict]) -> Ingested:
     paths = [entry["path"] for entry in files]
     data = config.data
     available = describe_columns(paths, hdu=data.hdu, format=data.format)
-    roles = column_roles(config, list(available), source=_source(paths))
+    roles = column_roles(config, list(available), source=_source(paths),
+                         dtypes={name: info.dtype for name, info in available.items()})
     needed = list(dict.fromkeys([roles["target"], *roles["feature_sources"], *roles["keep"], *roles["select"],
                                  *roles["key"], *([roles["magnitude"]] if roles["magnitude"] else [])]))
     frame = read(paths, hdu=data.hdu, format=data.format, columns=needed, chunk_rows=data.chunk_rows)
@@ -104,10 +110,11 @@ def _source(paths: list[str]) -> str:
     return paths[0] if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more)"
 
 
-def column_roles(config: Config, available: list[str], source: str) -> dict[str, Any]:
+def column_roles(config: Config, available: list[str], source: str,
+                 dtypes: dict[str, str] | None = None) -> dict[str, Any]:
     """Catalog spellings of every column the config names, matched case-insensitively, by role."""
     data = config.data
-    per_feature = {name: parse_expression(expression, available, source)
+    per_feature = {name: parse_expression(expression, available, source, role=f"feature {name!r}")
                    for name, expression in config.features.items()}
     feature_sources = list(dict.fromkeys(column for columns in per_feature.values() for column in columns))
     target = resolve_columns([config.task.target], available, source)[0]
@@ -116,7 +123,7 @@ def column_roles(config: Config, available: list[str], source: str) -> dict[str,
         "feature_sources": feature_sources,
         "keep": resolve_columns(list(data.keep_columns), available, source) if data.keep_columns
         else identifier_columns(available),
-        "select": resolve_columns(list(data.select or {}), available, source),
+        "select": selected_columns(compile_select(data.select, available, dtypes, source)),
         "magnitude": resolve_columns([config.report.magnitude], available, source)[0]
         if config.report.magnitude else None,
     }
@@ -147,12 +154,16 @@ class Prepared:
 def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
     """Clean, derive features, split by row content and normalise with training statistics only."""
     roles, source = ingested.roles, _source([f["path"] for f in ingested.files])
-    frame = apply_sentinels(ingested.frame, list(config.data.sentinels) or None, source=source)
+    cleaned = apply_sentinels(ingested.frame, list(config.data.sentinels) or None, source=source)
     derived = feature_columns(config.features)
-    frame = derive(_select_rows(frame, config.data.select, roles["select"]), derived, source=source)
+    cuts = compile_select(config.data.select, list(cleaned.columns), cleaned.dtypes.to_dict(), source)
+    frame = derive(select_rows(cleaned, cuts), derived, source=source, labels=_feature_names(derived))
     columns = list(dict.fromkeys([*roles["key"], roles["target"], *derived, *roles["keep"],
                                   *([roles["magnitude"]] if roles["magnitude"] else [])]))
-    table, n_read = executor.compute(frame[columns], ingested.frame.index.size)
+    counting = [count_removed(cleaned, cuts)] if cuts else []  # in the same pass as the rows
+    table, n_read, *removed = executor.compute(frame[columns], ingested.frame.index.size, *counting)
+    selected = cut_report(cuts, removed[0]) if cuts else []
+    _check_rows_left(table, int(n_read), selected, source)
     table, dropped = _clean(config, table, roles["target"], list(derived), source)
     _check_counts(config, len(table), n_read, dropped, source)
     labels = _class_labels(config, table[roles["target"]], source)
@@ -166,7 +177,7 @@ def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
         table = handle_missing(table, list(derived), "impute", fill_values=fill_values, source=source,
                                names=_feature_names(derived)).frame
     return _assemble(config, table, codes, labels, roles, fill_values,
-                     {"rows": {"read": int(n_read), "used": len(table), "dropped": dropped},
+                     {"rows": {"read": int(n_read), "select": selected, "used": len(table), "dropped": dropped},
                       "warnings": list(roles.get("warnings", []))})
 
 
@@ -218,11 +229,13 @@ def _check_fill_values(fill_values: dict[str, float], source: str) -> None:
                                 "fix the file")
 
 
-def _select_rows(frame: dd.DataFrame, select: dict | None, columns: list[str]) -> dd.DataFrame:
-    """Keep rows whose value in each [data] select column is one of the listed values."""
-    for column, allowed in zip(columns, (select or {}).values(), strict=True):
-        frame = frame[frame[column].isin(list(allowed))]
-    return frame
+def _check_rows_left(table: pd.DataFrame, n_read: int, selected: list[dict], source: str) -> None:
+    """No row after [data] select is the user's cut, not a failure of training: say which cut took them."""
+    if len(table) or not selected:
+        return
+    counts = ", ".join(f"{cut['removed']:,} by {cut['cut']!r}" for cut in selected)
+    raise AstromlpError(f"{source}: no rows are left after [data] select ({n_read:,} read; removed {counts}; "
+                        "left 0); loosen the cuts (a comparison is false where the value is missing)")
 
 
 def _class_labels(config: Config, target: pd.Series, source: str) -> pd.Categorical | None:

@@ -22,6 +22,12 @@ VERDICT_TEXT = {
     "undefined": "compared (no bootstrap interval) with",
 }
 
+BOOTSTRAP_SOURCES = {  # metrics["bootstrap"]["n_resamples_from"] -> what the page says
+    "config": "count from the run's [report] n_bootstrap",
+    "given": "count given explicitly",
+    "default": "default count; the run's config did not set one",
+}
+
 
 def report_context(inputs, metrics: dict, figures: list[dict]) -> dict:
     """Everything the template renders; strings stay raw here, the template escapes them."""
@@ -43,7 +49,9 @@ def report_context(inputs, metrics: dict, figures: list[dict]) -> dict:
         "all_metrics": _all_metrics(metrics),
         "per_class": _per_class(metrics),
         "bins": _bins(metrics),
-        "bootstrap": metrics["bootstrap"],
+        "bootstrap": {**metrics["bootstrap"],
+                      "source_text": BOOTSTRAP_SOURCES.get(metrics["bootstrap"].get("n_resamples_from"))},
+        "metric_notes": list((metrics.get("metric_notes") or {}).values()),
         "figures": sections,
         "data": _data(inputs),
         "training": _training(inputs.training),
@@ -187,8 +195,8 @@ def _data(inputs) -> dict:
         balance = {**balance, "test": dict(zip(labels.tolist(), counts.tolist(), strict=True))}
     classes = inputs.classes or sorted({label for counts in balance.values() for label in counts})
     return {
-        "files": summary.get("files") or [],
-        "rows": summary.get("rows") or {},
+        "files": _files(summary, to_jsonable(inputs.provenance)),
+        "rows": _row_counts(summary.get("rows") or {}),
         "features": summary.get("features") or [],
         "split": summary.get("split") or {},
         "balance": {
@@ -202,6 +210,28 @@ def _data(inputs) -> dict:
         if balance
         else None,
     }
+
+
+def _row_counts(rows: dict) -> list[dict]:
+    """read, the rows each [data] select cut removed, every other removal recorded (a count, or {reason:
+    count} per key), then used, as table rows."""
+    cuts = [{"label": "removed by select", "code": cut.get("cut", ""), "count": cut.get("removed"),
+             "missing": cut.get("removed_missing")} for cut in rows.get("select") or []]
+    removals = [
+        {"label": f"{key}: {reason}" if isinstance(counts, dict) else key, "count": count}
+        for key, counts in rows.items() if key not in ("read", "used", "select")
+        for reason, count in (counts.items() if isinstance(counts, dict) else [(key, counts)])
+    ]
+    ends = {key: [{"label": key, "count": rows[key]}] if key in rows else [] for key in ("read", "used")}
+    return ends["read"] + cuts + removals + ends["used"]
+
+
+def _files(summary: dict, provenance: dict) -> dict:
+    """The input files with the columns some of them fill; provenance's hashed list when the summary has none
+    (the pipeline records the files once, in provenance)."""
+    files = summary.get("files") or provenance.get("input_files") or []
+    return {"rows": files, "with_format": any(f.get("format") for f in files),
+            "with_rows": any(f.get("rows") is not None for f in files)}
 
 
 def _training(training: dict) -> dict:

@@ -13,7 +13,8 @@ from astromlp.reports.svg import report_style
 
 @dataclass(frozen=True)
 class FigureSpec:
-    """A figure: its id, section, caption and builder(inputs, metrics) -> SVG text (None: not drawable)."""
+    """A figure: its id, section, caption and builder(inputs, metrics) -> SVG text, or (SVG text, a note the
+    caption adds, e.g. on clipped axes), or None when not drawable."""
 
     key: str
     section: str
@@ -99,8 +100,8 @@ def build_figures(inputs, metrics: dict) -> list[dict]:
     """Every drawable figure of the task as {key, section, caption, svg}, in display order."""
     with report_style():
         drawn = [(spec, spec.build(inputs, metrics)) for spec in FIGURES[inputs.task]]
+    drawn = [(spec, *(svg if isinstance(svg, tuple) else (svg, ""))) for spec, svg in drawn if svg is not None]
     return [
-        {"key": spec.key, "section": spec.section, "caption": spec.caption, "svg": svg}
-        for spec, svg in drawn
-        if svg is not None
+        {"key": spec.key, "section": spec.section, "caption": f"{spec.caption} {note}".strip(), "svg": svg}
+        for spec, svg, note in drawn
     ]

@@ -24,8 +24,23 @@ def residual_label(inputs) -> str:
     return "Δz = (z_phot − z_spec) / (1 + z_spec)" if inputs.task == "photoz" else "predicted − true"
 
 
-def predicted_vs_true(inputs) -> str:
-    """A log-density of predicted against true per model, with y = x and, for photo-z, |Δz| = 0.15."""
+def clipping_note(outside: dict[str, int], n_rows: int, spans: dict[str, np.ndarray]) -> str:
+    """What the caption says about the clipped axes: the full range of each plotted quantity and how many
+    points of each model fall beyond the axes."""
+    ranges = "; ".join(f"{label} span [{np.nanmin(v):.3g}, {np.nanmax(v):.3g}]" for label, v in spans.items())
+    counts = ", ".join(f"{count:,} of {n_rows:,} for {name}" for name, count in outside.items())
+    return (f"Axes are cut near the 0.5 and 99.5 percentiles so that a few wild values do not squash the plot: "
+            f"{ranges}. Points beyond the axes, not drawn: {counts}.")
+
+
+def _outside(x: np.ndarray, y: np.ndarray, xlim, ylim) -> int:
+    inside = (x >= xlim[0]) & (x <= xlim[1]) & (y >= ylim[0]) & (y <= ylim[1])
+    return int(np.sum(~inside))
+
+
+def predicted_vs_true(inputs) -> tuple[str, str]:
+    """A log-density of predicted against true per model, with y = x and, for photo-z, |Δz| = 0.15; and the
+    caption's note on the clipped axes."""
     models = inputs.model_names
     columns = min(len(models), PANEL_COLUMNS)
     rows = -(-len(models) // columns)
@@ -58,11 +73,15 @@ def predicted_vs_true(inputs) -> str:
         ax.grid(False)
     for ax in axes.flat[len(models) :]:
         ax.set_visible(False)
-    return to_svg(figure, "predicted_vs_true")
+    outside = {name: _outside(inputs.y_true, inputs.predictions[name], (low, high), (low, high)) for name in models}
+    spans = {"true values": inputs.y_true, "predicted values": np.concatenate(list(inputs.predictions.values()))}
+    note = clipping_note(outside, len(inputs.y_true), spans)
+    return to_svg(figure, "predicted_vs_true"), note
 
 
-def residuals_against(inputs, against: np.ndarray, xlabel: str, key: str) -> str | None:
-    """The network's residual density against `against`, with every model's running median residual."""
+def residuals_against(inputs, against: np.ndarray, xlabel: str, key: str) -> tuple[str, str] | None:
+    """The network's residual density against `against`, with every model's running median residual; and
+    the caption's note on the clipped axes."""
     finite = np.isfinite(against)
     if finite.sum() < 2:
         return None
@@ -106,7 +125,9 @@ def residuals_against(inputs, against: np.ndarray, xlabel: str, key: str) -> str
     )
     axes.legend(loc="best")
     axes.grid(False)
-    return to_svg(figure, key)
+    outside = {inputs.network_name: _outside(x, network, xlim, ylim)}
+    note = clipping_note(outside, len(x), {xlabel: x, f"{inputs.network_name}'s residuals": network})
+    return to_svg(figure, key), note
 
 
 def _running_median(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

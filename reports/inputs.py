@@ -29,10 +29,11 @@ class EvaluationInputs:
     magnitude_name labels it (e.g. "r [mag]").
     descriptions: model name -> one line saying what the model is (e.g. BaselinePrediction.description).
 
-    data_summary keys (each optional): files [{path, sha256, rows?, format?}], rows {read, used,
-    dropped {reason: count}}, features [{name, unit?, expression?}], split {train, validation, test},
-    class_balance {split: {class: count}}, warnings [sentence] (shown first among the findings, e.g. the
-    target column used as a feature).
+    data_summary keys (each optional): files [{path, sha256, rows?, format?}], rows {read, select [{cut,
+    columns, removed, removed_missing}] (in order: rows each cut removed after the cuts before it, and how many
+    of those miss a value it reads), used, dropped {reason: count}}, features [{name, unit?, expression?}],
+    split {train, validation, test}, class_balance {split: {class: count}}, warnings [sentence] (shown first
+    among the findings, e.g. the target column used as a feature).
     training keys (each optional): starts [{seed, loss_curve, validation_loss_curve, stop_reason, diverged,
     epochs, final_train_loss, final_validation_loss}], chosen_start (index into starts), fit_seconds.
     provenance keys (each optional): config_text, seed, package_versions {name: version},

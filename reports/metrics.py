@@ -24,6 +24,13 @@ TASK_MODULES: dict[str, ModuleType] = {
     "photoz": photoz,
 }
 
+# task -> sentences about thresholds the models share (metric key -> note), shown under the report's tables
+NOTES = {
+    "classification": lambda cases, network: {},
+    "regression": lambda cases, network: {},
+    "photoz": photoz.metric_notes,
+}
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -47,6 +54,7 @@ def compute_metrics(
             bootstrap.resample_scores(cases, headline, n_bootstrap, random_state) if n_bootstrap else None
         )
     _attach_intervals(models, samples)
+    notes = NOTES[inputs.task](cases, inputs.network_name)
     comparisons = _comparisons(inputs, models, headline, samples)
     return to_jsonable(
         {
@@ -58,6 +66,7 @@ def compute_metrics(
             "network": inputs.network_name,
             "models": inputs.model_names,
             "metric_labels": {key: metric.label for key, metric in table.items()},
+            "metric_notes": notes,
             "headline": [{"key": key, "label": m.label, "better": m.better} for key, m in headline.items()],
             "best": {key: _best(models, key, metric) for key, metric in headline.items()},
             "results": models,
@@ -75,6 +84,9 @@ def compute_metrics(
 
 def build_cases(inputs: EvaluationInputs) -> dict:
     """model name -> the case object its metrics take (class codes for classification)."""
+    if inputs.task == "photoz":
+        predictions = {name: inputs.predictions[name] for name in inputs.model_names}
+        return photoz.common_cases(inputs.y_true, predictions, inputs.network_name)
     if inputs.task != "classification":
         return {name: ValuedCase(inputs.y_true, inputs.predictions[name]) for name in inputs.model_names}
     code = {label: k for k, label in enumerate(inputs.classes)}

@@ -24,6 +24,7 @@ from numpydoc.docscrape import NumpyDocString
 from sphinx.util.docutils import SphinxDirective
 
 from astromlp.catalogs import FUNCTIONS
+from astromlp.catalogs.expressions import CONDITIONS
 from astromlp.pipeline import config as schema
 from astromlp.pipeline.cli import main as cli_main
 from astromlp.pipeline.templates import template
@@ -112,6 +113,8 @@ def model_parameters_rst() -> str:
 def feature_functions_rst() -> str:
     rows = "".join(f"   * - ``{name}({ARGUMENTS[f.arity]})``\n"
                    f"     - {plain(f.meaning)}\n" for name, f in FUNCTIONS.items())
+    rows += "".join(f"   * - ``{usage.split(':')[0]}``\n     - {plain(usage.split(': ', 1)[1])} (a condition)\n"
+                    for usage in CONDITIONS.values())
     return f".. list-table::\n   :header-rows: 1\n\n   * - function\n     - meaning\n{rows}\n"
 
 

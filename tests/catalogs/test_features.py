@@ -81,18 +81,20 @@ FORBIDDEN = {
     "u % 2": "operator %",
     "u // 2": "operator //",
     "u if g else 1": "conditional 'u if g else 1'",
-    "u < g": "comparison 'u < g'",
-    "u and g": "boolean operator 'u and g'",
-    "not u": "operator not",
-    "~u": "operator ~",
+    "u and g": "uses 'u and g'; combine conditions with & (and)",
+    "not u": "uses 'not u'; combine conditions with & (and), | (or) and ~ (not)",
+    "~u": "needs a condition or an integer after ~ where column 'u' of the catalog is float64",
+    "u < `class`": "compares 'u' (number) with '`class`' (text)",
+    "u + (g < 1)": "needs numbers where 'g < 1' is a condition",
+    "u in [1]": "forbidden operator in",
     "[u, g]": "list '[u, g]'",
     "u[0]": "indexing 'u[0]'",
     "lambda: u": "lambda 'lambda: u'",
-    "'text'": "constant 'text'",
+    "'text'": "is not numeric",
     "True": "constant True",
     "log10(u, base=10)": "keyword argument 'base=10'",
-    "log10(u, g)": "log10 takes 1 argument(s)",
-    "u -": "cannot parse feature expression 'u -'",
+    "log10(u, g)": "calls log10 with 2 argument(s); it takes 1",
+    "u -": "cannot parse feature 'f' = 'u -'",
     "umag - g": "no column 'umag' in the catalog; did you mean 'u'?",
 }
 
@@ -100,12 +102,13 @@ FORBIDDEN = {
 @pytest.mark.parametrize("text", FORBIDDEN)
 def test_anything_else_is_refused_naming_the_token(photometry, text):
     with pytest.raises(AstromlpError) as caught:
-        parse_expression(text, list(photometry.columns))
+        derive(photometry, {"f": text})
     assert FORBIDDEN[text] in str(caught.value) and "\n" not in str(caught.value)
 
 
 def test_derive_refuses_text_columns_and_name_clashes(photometry):
-    with pytest.raises(AstromlpError, match="feature 'c' uses column 'class' of sdss.csv, which is not numeric"):
+    with pytest.raises(AstromlpError, match="feature 'c' = '`class` \\+ 1' needs numbers where column 'class' of "
+                                            "sdss.csv is (str|object)"):
         derive(photometry, {"c": "`class` + 1"}, source="sdss.csv")
     with pytest.raises(AstromlpError, match="derived feature 'u' already names a column"):
         derive(photometry, {"u": "u * 2"})
@@ -114,3 +117,54 @@ def test_derive_refuses_text_columns_and_name_clashes(photometry):
 def test_python_keywords_as_column_names_get_a_hint(photometry):
     with pytest.raises(AstromlpError, match="back quotes"):
         parse_expression("class + 1", list(photometry.columns))
+
+
+@pytest.fixture()
+def flagged() -> pd.DataFrame:
+    return pd.DataFrame({"r": [18.0, 20.0, np.nan, 17.0],
+                         "flags": pd.array([0, 4, None, 2**62 + 5], dtype="Int64"),
+                         "objid": np.array([2**62 + 1, 2**62 + 2, 3, 4], dtype="int64"),
+                         "class": ["GALAXY", "STAR", "QSO", None]})
+
+
+CONDITION_FEATURES = {  # expression -> values per row; NaN where a compared value is missing
+    "r < 19": [1.0, 0.0, np.nan, 1.0],
+    "18 <= r < 20": [1.0, 0.0, np.nan, 0.0],
+    "r != 18": [0.0, 1.0, np.nan, 1.0],
+    "(flags & 4) != 0": [0.0, 1.0, np.nan, 1.0],
+    "flags & 1": [0.0, 0.0, np.nan, 1.0],
+    "objid == 4611686018427387905": [1.0, 0.0, 0.0, 0.0],  # 2**62 + 1: not exact in float64
+    "`class` == 'STAR'": [0.0, 1.0, 0.0, np.nan],
+    "isin(`class`, ['GALAXY', 'QSO'])": [1.0, 0.0, 1.0, np.nan],
+    "isnan(r)": [0.0, 0.0, 1.0, 0.0],
+    "(r < 19) & ~isnan(r)": [1.0, 0.0, np.nan, 1.0],
+    "(r < 19) | (`class` == 'STAR')": [1.0, 1.0, np.nan, np.nan],
+}
+
+
+@pytest.mark.parametrize("text", CONDITION_FEATURES)
+def test_a_condition_feature_is_one_or_zero_and_missing_with_its_values(flagged, text):
+    out = derive(flagged, {"f": text})
+    np.testing.assert_array_equal(out["f"].to_numpy(), CONDITION_FEATURES[text])
+
+
+SELECTIONS = {  # select -> rows kept (row 2 has no r, row 3 no class), and the per-cut counts
+    "r != 18": ([1, 3], [(2, 1)]),
+    "~(r < 19)": ([1, 2], [(2, 0)]),
+    "(r < 19) | isnan(r)": ([0, 2, 3], [(1, 0)]),
+    "(r < 19) & (`class` != 'QSO')": ([0], [(2, 1), (1, 1)]),
+    "((flags & 4) == 0) & (objid > 4)": ([0], [(3, 1), (0, 0)]),  # 2**62 + 5 has bit 4 set
+}
+
+
+@pytest.mark.parametrize("text", SELECTIONS)
+def test_select_keeps_rows_and_counts_each_cut_with_its_missing(flagged, text):
+    from astromlp.catalogs import compile_select, count_removed, cut_report, select_rows
+
+    cuts = compile_select(text, list(flagged.columns), flagged.dtypes.to_dict())
+    kept, counts = SELECTIONS[text]
+    assert select_rows(flagged, cuts).index.tolist() == kept
+    lazy = dd.from_pandas(flagged, npartitions=2)
+    assert select_rows(lazy, cuts).compute().index.tolist() == kept
+    report = cut_report(cuts, count_removed(lazy, cuts).compute())
+    assert [(c["removed"], c["removed_missing"]) for c in report] == counts

@@ -80,6 +80,32 @@ def test_a_rows_prediction_does_not_depend_on_the_rows_predicted_with_it(cli_run
     np.testing.assert_array_equal(model.predict_proba(X[::-1]), whole[::-1])
 
 
+def test_predict_select_writes_only_the_rows_passing_it(cli_run, sdss_small, tmp_path):
+    run_dir, _ = cli_run
+    everything, bright = tmp_path / "all.parquet", tmp_path / "bright.parquet"
+    assert _invoke("predict", run_dir / "model.zip", sdss_small, "-o", everything).exit_code == 0
+    result = _invoke("predict", run_dir / "model.zip", sdss_small, "-o", bright, "--select",
+                     "(r < 18) & isin(`class`, ['GALAXY', 'QSO'])")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(sdss_small)
+    chosen = (table["r"] < 18) & table["class"].isin(["GALAXY", "QSO"])
+    predicted = pd.read_parquet(bright)
+    assert 0 < len(predicted) == int(chosen.sum()) and f"wrote {len(predicted)} rows" in result.output
+    expected = pd.read_parquet(everything)[chosen.to_numpy()]
+    np.testing.assert_array_equal(predicted["objid"], expected["objid"])
+    np.testing.assert_array_equal(predicted["probability_QSO"], expected["probability_QSO"])
+
+
+def test_predict_select_errors_are_one_line(cli_run, sdss_small, tmp_path):
+    run_dir, _ = cli_run
+    out = tmp_path / "none.parquet"
+    _one_line_error(_invoke("predict", run_dir / "model.zip", sdss_small, "-o", out, "--select", "r < 19 & g < 20"),
+                    "--select 'r < 19 & g < 20' joins '19' and 'g' with a bitwise operator")
+    _one_line_error(_invoke("predict", run_dir / "model.zip", sdss_small, "-o", out, "--select", "rmag < 19"),
+                    "no column 'rmag'")
+    assert not out.exists()
+
+
 def test_predict_writes_fits_with_missing_rows_marked(cli_run, sdss_small, tmp_path):
     run_dir, _ = cli_run
     table = pd.read_csv(sdss_small).head(50)

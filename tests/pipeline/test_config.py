@@ -1,5 +1,6 @@
 """The config is validated into one object before anything runs; every mistake names file, key and fix."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -7,7 +8,7 @@ import pytest
 from astromlp.errors import AstromlpError
 from astromlp.pipeline.config import load_config, parse_config
 from astromlp.pipeline.models import estimator_class
-from astromlp.pipeline.templates import TASK_NAMES, template
+from astromlp.pipeline.templates import TASK_MODEL, TASK_NAMES, template
 
 MINIMAL = """
 [task]
@@ -73,6 +74,12 @@ def test_paths_are_relative_to_the_config_file(folder):
     (MINIMAL.replace('u_g = "u - g"', "u_g = 3"), "[features] u_g = 3"),
     (MINIMAL + "[normalise]\nmethod = \"robuts\"\n", "did you mean 'robust'?"),
     (MINIMAL + "[data.select]\nclass = []\n", "[data] select"),
+    (MINIMAL.replace("[features]", "select = 'r <'\n[features]"), "[data] select = 'r <' (invalid syntax)"),
+    (MINIMAL.replace("[features]", "select = 'r < 19 and g < 20'\n[features]"),
+     "[data] select = 'r < 19 and g < 20' uses 'r < 19 and g < 20'; combine conditions with & (and)"),
+    (MINIMAL.replace("[features]", "select = ['r < 19', '']\n[features]"), "expected a condition such as"),
+    (MINIMAL.replace("[features]", "select = 3\n[features]"), "[data] select = 3 is an integer; expected a cond"),
+    (MINIMAL.replace("[features]", "select = 'r < 1e999'\n[features]"), "too large for a 64-bit float"),
     (MINIMAL + "[model]\nhidden_layer_size = [8]\n", "[model] unknown key 'hidden_layer_size'; did you mean "
                                                     "'hidden_layer_sizes'?"),
     (MINIMAL + "[model]\nrandom_state = 3\n", "[model] random_state is set by the pipeline; set [run] seed"),
@@ -82,6 +89,18 @@ def test_paths_are_relative_to_the_config_file(folder):
 ])
 def test_each_mistake_is_one_line_naming_file_and_key(folder, text, expected):
     assert expected in _error(text, folder)
+
+
+@pytest.mark.parametrize("select, stored", [
+    ("(r < 19) & (0 < z < 2)", "(r < 19) & (0 < z < 2)"),
+    (["r < 19", "isnan(g)"], ("r < 19", "isnan(g)")),
+    ({"class": ["GALAXY", "QSO"]}, {"class": ("GALAXY", "QSO")}),
+])
+def test_select_takes_a_condition_a_list_of_them_or_a_table(folder, select, stored):
+    line = f"select = {json.dumps(select)}\n" if not isinstance(select, dict) else \
+        "select = { class = [\"GALAXY\", \"QSO\"] }\n"
+    config = parse_config(MINIMAL.replace("[features]", line + "[features]"), folder / "run.toml")
+    assert config.data.select == stored
 
 
 def test_missing_file_is_a_user_error(tmp_path):
@@ -101,5 +120,18 @@ def test_every_template_validates_against_the_bundled_sample(tmp_path, task):
 def test_templates_spell_out_the_estimator_defaults(tmp_path, task):
     """`astromlp demo` and `init` train the defaults that benchmarks/bench_quality.py measures."""
     config = parse_config(template(task), tmp_path / f"{task}.toml")
-    defaults = estimator_class(task)().get_params()
+    chosen = TASK_MODEL.get(task, ({}, ""))[0]  # the few values a task's template sets apart, with a reason
+    defaults = {**estimator_class(task)().get_params(), **chosen}
     assert config.model and {key: defaults[key] for key in config.model} == config.model
+
+
+@pytest.mark.parametrize("entry", ["../data/sample.csv", "../data/*.csv"])
+def test_catalog_paths_are_normalised(tmp_path, entry):
+    """work/../data/x.csv is data/x.csv in every message and record, for a file and for a glob."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "sample.csv").write_text("u,g,r,i,z,class\n1,2,3,4,5,STAR\n")
+    (tmp_path / "work").mkdir()
+    text = template("classification").replace('"astromlp:sample"', f'"{entry}"')
+    config = parse_config(text, tmp_path / "work" / "c.toml")
+    assert config.catalog_paths == ((tmp_path / "data" / "sample.csv").resolve(),)
+    assert ".." not in str(config.catalog_paths[0])

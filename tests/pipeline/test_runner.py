@@ -1,6 +1,7 @@
 """A run end to end on a small real catalog: artifacts, numbers, caching, resume and --force."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -111,6 +112,10 @@ def test_photoz_run_keeps_only_selected_rows(sdss_small, write_config, config_te
     result = run(load_config(write_config(text)), RunOptions(scheduler="synchronous", quiet=True))
     summary = json.loads((result.run_dir / "data_summary.json").read_text())
     assert summary["rows"]["read"] == 3000 and summary["rows"]["used"] == 1456
+    assert summary["rows"]["select"] == [{"cut": 'class = ["GALAXY"]', "columns": ["class"], "removed": 1544,
+                                          "removed_missing": 0}]
+    report = (result.run_dir / "report.html").read_text()
+    assert re.search(r'removed by select <code>class = \[&#34;GALAXY&#34;\]</code></th><td class="num">1,544<', report)
     assert result.metrics["task"] == "photoz" and result.metrics["n_test"] == round(1456 * 0.25)
     table = pd.read_parquet(result.run_dir / "predictions.parquet")
     assert np.isfinite(table["redshift_predicted"]).all()

@@ -104,3 +104,70 @@ def test_messages_name_a_derived_feature_as_configured():
     assert "feature:" not in str(raised.value)
     with pytest.raises(AstromlpError, match=r"have missing features: feature 'r' \(1\);"):
         handle_missing(table[["feature:r"]], ["feature:r"], "error", source="cat.csv", names=names)
+
+
+@pytest.fixture()
+def sdss_with_holes(tmp_path, sdss_small):
+    """The small SDSS catalog with r missing in every 100th row (30 rows)."""
+    table = pd.read_csv(sdss_small)
+    table.loc[::100, "r"] = np.nan
+    path = tmp_path / "holes.csv"
+    table.to_csv(path, index=False)
+    return path, table
+
+
+SELECT_FORMS = {
+    "expression": "select = '(r < 19) & (0 < redshift < 2) & (`class` != \"STAR\")'",
+    "list": "select = ['r < 19', '0 < redshift < 2', '`class` != \"STAR\"']",
+}
+
+
+@pytest.mark.parametrize("form", SELECT_FORMS)
+def test_select_counts_the_rows_each_cut_removes_in_order(sdss_with_holes, write_config, config_text, form):
+    path, table = sdss_with_holes
+    prepared = _prepare(write_config(config_text(path, extra_data=SELECT_FORMS[form])))
+    bright = (table["r"] < 19).to_numpy()  # NaN < 19 is False: the 30 rows without r are removed here
+    near = ((table["redshift"] > 0) & (table["redshift"] < 2)).to_numpy()
+    extragalactic = (table["class"] != "STAR").to_numpy()
+    expected = [
+        {"cut": "r < 19", "columns": ["r"], "removed": int((~bright).sum()), "removed_missing": 30},
+        {"cut": "0 < redshift < 2", "columns": ["redshift"], "removed": int((bright & ~near).sum()),
+         "removed_missing": 0},
+        {"cut": '`class` != "STAR"', "columns": ["class"], "removed": int((bright & near & ~extragalactic).sum()),
+         "removed_missing": 0},
+    ]
+    rows = prepared.summary["rows"]
+    assert rows["select"] == expected and rows["read"] == 3000
+    assert rows["used"] == int((bright & near & extragalactic).sum()) == 3000 - sum(c["removed"] for c in expected)
+    assert 0 < expected[2]["removed"] and rows["dropped"] == {"missing target": 0, "missing features": 0}
+
+
+def test_select_table_form_is_one_cut_per_column(sdss_small, write_config, config_text):
+    prepared = _prepare(write_config(config_text(sdss_small, extra_data='select = { class = ["GALAXY", "QSO"] }')))
+    table = pd.read_csv(sdss_small)
+    stars = int((table["class"] == "STAR").sum())
+    assert prepared.summary["rows"]["select"] == [
+        {"cut": 'class = ["GALAXY", "QSO"]', "columns": ["class"], "removed": stars, "removed_missing": 0}]
+    assert prepared.summary["rows"]["used"] == 3000 - stars
+
+
+def test_select_sees_sentinels_as_missing(holey_catalog, write_config, config_text):
+    """A sentinel becomes missing before the cuts, so -9999 never passes `u < 30`."""
+    text = config_text(holey_catalog, extra_data="sentinels = [-9999]\nselect = 'u < 30'")
+    prepared = _prepare(write_config(text))
+    table = pd.read_csv(holey_catalog)
+    missing = int(((table["u"] == -9999) | table["u"].isna()).sum())
+    assert missing > 0 and prepared.summary["rows"]["select"][0]["removed_missing"] == missing
+
+
+def test_select_that_keeps_nothing_says_which_cut(sdss_small, write_config, config_text):
+    with pytest.raises(AstromlpError, match=r"no rows are left after \[data\] select \(3,000 read; removed 0 by "
+                                            r"'r < 30', 3,000 by 'r > 30'; left 0\)"):
+        _prepare(write_config(config_text(sdss_small, extra_data="select = '(r < 30) & (r > 30)'")))
+
+
+def test_feature_kind_errors_name_the_configured_feature(sdss_small, write_config, config_text):
+    text = config_text(sdss_small).replace('r = "r"', 'r = "r + (g < 1)"')
+    with pytest.raises(AstromlpError, match=r"^feature 'r' = 'r \+ \(g < 1\)' needs numbers where 'g < 1' is a "
+                                            "condition"):
+        _prepare(write_config(text))

@@ -100,7 +100,7 @@ def records(frame: pd.DataFrame, data: Split, dropped: dict, starts: list[dict],
         },
         "training": {"starts": starts, "chosen_start": chosen, "fit_seconds": 1.5},
         "provenance": {
-            "config_text": f"[data]\nfiles = ['{SDSS.name}']\n",
+            "config_text": f"[data]\nfiles = ['{SDSS.name}']\n\n[report]\nn_bootstrap = {BOOTSTRAP}\n",
             "seed": 0,
             "package_versions": {"numpy": np.__version__, "pandas": pd.__version__},
             "input_files": files,
@@ -196,7 +196,7 @@ def classification_run(classification_inputs, tmp_path_factory) -> Path:
     """A run directory holding the saved inputs, metrics.json and report.html of the classification case."""
     run_dir = tmp_path_factory.mktemp("classification_run")
     save_inputs(run_dir, classification_inputs)
-    write_report(run_dir, classification_inputs, n_bootstrap=BOOTSTRAP)
+    write_report(run_dir, classification_inputs)  # n_bootstrap: the config text's, BOOTSTRAP
     return run_dir
 
 
@@ -204,7 +204,7 @@ def classification_run(classification_inputs, tmp_path_factory) -> Path:
 def photoz_run(photoz_inputs, tmp_path_factory) -> Path:
     run_dir = tmp_path_factory.mktemp("photoz_run")
     save_inputs(run_dir, photoz_inputs)
-    write_report(run_dir, photoz_inputs, n_bootstrap=BOOTSTRAP)
+    write_report(run_dir, photoz_inputs)  # n_bootstrap: the config text's, BOOTSTRAP
     return run_dir
 
 

@@ -107,7 +107,8 @@ def test_page_loads_nothing_from_anywhere(classification_run, photoz_run):
 
 def test_metrics_json_holds_the_pages_numbers(classification_inputs, classification_run):
     metrics = json.loads((classification_run / "metrics.json").read_text(), parse_constant=pytest.fail)
-    assert metrics["bootstrap"] == {"n_resamples": 200, "random_state": 0, "level": 0.95, "paired": True}
+    assert metrics["bootstrap"] == {"n_resamples": 200, "random_state": 0, "level": 0.95, "paired": True,
+                                    "n_resamples_from": "config"}
     unresampled = compute_metrics(classification_inputs, n_bootstrap=0)
     for name in metrics["models"]:
         assert metrics["results"][name]["scalars"] == unresampled["results"][name]["scalars"]
@@ -125,7 +126,7 @@ def test_metrics_json_holds_the_pages_numbers(classification_inputs, classificat
 
 
 def test_rebuilding_the_report_gives_identical_files(photoz_inputs, photoz_run, tmp_path):
-    write_report(tmp_path, photoz_inputs, n_bootstrap=200)
+    write_report(tmp_path, photoz_inputs)
     for name in ("metrics.json", "report.html"):
         assert (tmp_path / name).read_bytes() == (photoz_run / name).read_bytes()
     assert sorted(path.name for path in tmp_path.iterdir()) == ["metrics.json", "report.html"]

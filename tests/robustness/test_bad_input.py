@@ -139,7 +139,7 @@ def expression_attribute(k: Kit) -> Case:
 
 
 def expression_syntax(k: Kit) -> Case:
-    return k.run_with("cannot parse feature expression 'u - * g'", features='x = "u - * g"\n')
+    return k.run_with("cannot parse feature 'x' = 'u - * g'", features='x = "u - * g"\n')
 
 
 def expression_unknown_column(k: Kit) -> Case:
