@@ -134,7 +134,7 @@ def main() -> None:
             pipeline_times.append(time_pipeline(config))
             bare = time_bare_fit(run_dir, SEED, args.epochs)
             bare_times.append(bare["seconds"])
-        manifest = json.loads((run_dir / "manifest.json").read_text())
+        manifest = json.loads((run_dir / "manifest.json").read_text())["stages"]
         from astromlp.nn import start_seeds
 
         assert start_seeds(SEED, MODEL["n_starts"]) == json.loads((run_dir / "training.json").read_text())["seeds"]

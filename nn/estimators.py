@@ -41,9 +41,28 @@ _LINKS = {
 }
 
 
+_PREDICT_BLOCK = 8192  # rows per kernel call when predicting (rounded down to whole chunks)
+
+
 def _softmax(z):
     e = np.exp(z - z.max(axis=1, keepdims=True))
     return e / e.sum(axis=1, keepdims=True)
+
+
+def _fixed_chunk_forward(net: Network, X: np.ndarray) -> np.ndarray:
+    """Evaluation-mode outputs with every BLAS product on a full chunk of ``net.chunk`` rows.
+
+    Guarantee: a row's prediction depends on that row and the model only, bit for bit, never on how many
+    rows are predicted with it or where it sits among them, because every matrix product has the same shape
+    (the last chunk is zero-padded and the padding discarded). Some OpenBLAS kernels (SkylakeX) round
+    differently for different shapes, so without this a row predicted in a batch of 750 and in a partition of
+    1000 could differ in the last bit. Costs at most ``chunk - 1`` padded rows per call.
+    """
+    chunk, n = net.chunk, X.shape[0]
+    padded = -(-n // chunk) * chunk
+    if padded != n:
+        X = np.concatenate([X, np.zeros((padded - n, X.shape[1]), X.dtype)])
+    return net.forward(X, block=chunk * max(1, _PREDICT_BLOCK // chunk))[:n]
 
 
 def _brief(value) -> str:
@@ -415,7 +434,7 @@ class _BaseMLP(BaseEstimator):
     def _raw_outputs(self, X) -> list[np.ndarray]:
         check_is_fitted(self, "networks_")
         X = validate_data(self, X, reset=False, dtype=np.dtype(self.dtype))
-        return [net.forward(X) for net in self.networks_]
+        return [_fixed_chunk_forward(net, X) for net in self.networks_]
 
     def _linked(self, X) -> np.ndarray:
         """Per-network predictions after the output link, shape (n_networks, n_rows, n_outputs)."""

@@ -81,16 +81,18 @@ def report(run_dir: str, n_bootstrap: int | None) -> None:
     """
     from astromlp.files import output_errors
     from astromlp.pipeline.config import check_option
+    from astromlp.pipeline.rundir import finished_run
     from astromlp.reports import load_inputs, write_report
     from astromlp.reports.html import configured_bootstrap
 
     if n_bootstrap is not None:
         check_option("report", "n_bootstrap", n_bootstrap, "--bootstrap (the config's [report] n_bootstrap)")
-    inputs = load_inputs(run_dir)
-    if n_bootstrap is None:  # the run's own count, from a file that may have been edited: the same bounds
-        check_option("report", "n_bootstrap", configured_bootstrap(inputs)[0],
-                     f"[report] n_bootstrap in {os.path.join(run_dir, 'report_inputs.json')}")
-    with output_errors(f"the report into {run_dir}", "free some space or make the folder writable"):
+    with (output_errors(f"the report into {run_dir}", "free some space or make the folder writable"),
+          finished_run(run_dir)):
+        inputs = load_inputs(run_dir)
+        if n_bootstrap is None:  # the run's own count, from a file that may have been edited: the same bounds
+            check_option("report", "n_bootstrap", configured_bootstrap(inputs)[0],
+                         f"[report] n_bootstrap in {os.path.join(run_dir, 'report_inputs.json')}")
         click.echo(write_report(run_dir, inputs, n_bootstrap=n_bootstrap))
 
 

@@ -81,12 +81,26 @@ def demo(out, scheduler, workers, quiet) -> None:
     from astromlp.pipeline.summary import summary_text
 
     folder = RunDirectory(Path(out)).path.resolve()
-    for task in DEMO_TASKS:  # each report path once: in its summary, or alone with --quiet
-        text = template(task, out=task)
-        path = write_text(folder / f"{task}.toml", text)
+    texts = {folder / f"{task}.toml": template(task, out=task) for task in DEMO_TASKS}
+    for path, text in texts.items():  # refuse before any training, not after the first task
+        _check_demo_config(path, text)
+        RunDirectory.refuse_foreign(folder / path.stem)
+    for path, text in texts.items():  # each report path once: in its summary, or alone with --quiet
+        write_text(path, text)
+        task = path.stem
         options = _options(None, True, False, scheduler, workers, quiet)
         result = run_config(parse_config(text, path), options)
         click.echo(f"report: {result.report}" if quiet else summary_text(result, f"demo: {task}") + "\n")
+
+
+def _check_demo_config(path: Path, text: str) -> None:
+    """A demo config may be (re)written only where none is, or an identical one: never over the user's file."""
+    if not (path.is_symlink() or path.exists()):
+        return
+    if path.is_file() and not path.is_symlink() and path.read_bytes() == text.encode("utf-8"):
+        return
+    raise AstromlpError(f"{path} already exists and is not the demo's config; the demo never overwrites a "
+                        "file it did not write: choose another --out")
 
 
 @click.command()

@@ -1,7 +1,13 @@
 """`astromlp predict`: a saved model applied to new catalogs partition by partition, with the features,
 sentinels, imputation values and normalisation stored in the model file at training time. The output
 records where its predictions come from (model hash, astromlp version, features, training catalogs), and a
-photo-z model flags rows outside its training domain."""
+photo-z model flags rows outside its training domain.
+
+Guarantee: a row's prediction equals, bit for bit, the one the evaluate stage wrote for the same row of the
+same catalog, whatever the partitioning, scheduler or BLAS kernel. The normalisation is elementwise, and the
+estimator pushes every row through matrix products of one fixed shape (full chunks of rows, the last one
+zero-padded), so no result depends on how many rows came with it.
+"""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import dask
 
-from astromlp.errors import AstromlpError, printable
+from astromlp.errors import printable
 from astromlp.files import output_errors, write_json, write_with
 from astromlp.nn import load as load_model
 from astromlp.pipeline import artifacts, models
@@ -83,38 +83,48 @@ class _Run:
     def stage(self, name: str, inputs: dict, compute: Callable[[], list[str]]) -> dict:
         """Reuse `name` if finished with the same key and intact outputs, else compute and record it."""
         key = self.dir.stage_key(name, inputs)
-        entry = None if self.force else self.dir.reusable(name, key)
-        if entry is not None:
+        previous = self.dir.reusable(name, key)
+        if previous is not None and not self.force:
             self.dir.log(f"{name}: reused (key {key[:12]})")
-            self.outcomes.append(StageOutcome(name, True, entry["seconds"]))
-            return entry
+            self.outcomes.append(StageOutcome(name, True, previous["seconds"]))
+            return previous
+        settled = [outcome.name for outcome in self.outcomes]
+        if previous is None:  # new inputs or damaged outputs: this stage's files and all after it are stale
+            self._invalidate(name, keep=settled)
         self.dir.log(f"{name}: started")
         start = time.perf_counter()
         outputs = compute()
         entry = self.dir.record(name, key, outputs, time.perf_counter() - start)
+        if previous is not None and entry["outputs"] != previous["outputs"]:  # forced, and the result changed
+            self._invalidate(name, keep=[*settled, name])
         self.dir.log(f"{name}: finished in {entry['seconds']:.2f} s (key {key[:12]})")
         self.outcomes.append(StageOutcome(name, False, entry["seconds"]))
         return entry
+
+    def _invalidate(self, name: str, keep: list[str]) -> None:
+        """Delete the recorded outputs of every stage not in `keep`, so no file of another run stays."""
+        stale = self.dir.invalidate(keep)
+        if stale:
+            self.dir.log(f"{name}: removed the stale outputs of {', '.join(stale)}")
 
 
 def run(config: Config, options: RunOptions | None = None) -> RunResult:
     """Run every stage of `config`; AstromlpError for user mistakes, the run directory holds the rest."""
     options = options or RunOptions()
     run_dir = RunDirectory(options.out or config.run_dir)
-    if run_dir.holds_a_run() and not (options.resume or options.force):
-        raise AstromlpError(f"run directory {run_dir.path} already holds a run; pass --resume to reuse its "
-                            "finished stages or --force to recompute them")
     show = not options.quiet and sys.stderr.isatty()
     command_line = options.scheduler is not None or options.workers is not None
     where = (options.scheduler, options.workers) if command_line else (config.run.scheduler, config.run.workers)
     advice = "free some space or make it writable, then rerun with --resume (finished stages are kept)"
-    with output_errors(f"into the run directory {run_dir.path}", advice):
+    with (output_errors(f"into the run directory {run_dir.path}", advice),
+          run_dir.claimed(resume=options.resume, force=options.force)):
         write_json(run_dir / "config.json", config.resolved())
         write_with(run_dir / "config.toml", lambda path: path.write_text(config.text, encoding="utf-8"))
         with executor(*where, show_progress=show) as ex:
             state = _Run(config, run_dir, ex, options.force)
             run_dir.log(f"run {config.path} on the {ex.description}")
             _run_stages(state)
+        run_dir.finish()
     metrics = read_json(run_dir / METRICS)
     return RunResult(run_dir.path, run_dir / REPORT, metrics, ex.description, state.outcomes)
 

@@ -66,6 +66,20 @@ def test_predict_reproduces_the_test_predictions(cli_run, sdss_small, tmp_path):
     np.testing.assert_array_equal(rows["probability_QSO"], test["probability_QSO"])
 
 
+def test_a_rows_prediction_does_not_depend_on_the_rows_predicted_with_it(cli_run):
+    """The guarantee behind predict == evaluate: bit-identical whatever the batch size, order or neighbours."""
+    from astromlp.nn import load
+
+    run_dir, _ = cli_run
+    model, X = load(run_dir / "model.zip"), np.load(run_dir / "prepared" / "X_train.npy")
+    whole = model.predict_proba(X)
+    order = np.random.default_rng(0).permutation(len(X))
+    for size in (1, 7, 127, 128, 129, 333, 1000):
+        rows = order[:size]
+        np.testing.assert_array_equal(model.predict_proba(X[rows]), whole[rows])
+    np.testing.assert_array_equal(model.predict_proba(X[::-1]), whole[::-1])
+
+
 def test_predict_select_writes_only_the_rows_passing_it(cli_run, sdss_small, tmp_path):
     run_dir, _ = cli_run
     everything, bright = tmp_path / "all.parquet", tmp_path / "bright.parquet"
@@ -131,6 +145,7 @@ def test_predict_with_a_file_that_is_not_a_model(tmp_path, sdss_small):
     ("unwritable_out", "is not writable"),
     ("unreachable_scheduler", "cannot reach the Dask scheduler at tcp://127.0.0.1:9"),
     ("resume_and_force", "--resume and --force contradict"),
+    ("foreign_out", "is not empty and holds no astromlp run (no manifest.json)"),
     ("unknown_scheduler", "--scheduler: scheduler 'thread' is neither"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(case, expected, sdss_small, tmp_path, config_text):
@@ -154,6 +169,10 @@ def test_bad_input_is_one_line_and_exit_code_2(case, expected, sdss_small, tmp_p
         args = ["--scheduler", "tcp://127.0.0.1:9"]
     elif case == "unknown_scheduler":
         args = ["--scheduler", "thread"]
+    elif case == "foreign_out":
+        (tmp_path / "mine").mkdir()
+        (tmp_path / "mine" / "report.html").write_text("the user's report")
+        args = ["--out", tmp_path / "mine", "--force"]
     elif case == "resume_and_force":
         args = ["--resume", "--force"]
     if case != "missing_config":

@@ -98,12 +98,12 @@ def test_interrupted_run_resumes_after_prepare(reference, write_config, sdss_sma
         process.wait(timeout=60)
     finally:
         process.kill()
-    finished = json.loads(manifest.read_text())
+    finished = json.loads(manifest.read_text())["stages"]
     assert "prepare" in finished and "train" not in finished, "the run was not interrupted during training"
     result = run(load_config(path), RunOptions(scheduler="synchronous", quiet=True, resume=True))
     assert {s.name: s.reused for s in result.stages} == {"ingest": True, "prepare": True, "train": False,
                                                          "evaluate": False}
-    assert json.loads(manifest.read_text())["prepare"] == finished["prepare"]
+    assert json.loads(manifest.read_text())["stages"]["prepare"] == finished["prepare"]
     _same_results(result, reference)
     np.testing.assert_array_equal(np.load(result.run_dir / "prepared" / "rows_test.npy"),
                                   np.load(reference.run_dir / "prepared" / "rows_test.npy"))

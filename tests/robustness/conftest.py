@@ -50,3 +50,22 @@ def tiny_model(tmp_path_factory, tiny_catalog) -> Path:
     config.write_text(tiny_config(tiny_catalog))
     result = run(load_config(config), RunOptions(scheduler="synchronous", quiet=True))
     return result.run_dir / "model.zip"
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory, tiny_catalog) -> Path:
+    """A tiny run's config, in a folder of its own per test module."""
+    path = tmp_path_factory.mktemp("run") / "run.toml"
+    path.write_text(tiny_config(tiny_catalog))
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(config) -> Path:
+    """The run directory of `config` run once to the end: what every resumed run must reproduce."""
+    from astromlp.pipeline.config import load_config
+    from astromlp.pipeline.runner import RunOptions, run
+
+    out = config.parent / "reference"
+    run(load_config(config), RunOptions(out=out, scheduler="synchronous", quiet=True))
+    return out

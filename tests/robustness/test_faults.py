@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 from distributed import Client, LocalCluster
 
-from tests.robustness.conftest import SDSS, file_hash, tiny_config
+from tests.robustness.conftest import SDSS, file_hash
 
 CONTEXT = multiprocessing.get_context("forkserver")
 CONTEXT.set_forkserver_preload(["astromlp.pipeline.cli", "astromlp.pipeline.runner", "astromlp.pipeline.predict",
@@ -95,8 +95,9 @@ def _kill_during(stage: str, seconds: float, run_dir: Path, process, rng: random
 
 
 def _manifest(run_dir: Path) -> dict:
+    """The finished stages by name."""
     path = run_dir / "manifest.json"
-    return json.loads(path.read_text()) if path.exists() else {}
+    return json.loads(path.read_text())["stages"] if path.exists() else {}
 
 
 def _same_results(run_dir: Path, reference: Path) -> None:
@@ -104,20 +105,6 @@ def _same_results(run_dir: Path, reference: Path) -> None:
     assert ours["results"] == theirs["results"]
     pd.testing.assert_frame_equal(pd.read_parquet(run_dir / "predictions.parquet"),
                                   pd.read_parquet(reference / "predictions.parquet"), check_exact=True)
-
-
-@pytest.fixture(scope="module")
-def config(tmp_path_factory, tiny_catalog) -> Path:
-    path = tmp_path_factory.mktemp("faults") / "run.toml"
-    path.write_text(tiny_config(tiny_catalog))
-    return path
-
-
-@pytest.fixture(scope="module")
-def reference(config) -> Path:
-    out = config.parent / "reference"
-    assert finish(["run", config, "--out", out, "--scheduler", "synchronous", "--quiet"], out.with_suffix(".err")) == 0
-    return out
 
 
 def test_run_killed_ten_times_resumes_to_the_same_result(config, reference, tmp_path):
