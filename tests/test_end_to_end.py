@@ -18,8 +18,9 @@ def _demo(out):
 def test_demo_trains_both_tasks_and_writes_their_reports(tmp_path):
     first = _demo(tmp_path)
     assert first.returncode == 0, first.stderr
-    reports = [line.removeprefix("report: ") for line in first.stdout.splitlines() if line.startswith("report: ")]
-    assert reports[-2:] == [str(tmp_path / task / "report.html") for task in ("classification", "photoz")]
+    lines = [line.strip() for line in first.stdout.splitlines()]
+    reports = [line.removeprefix("report: ") for line in lines if line.startswith("report: ")]
+    assert reports == [str(tmp_path / task / "report.html") for task in ("classification", "photoz")]
 
     labels = Table.read(sample_path()).to_pandas()["class"].astype(str).str.strip()
     classification = json.loads((tmp_path / "classification" / "metrics.json").read_text())
