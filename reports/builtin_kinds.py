@@ -52,4 +52,6 @@ PHOTOZ = replace(
     cases=photoz.common_cases,
     notes=photoz.metric_notes,
 )
-register(CLASSIFICATION, REGRESSION, PHOTOZ)
+# A photo-z whose network predicts a PDF per galaxy (astromlp.nn.MLPDensity): judged on its median as photoz is.
+PHOTOZ_PDF = replace(PHOTOZ, name="photoz-pdf", title="Photometric redshift PDFs")
+register(CLASSIFICATION, REGRESSION, PHOTOZ, PHOTOZ_PDF)
