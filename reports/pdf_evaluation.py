@@ -12,6 +12,7 @@ import numpy as np
 from astromlp.nn.density import point_estimates
 from astromlp.reports import photoz
 from astromlp.reports.bootstrap import percentile_interval, verdict
+from astromlp.reports.pdf_baselines import knn, train_z
 from astromlp.reports.pdf_metrics import COVERAGE, per_object, summarise
 from astromlp.reports.regression import ValuedCase
 
@@ -89,3 +90,50 @@ def _said(word: str) -> str:
 
 def _shown(interval: list[float] | None) -> str:
     return "undefined" if interval is None else f"[{interval[0]:+.4g}, {interval[1]:+.4g}]"
+
+
+#: PIT histogram bins, QQ quantile levels and the nominal coverages the figures draw.
+PIT_BINS = 20
+QQ_LEVELS = np.linspace(0, 1, 101)
+NOMINAL = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.68, 0.7, 0.8, 0.9, 0.95, 0.99])
+
+
+def figure_data(y_true: np.ndarray, probabilities: dict[str, np.ndarray], edges: np.ndarray, network: str,
+                spread: np.ndarray | None = None) -> dict:
+    """What the PDF figures draw, small enough for report_inputs.json: per model the PIT histogram, PIT
+    quantiles, stacked n(z) and coverage at NOMINAL levels (truth inside the central interval of mass m exactly
+    when |PIT - 1/2| <= m/2); the true n(z); and the network's best, typical and worst PDFs by CRPS."""
+    models = {}
+    for name, prob in probabilities.items():
+        values = per_object(prob, edges, y_true)
+        models[name] = {"pit_counts": np.histogram(values["pit"], PIT_BINS, (0, 1))[0].tolist(),
+                        "pit_quantiles": np.quantile(values["pit"], QQ_LEVELS).tolist(),
+                        "nz": prob.mean(axis=0).tolist(),
+                        "coverage": [float(np.mean(np.abs(values["pit"] - 0.5) <= m / 2)) for m in NOMINAL]}
+    score = per_object(probabilities[network], edges, y_true)["crps"]
+    order = np.argsort(score, kind="stable")
+    picks = {"best": order[0], "typical": order[len(order) // 2], "worst": order[-1]}
+    gallery = [{"label": label, "z_true": float(y_true[i]), "crps": float(score[i]),
+                "prob": probabilities[network][i].tolist(),
+                "spread": None if spread is None else spread[i].tolist()} for label, i in picks.items()]
+    true_nz = np.histogram(np.clip(y_true, edges[0], edges[-1]), edges)[0] / len(y_true)
+    return {"edges": edges.tolist(), "models": models, "true_nz": true_nz.tolist(), "nominal": NOMINAL.tolist(),
+            "gallery": gallery}
+
+
+def pdf_section(model, splits: dict[str, tuple[np.ndarray, np.ndarray]], network: str, n_bootstrap: int,
+                random_state: int) -> dict:
+    """The whole PDF judgement of a fitted MLPDensity: the trainZ and kNN baselines fitted on the training split
+    (kNN's k chosen on the validation split), every model judged on the test split, and the figure data."""
+    (X_train, y_train), (X_val, y_val), (X_test, y_test) = (splits[s] for s in ("train", "validation", "test"))
+    edges, width = model.bin_edges_, model.label_width
+    knn_predict, k = knn(X_train, y_train, X_val, y_val, edges, width)
+    probabilities = {network: model.predict_proba(X_test), "trainZ": train_z(y_train, edges, width)(X_test),
+                     "kNN PDF": knn_predict(X_test)}
+    spread = model.predict_proba_std(X_test) if len(model.networks_) > 1 else None
+    result = judge_pdfs(y_test, probabilities, edges, network, n_bootstrap, random_state)
+    descriptions = {"trainZ": "the training split's n(z) for every galaxy (RAIL's trainZ)",
+                    "kNN PDF": f"histogram of the redshifts of the {k} nearest training galaxies (k by validation "
+                               "CRPS)"}
+    return {**result, "descriptions": descriptions, "n_starts": len(model.networks_),
+            "figures": figure_data(y_test, probabilities, edges, network, spread)}
