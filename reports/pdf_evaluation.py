@@ -19,6 +19,7 @@ from astromlp.reports.regression import ValuedCase
 #: The metrics the headline compares the network with the baselines on: key -> (label, better direction).
 COMPARED = {"crps": ("CRPS", "lower"), "pit_ks": ("PIT KS", "lower")}
 _MEANS = {"crps": "crps", "cde_loss": "cde", **{f"coverage_{n}": f"coverage_{n}" for n in COVERAGE}}
+_NONE = np.empty(0)  # the draws of a judgement without bootstrap (n_bootstrap = 0): intervals are None
 _POINTS = {"sigma_nmad": photoz.sigma_nmad, "bias": photoz.bias, "outlier_fraction": photoz.outlier_fraction}
 
 
@@ -62,7 +63,7 @@ def judge_pdfs(y_true: np.ndarray, probabilities: dict[str, np.ndarray], edges: 
             continue
         result["comparisons"][name] = {
             key: _comparison(result["models"][network]["metrics"][key], result["models"][name]["metrics"][key],
-                             samples[network][key], samples[name][key])
+                             samples[network].get(key, _NONE), samples[name].get(key, _NONE))
             for key in COMPARED}
     return result
 
