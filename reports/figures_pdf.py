@@ -9,14 +9,17 @@ import numpy as np
 from astromlp.reports.svg import MUTED, model_colours, new_figure, to_svg
 
 
-def _data(inputs) -> dict | None:
-    return (inputs.pdfs or {}).get("figures")
+def _from_stored(draw):
+    """A figure builder (inputs, metrics) from ``draw(inputs, data)``; None when the inputs hold no PDF data."""
+    def build(inputs, metrics) -> str | None:
+        data = (inputs.pdfs or {}).get("figures")
+        return draw(inputs, data) if data else None
+    build.__doc__ = draw.__doc__
+    return build
 
 
-def pit_histogram(inputs, metrics) -> str | None:
-    data = _data(inputs)
-    if not data:
-        return None
+@_from_stored
+def pit_histogram(inputs, data: dict) -> str:
     figure, ax = new_figure(5.2, 3.2)
     colours = model_colours(list(data["models"]))
     for name, model in data["models"].items():
@@ -30,26 +33,27 @@ def pit_histogram(inputs, metrics) -> str | None:
     return to_svg(figure, "pdf_pit_histogram")
 
 
-def pit_qq(inputs, metrics) -> str | None:
-    data = _data(inputs)
-    if not data:
-        return None
+def _against_diagonal(data: dict, x, y_key: str, labels: tuple[str, str], key: str, **style) -> str:
+    """Every model's ``y_key`` against ``x`` with the diagonal y = x, which perfect calibration follows."""
     figure, ax = new_figure(3.6, 3.4)
     colours = model_colours(list(data["models"]))
-    levels = np.linspace(0, 1, len(next(iter(data["models"].values()))["pit_quantiles"]))
     for name, model in data["models"].items():
-        ax.plot(levels, model["pit_quantiles"], color=colours[name], lw=1.2, label=name)
+        ax.plot(x, model[y_key], color=colours[name], lw=1.2, label=name, **style)
     ax.plot([0, 1], [0, 1], color="#222222", lw=0.8, ls="--")
-    ax.set_xlabel("uniform quantile")
-    ax.set_ylabel("PIT quantile")
+    ax.set_xlabel(labels[0])
+    ax.set_ylabel(labels[1])
     ax.legend()
-    return to_svg(figure, "pdf_pit_qq")
+    return to_svg(figure, key)
 
 
-def stacked_nz(inputs, metrics) -> str | None:
-    data = _data(inputs)
-    if not data:
-        return None
+@_from_stored
+def pit_qq(inputs, data: dict) -> str:
+    levels = np.linspace(0, 1, len(next(iter(data["models"].values()))["pit_quantiles"]))
+    return _against_diagonal(data, levels, "pit_quantiles", ("uniform quantile", "PIT quantile"), "pdf_pit_qq")
+
+
+@_from_stored
+def stacked_nz(inputs, data: dict) -> str:
     edges = np.asarray(data["edges"])
     widths = np.diff(edges)
     figure, ax = new_figure(5.2, 3.2)
@@ -63,25 +67,14 @@ def stacked_nz(inputs, metrics) -> str | None:
     return to_svg(figure, "pdf_stacked_nz")
 
 
-def coverage(inputs, metrics) -> str | None:
-    data = _data(inputs)
-    if not data:
-        return None
-    figure, ax = new_figure(3.6, 3.4)
-    colours = model_colours(list(data["models"]))
-    for name, model in data["models"].items():
-        ax.plot(data["nominal"], model["coverage"], marker="o", ms=3, color=colours[name], lw=1.1, label=name)
-    ax.plot([0, 1], [0, 1], color="#222222", lw=0.8, ls="--")
-    ax.set_xlabel("nominal coverage of the central interval")
-    ax.set_ylabel("fraction of true redshifts inside")
-    ax.legend()
-    return to_svg(figure, "pdf_coverage")
+@_from_stored
+def coverage(inputs, data: dict) -> str:
+    return _against_diagonal(data, data["nominal"], "coverage", ("nominal coverage of the central interval",
+                             "fraction of true redshifts inside"), "pdf_coverage", marker="o", ms=3)
 
 
-def gallery(inputs, metrics) -> str | None:
-    data = _data(inputs)
-    if not data:
-        return None
+@_from_stored
+def gallery(inputs, data: dict) -> str:
     edges = np.asarray(data["edges"])
     widths = np.diff(edges)
     figure, axes = new_figure(3.3 * len(data["gallery"]), 2.8, ncols=len(data["gallery"]), squeeze=False)

@@ -8,13 +8,12 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 from astromlp.errors import AstromlpError
 from astromlp.nn import MLPRegressor, load
-from astromlp.pipeline.cli import main
 from astromlp.pipeline.predict import _pdf_prefix
 from astromlp.pipeline.predict_pdf import column_names
+from tests.pipeline.test_predict_provenance import _invoke
 
 qp = pytest.importorskip("qp")
 
@@ -27,10 +26,6 @@ n_starts = 2
 start_selection = "ensemble"
 z_grid = 60
 """
-
-
-def _invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 @pytest.fixture(scope="module")
