@@ -89,25 +89,26 @@ class MLPDensity(RegressorMixin, _BaseMLP):
         ``on_epoch(start, epoch, train_loss, monitored_loss)`` is called after every epoch of every start."""
         return self._fit(X, y, sample_weight, X_val, y_val, on_epoch)
 
-    def predict_proba(self, X) -> np.ndarray:
-        """Probability of each bin (rows sum to 1): the mixture (mean) of the starts' PDFs for an ensemble."""
+    def predict_bins(self, X) -> np.ndarray:
+        """Probability of each bin (rows sum to 1): the mixture (mean) of the starts' PDFs for an ensemble.
+        Not ``predict_proba``, which scikit-learn reserves for classifiers."""
         return self._linked(X).mean(axis=0)
 
-    def predict_proba_std(self, X) -> np.ndarray:
+    def predict_bins_std(self, X) -> np.ndarray:
         """Spread between the starts' bin probabilities (zeros for one network)."""
         return self._linked(X).std(axis=0)
 
     def predict_pdf(self, X) -> np.ndarray:
         """Probability density per unit of the target at ``bin_centers_`` (integrates to 1 over the grid)."""
-        return self.predict_proba(X) / np.diff(self.bin_edges_)
+        return self.predict_bins(X) / np.diff(self.bin_edges_)
 
     def predict_summary(self, X) -> dict[str, np.ndarray]:
         """Per row: mode, mean, median, 68 %/95 % interval bounds (lo68, hi68, lo95, hi95) and ODDS."""
-        return point_estimates(self.predict_proba(X), self.bin_edges_)
+        return point_estimates(self.predict_bins(X), self.bin_edges_)
 
     def predict(self, X) -> np.ndarray:
         """The median of each row's PDF (the point estimate the regression metrics judge)."""
-        return quantiles(self.predict_proba(X), self.bin_edges_, 0.5)
+        return quantiles(self.predict_bins(X), self.bin_edges_, 0.5)
 
     def _loss_name(self) -> str:
         name = super()._loss_name()

@@ -37,7 +37,7 @@ def pdf_columns(model: MLPDensity, Z: np.ndarray, usable: np.ndarray, target: st
     prob = np.full((len(usable), len(model.bin_edges_) - 1), np.nan)
     columns = {name: np.full(len(usable), np.nan) for name in column_names(target)}
     if usable.any():
-        prob[usable] = model.predict_proba(Z)
+        prob[usable] = model.predict_bins(Z)
         for key, values in point_estimates(prob[usable], model.bin_edges_).items():
             columns[f"{target}_{COLUMNS[key]}"][usable] = values
     return columns, prob

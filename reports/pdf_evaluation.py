@@ -129,9 +129,9 @@ def pdf_section(model, splits: dict[str, tuple[np.ndarray, np.ndarray]], network
     (X_train, y_train), (X_val, y_val), (X_test, y_test) = (splits[s] for s in ("train", "validation", "test"))
     edges, width = model.bin_edges_, model.label_width
     knn_predict, k = knn(X_train, y_train, X_val, y_val, edges, width)
-    probabilities = {network: model.predict_proba(X_test), "trainZ": train_z(y_train, edges, width)(X_test),
+    probabilities = {network: model.predict_bins(X_test), "trainZ": train_z(y_train, edges, width)(X_test),
                      "kNN PDF": knn_predict(X_test)}
-    spread = model.predict_proba_std(X_test) if len(model.networks_) > 1 else None
+    spread = model.predict_bins_std(X_test) if len(model.networks_) > 1 else None
     result = judge_pdfs(y_test, probabilities, edges, network, n_bootstrap, random_state)
     descriptions = {"trainZ": "the training split's n(z) for every galaxy (RAIL's trainZ)",
                     "kNN PDF": f"histogram of the redshifts of the {k} nearest training galaxies (k by validation "

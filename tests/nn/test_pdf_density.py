@@ -7,11 +7,13 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 from sklearn.base import clone
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from astromlp.errors import AstromlpError
 from astromlp.nn import MLPDensity, load
 from astromlp.nn.density import cdf_values, default_edges, point_estimates, quantiles, soft_labels
 from tests.nn.conftest import LayerSpec, finite_difference, make_net, relative_error
+from tests.nn.test_estimators import _expected_failures
 
 
 def test_hard_labels_put_each_target_in_its_bin_and_clip_outside_the_grid():
@@ -84,8 +86,8 @@ def test_fit_learns_the_conditional_median_and_the_ensemble_is_the_mixture(fitte
     assert np.median(np.abs(model.predict(X) - y)) < 0.03  # noise 0.02: median |error| 0.0135 at best
     per_start = [clone(model).set_params(n_starts=1)._from_state({**model._fitted_state(), "networks": [n]})
                  for n in model.networks_]
-    mixture = np.mean([m.predict_proba(X[:20]) for m in per_start], axis=0)
-    np.testing.assert_array_equal(model.predict_proba(X[:20]), mixture)
+    mixture = np.mean([m.predict_bins(X[:20]) for m in per_start], axis=0)
+    np.testing.assert_array_equal(model.predict_bins(X[:20]), mixture)
     pdf = model.predict_pdf(X[:20])
     np.testing.assert_allclose((pdf * np.diff(model.bin_edges_)).sum(axis=1), 1.0, rtol=1e-12)
 
@@ -95,7 +97,7 @@ def test_model_file_round_trips_the_grid_and_refuses_a_tampered_one(fitted, tmp_
     path = model.save(tmp_path / "density.zip")
     again = load(path)
     np.testing.assert_array_equal(again.bin_edges_, model.bin_edges_)
-    np.testing.assert_array_equal(again.predict_proba(X), model.predict_proba(X))
+    np.testing.assert_array_equal(again.predict_bins(X), model.predict_bins(X))
     with zipfile.ZipFile(path) as zf:
         members = {name: zf.read(name) for name in zf.namelist()}
     doc = json.loads(members["model.json"])
@@ -115,3 +117,9 @@ def test_model_file_round_trips_the_grid_and_refuses_a_tampered_one(fitted, tmp_
 def test_bad_grid_or_loss_is_one_error(params, match):
     with pytest.raises((AstromlpError, ValueError), match=match):
         MLPDensity((4,), max_epochs=1, **params).fit(np.zeros((20, 2)), np.linspace(0, 1, 20))
+
+
+@parametrize_with_checks([MLPDensity(random_state=0, max_epochs=50, z_grid=40)],
+                         expected_failed_checks=_expected_failures)
+def test_scikit_learn_battery(estimator, check):
+    check(estimator)
