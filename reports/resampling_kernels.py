@@ -8,10 +8,12 @@ depend on the number of threads.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
+
+from astromlp.nn.kernels.jit import kernel
 
 
-@njit(cache=True, parallel=True)
+@kernel(parallel=True)
 def row_sums(values, weights):
     """sum_i weights[r, i] * values[i] for each resample r."""
     result = np.empty(weights.shape[0])
@@ -23,7 +25,7 @@ def row_sums(values, weights):
     return result
 
 
-@njit(cache=True, parallel=True)
+@kernel(parallel=True)
 def row_squares_about_mean(values, weights):
     """sum_i weights[r, i] * (values[i] - mean_r)^2 with mean_r the resample's own weighted mean (two passes,
     so a resample far from the others' mean loses no precision)."""
@@ -44,7 +46,7 @@ def row_squares_about_mean(values, weights):
     return result
 
 
-@njit(cache=True, parallel=True)
+@kernel(parallel=True)
 def row_bincount(index, weights, size):
     """(R, size): the drawn count of rows holding each index value (rows with index < 0 are left out)."""
     result = np.zeros((weights.shape[0], size))
@@ -55,7 +57,7 @@ def row_bincount(index, weights, size):
     return result
 
 
-@njit(cache=True)
+@kernel()
 def _order_statistic_pair(ascending, order, drawn, low_rank, high_rank):
     """The low_rank-th and high_rank-th smallest (1-based) drawn values; ascending = values[order]."""
     seen = 0.0
@@ -70,7 +72,7 @@ def _order_statistic_pair(ascending, order, drawn, low_rank, high_rank):
     return low, high
 
 
-@njit(cache=True)
+@kernel()
 def _lerp_quantile(ascending, order, drawn, n, q):
     position = (n - 1.0) * q
     below = np.floor(position)
@@ -78,7 +80,7 @@ def _lerp_quantile(ascending, order, drawn, n, q):
     return low + (position - below) * (high - low)
 
 
-@njit(cache=True, parallel=True)
+@kernel(parallel=True)
 def row_quantile(ascending, order, weights, q):
     """numpy's linear quantile q of each resample's drawn values; ascending = values[order], sorted."""
     result = np.empty(weights.shape[0])
@@ -88,7 +90,7 @@ def row_quantile(ascending, order, weights, q):
     return result
 
 
-@njit(cache=True)
+@kernel()
 def _deviation_statistic(ascending, order, drawn, centre, rank):
     """The rank-th smallest |value - centre| of the drawn values: a merge walk outward from the centre."""
     n_rows = order.shape[0]
@@ -109,7 +111,7 @@ def _deviation_statistic(ascending, order, drawn, centre, rank):
             return deviation
 
 
-@njit(cache=True, parallel=True)
+@kernel(parallel=True)
 def row_median_absolute_deviation(ascending, order, weights):
     """median(|x - median(x)|) of each resample's drawn values (numpy's medians)."""
     result = np.empty(weights.shape[0])
@@ -125,7 +127,7 @@ def row_median_absolute_deviation(ascending, order, weights):
     return result
 
 
-@njit(cache=True, parallel=True)
+@kernel(parallel=True)
 def row_roc_auc(ascending, order, positive_sorted, weights):
     """Binary ROC AUC of each resample as the Mann-Whitney statistic (tied scores count one half);
     `positive_sorted` is the outcome in the scores' ascending order."""

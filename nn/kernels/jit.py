@@ -3,13 +3,18 @@ inf or NaN (which training reports as divergence) instead of a Python-exception 
 which would keep LLVM from vectorising it.
 
 The on-disk cache lives in a per-user cache directory, never inside the installed package: files written there
-would survive ``pip uninstall`` and shadow a later (editable) install."""
+would survive ``pip uninstall`` and shadow a later (editable) install. Its folders are named after the modules,
+not after where the package is installed, and Numba keys a cached kernel by its source file's content hash, so
+every copy of the same astromlp (a wheel in site-packages, then an editable checkout of the same commit) loads
+the kernels the first one compiled instead of compiling them again."""
 
+import hashlib
 import os
+from functools import cache
 from pathlib import Path
 
-import numba
 from numba import njit
+from numba.core import caching
 from platformdirs import user_cache_dir
 
 OPTIONS = {"cache": True, "error_model": "numpy"}
@@ -23,8 +28,40 @@ def cache_dir() -> Path:
     return Path(root) / "numba"
 
 
-# Numba reads its cache location when a cached function is decorated; every kernel module imports this one first.
-numba.config.CACHE_DIR = str(cache_dir())
+# Numba has no public hook for where one package's functions are cached: its locators are private classes,
+# tried in the order of caching._CacheImpl._locator_classes, the first that accepts a function wins.
+class KernelCacheLocator(caching._SourceFileBackedLocatorMixin, caching._CacheLocator):
+    """astromlp's kernels only: ``cache_dir()/<package>``, e.g. ``.../numba/astromlp.nn.kernels``."""
+
+    def __init__(self, py_func, py_file):
+        self._py_file = py_file
+        self._lineno = py_func.__code__.co_firstlineno
+        self._cache_path = str(cache_dir() / py_func.__module__.rpartition(".")[0])
+
+    def get_cache_path(self):
+        return self._cache_path
+
+    def get_source_stamp(self):
+        """The source's content (not its path or time): what tells one copy's cache from another's."""
+        stat = os.stat(self._py_file)
+        return _content_hash(self._py_file, stat.st_mtime_ns, stat.st_size)
+
+    @classmethod
+    def from_function(cls, py_func, py_file):
+        if not py_func.__module__.startswith("astromlp."):
+            return None  # someone else's function: Numba's own locators decide
+        return super().from_function(py_func, py_file)
+
+
+@cache
+def _content_hash(path: str, mtime_ns: int, size: int) -> str:
+    """SHA-256 of a source file, computed once per version of the file (mtime and size are part of the key)."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+_LOCATORS = (getattr(caching, "CacheImpl", None) or caching._CacheImpl)._locator_classes  # renamed in Numba 0.61
+if KernelCacheLocator not in _LOCATORS:
+    _LOCATORS.insert(0, KernelCacheLocator)
 
 
 def kernel(**options):

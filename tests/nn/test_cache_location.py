@@ -1,23 +1,37 @@
 """Compiled kernels go to a per-user cache directory, never into the package (they would shadow a later install)."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import astromlp
 import astromlp.nn
 from astromlp.nn.kernels import jit
 
 PACKAGE = Path(astromlp.nn.__file__).resolve().parent
 # One small cached kernel is enough to show where Numba writes (a whole fit would compile for minutes).
 COMPILE_ONE = ("import numpy as np; from astromlp.nn.kernels.splitmix import mix; "
-               "assert mix(np.uint64(1)) == mix.py_func(np.uint64(1))")
+               "assert mix(np.uint64(1)) == mix.py_func(np.uint64(1)); "
+               "import astromlp.nn; print(astromlp.nn.__file__, sum(mix.stats.cache_hits.values()))")
+FOUNDATION = Path(astromlp.__file__).resolve().parent
+
+
+def _compile_one(cache, pythonpath=None):
+    """Run COMPILE_ONE in a fresh process with ASTROMLP_CACHE_DIR=cache: (where astromlp.nn came from, cache hits)."""
+    env = {key: value for key, value in os.environ.items() if key not in ("NUMBA_CACHE_DIR", "ASTROMLP_CACHE_DIR")}
+    env["ASTROMLP_CACHE_DIR"] = str(cache)
+    if pythonpath:
+        env["PYTHONPATH"] = str(pythonpath)
+    done = subprocess.run([sys.executable, "-c", COMPILE_ONE], env=env, check=True, timeout=300, capture_output=True,
+                          text=True)
+    origin, hits = done.stdout.split()
+    return Path(origin).parent, int(hits)
 
 
 def test_kernels_are_cached_in_astromlp_cache_dir_and_never_in_the_package(tmp_path):
-    env = {key: value for key, value in os.environ.items() if key not in ("NUMBA_CACHE_DIR", "ASTROMLP_CACHE_DIR")}
-    subprocess.run([sys.executable, "-c", COMPILE_ONE], env={**env, "ASTROMLP_CACHE_DIR": str(tmp_path)},
-                   check=True, timeout=300)
+    _compile_one(tmp_path)
     assert sorted((tmp_path / "numba").rglob("*.nbi")), "no kernel was cached in ASTROMLP_CACHE_DIR"
     assert sorted(PACKAGE.rglob("*.nbi")) == [], "a kernel cache file was written inside the package"
 
@@ -30,3 +44,14 @@ def test_numba_cache_dir_wins_then_astromlp_cache_dir_then_the_user_cache(monkey
     assert jit.cache_dir() == tmp_path / "ours" / "numba"
     monkeypatch.delenv("ASTROMLP_CACHE_DIR")
     assert PACKAGE not in jit.cache_dir().parents and jit.cache_dir().name == "numba"
+
+
+def test_another_copy_of_the_same_package_loads_the_kernels_instead_of_compiling(tmp_path):
+    """README command 1 compiles in site-packages; command 2's editable checkout must not compile them again."""
+    copy = tmp_path / "elsewhere"
+    shutil.copytree(FOUNDATION, copy / "astromlp", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(PACKAGE, copy / "astromlp" / "nn", ignore=shutil.ignore_patterns("__pycache__"))
+    origin, hits = _compile_one(tmp_path / "cache")
+    assert origin == PACKAGE and hits == 0
+    origin, hits = _compile_one(tmp_path / "cache", pythonpath=copy)
+    assert origin == copy / "astromlp" / "nn" and hits == 1
