@@ -127,7 +127,7 @@ def _rebuild_estimator(doc: dict, nets: list[Network], name: str):
     params = {k: tuple(v) if k == "hidden_layer_sizes" and isinstance(v, list) else v
               for k, v in doc["params"].items()}
     state = {**{key: doc[key] for key in ("n_features_in", "feature_names_in", "classes", "y_ndim", "training")},
-             "networks": nets}
+             "calibration": doc.get("calibration"), "networks": nets}
     try:
         est = cls(**params)
         est._validate_params()  # scikit-learn's own checks of every hyperparameter (no public equivalent)

@@ -81,6 +81,9 @@ TOP: dict[str, Check] = {
     "networks": _of_type(list, "a list of networks"), "training": _of_type(dict, "an object"),
     "metadata": _of_type(dict, "an object"), "versions": _of_type(dict, "an object"),
 }
+#: Keys written since the classifier stored its calibration; older files lack them.
+TOP_OPTIONAL: dict[str, Check] = {"calibration": _optional(_of_type(dict, "an object"))}
+CALIBRATION: dict[str, Check] = {"method": _one_of(("none", "temperature")), "temperature": _number(1e-2, 1e2)}
 TRAINING: dict[str, Check] = {
     "best_start": _integer(0, MAX_NETWORKS - 1), "starts": _of_type(list, "a list of start records"),
     "n_iter": _integer(0, 2**62),
@@ -152,7 +155,9 @@ def check_header(doc, name: str) -> None:
 def check_document(doc: dict, name: str) -> list[tuple[list[LayerSpec], dict]]:
     """Validate the whole document; return each network's layer specs and entry."""
     check_header(doc, name)
-    _check_table(name, "", {k: v for k, v in doc.items() if k not in ("format", "format_version")}, TOP)
+    _check_table(name, "", {k: v for k, v in doc.items() if k not in ("format", "format_version")}, TOP, TOP_OPTIONAL)
+    if doc.get("calibration") is not None:
+        _check_table(name, "calibration", doc["calibration"], CALIBRATION)
     for key in (k for k in TOP if k != "training"):
         found = first_non_finite(doc[key], key)
         if found:
