@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
-
 import inspect
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit
@@ -16,8 +15,8 @@ from scipy.special import expit
 # which check_array and check_consistent_length alone do not.
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.model_selection import train_test_split
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
