@@ -553,8 +553,16 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             X_val, Y_val, w_val = validation
             self.fit_temperature_on(X_val, Y_val, w_val)
 
+    def calibrate_temperature(self, X_val, y_val) -> float:
+        """Fit (again) the temperature on validation rows, e.g. after ``merge_starts``; returns it."""
+        check_is_fitted(self, "networks_")
+        X_val = validate_data(self, X_val, reset=False, dtype=np.dtype(self.dtype))
+        w_val = self._row_weights(y_val, np.ones(X_val.shape[0], X_val.dtype))
+        return self.fit_temperature_on(X_val, self._encode_targets(y_val), w_val)
+
     def fit_temperature_on(self, X, Y, w) -> float:
-        """Fit the temperature on encoded validation rows (as fit holds them out), set and return it."""
+        """Fit the temperature on encoded validation rows (as fit holds them out, with their class weights, the
+        objective training minimised), set and return it."""
         logits = [_fixed_chunk_forward(net, np.ascontiguousarray(X, np.dtype(self.dtype))) for net in self.networks_]
         link = _LINKS[LOSSES[self._loss_name()].link]
         self.temperature_ = fit_temperature(logits, np.asarray(Y, float), np.asarray(w, float), link)

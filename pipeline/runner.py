@@ -187,7 +187,7 @@ def _fit(state: _Run, data, seeds: list[int]):
             fit = dask.delayed(models.fit_one_start, pure=True)
             shared = dask.delayed(data, pure=True)
             tasks = [fit(task, params, start_seed, shared, topic if show else None) for start_seed in seeds]
-            model = models.merge(list(state.executor.compute(*tasks, show_progress=False)), params, seed)
+            model = models.merge(list(state.executor.compute(*tasks, show_progress=False)), params, seed, data)
         bars.finish(model.starts_)
     return model
 

@@ -112,3 +112,18 @@ def test_a_class_weight_for_an_unknown_class_is_one_line():
     X, y = _blobs(rng, 100)
     with pytest.raises(AstromlpError, match="class_weight .*name only classes of the target"):
         MLPClassifier(max_epochs=2, class_weight={"QSSO": 3.0}).fit(X, y)
+
+
+def test_merged_starts_calibrated_again_equal_one_multi_start_fit():
+    """Starts fitted apart (a cluster) and merged, then calibrated on the validation rows, have the temperature
+    of the equivalent two-start fit."""
+    from astromlp.nn import merge_starts, start_seeds
+
+    rng = np.random.default_rng(0)
+    X, y = _blobs(rng, 300)
+    Xv, yv = _blobs(rng, 200)
+    kwargs = dict(hidden_layer_sizes=(8,), max_epochs=10, calibrate="temperature")
+    together = MLPClassifier(**kwargs, n_starts=2, random_state=5).fit(X, y, X_val=Xv, y_val=yv)
+    apart = [MLPClassifier(**kwargs, random_state=s).fit(X, y, X_val=Xv, y_val=yv) for s in start_seeds(5, 2)]
+    merged = merge_starts(apart)
+    assert merged.calibrate_temperature(Xv, yv) == pytest.approx(together.temperature_, rel=1e-9)
