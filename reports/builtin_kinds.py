@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from astromlp.reports import classification, photoz, regression
 from astromlp.reports.baselines import CLASSIFIER_BASELINES, REGRESSOR_BASELINES
+from astromlp.reports.classification_sections import classification_sections
 from astromlp.reports.figures import CLASSIFICATION_FIGURES, VALUE_FIGURES
 from astromlp.reports.findings import class_findings, outlier_findings
 from astromlp.reports.kinds import ReportKind, register
@@ -23,6 +24,7 @@ CLASSIFICATION = ReportKind(
     figures=CLASSIFICATION_FIGURES,
     worst_bin=("accuracy", "higher"),
     findings=class_findings,
+    sections=classification_sections,
 )
 REGRESSION = ReportKind(
     name="regression",
