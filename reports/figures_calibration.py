@@ -54,8 +54,9 @@ def operating_point_curves(inputs, metrics: dict) -> str | None:
             purity, completeness, _ = precision_recall_curve(is_class, inputs.probabilities[name][:, k])
             x, y = _thin(completeness, purity)
             ax.plot(x, y, color=colours[name], lw=1.1, drawstyle="steps-post", label=name)
-            ax.plot(cell["completeness"]["value"], cell["purity"]["value"], "o", color=colours[name], ms=6,
-                    markeredgecolor="black")
+            if cell["threshold"] is not None:
+                ax.plot(cell["completeness"]["value"], cell["purity"]["value"], "o", color=colours[name], ms=6,
+                        markeredgecolor="black")
         ax.axhline(row["value"] if row["target"] == "purity" else np.nan, color="#555555", lw=0.8, ls=":")
         ax.axvline(row["value"] if row["target"] == "completeness" else np.nan, color="#555555", lw=0.8, ls=":")
         ax.set(title=f"{row['class']} ({row['target']} ≥ {row['value']:g})", xlabel="completeness",

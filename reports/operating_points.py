@@ -26,17 +26,28 @@ def choose_threshold(is_class: np.ndarray, score: np.ndarray, target: str, value
     if not is_class.any():
         raise AstromlpError(f"[report] {target} {label} = {value}: the validation split has no {label} object, so "
                             "no threshold can be chosen; give more rows or drop the target")
-    purity, completeness, thresholds = precision_recall_curve(is_class, score)
-    curves = (purity[:-1], completeness[:-1])  # the last point (purity 1, completeness 0) has no threshold
+    curves, thresholds = _curves(is_class, score)
     reached = curves[TARGETS[target]] >= value
     if not reached.any():
-        best = curves[TARGETS[target]].max()
         raise AstromlpError(f"[report] {target} {label} = {value}: no probability threshold reaches it on the "
-                            f"validation split (best {target} reached: {best:.4f}); lower the target")
+                            f"validation split (best {target} reached: {best_reached(is_class, score, target):.4f}); "
+                            "lower the target")
     candidates = np.flatnonzero(reached)
     if target == "purity":
         return float(thresholds[candidates[np.argmax(curves[1][candidates])]])
     return float(thresholds[candidates[-1]])
+
+
+def _curves(is_class, score) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """(purity, completeness) at each threshold of scikit-learn's curve, without its last point (purity 1,
+    completeness 0), which has no threshold."""
+    purity, completeness, thresholds = precision_recall_curve(is_class, score)
+    return (purity[:-1], completeness[:-1]), thresholds
+
+
+def best_reached(is_class: np.ndarray, score: np.ndarray, target: str) -> float:
+    """The highest purity or completeness any threshold gives on these rows."""
+    return float(_curves(np.asarray(is_class, bool), score)[0][TARGETS[target]].max())
 
 
 def _selected_rates(outcome: np.ndarray, selected: np.ndarray, weights: np.ndarray, which: str) -> np.ndarray:
@@ -68,28 +79,34 @@ def operating_points(targets: dict[str, dict[str, float]], classes: list[str], v
     models = [name for name, case in cases.items()
               if case.proba is not None and name in validation["probabilities"]]
     y_val, scores = np.asarray(validation["y_true"]), validation["probabilities"]
-    thresholds = {name: {(t, label): choose_threshold(y_val == label, scores[name][:, classes.index(label)], t, v,
-                                                      label)
-                         for t, label, v in requested} for name in models}
+    network = next(iter(cases))
     rows = []
     for t, label, value in requested:
         k = classes.index(label)
-        cells = []
-        for name in models:
-            threshold = thresholds[name][(t, label)]
-            one = {which: Metric(which, "higher", partial(_rate, k=k, threshold=threshold, which=which),
-                                 partial(_rate_resampler, k=k, threshold=threshold, which=which))
-                   for which in ("purity", "completeness")}
-            samples = (bootstrap.resample_scores({name: cases[name]}, one, n_bootstrap, random_state)[name]
-                       if n_bootstrap else {})
-            cells.append({"threshold": threshold, **{
-                which: {"value": metric.compute(cases[name]),
-                        "interval": bootstrap.percentile_interval(samples[which]) if samples else None}
-                for which, metric in one.items()}})
+        cells = [_cell(name, cases[name], y_val == label, scores[name][:, k], t, value, label, k, n_bootstrap,
+                       random_state, must_reach=name == network) for name in models]
         rows.append({"class": label, "target": t, "value": value, "cells": cells})
     return {"models": models, "rows": rows,
-            "thresholds": {name: {f"{t}:{label}": thresholds[name][(t, label)] for t, label, _ in requested}
-                           for name in models}}
+            "thresholds": {name: {f"{row['target']}:{row['class']}": row["cells"][m]["threshold"] for row in rows}
+                           for m, name in enumerate(models)}}
+
+
+def _cell(name, case, is_class, score, target, value, label, k, n_bootstrap, random_state, must_reach) -> dict:
+    """One model's threshold for one target and its test purity and completeness with intervals. The network
+    must reach the target (else the one-line error); a baseline that cannot says so in its cell."""
+    if not must_reach and is_class.any() and best_reached(is_class, score, target) < value:
+        return {"threshold": None, "best": best_reached(is_class, score, target),
+                "purity": {"value": None, "interval": None}, "completeness": {"value": None, "interval": None}}
+    threshold = choose_threshold(is_class, score, target, value, label)
+    one = {which: Metric(which, "higher", partial(_rate, k=k, threshold=threshold, which=which),
+                         partial(_rate_resampler, k=k, threshold=threshold, which=which))
+           for which in ("purity", "completeness")}
+    samples = bootstrap.resample_scores({name: case}, one, n_bootstrap, random_state)[name] if n_bootstrap else {}
+    return {"threshold": threshold, **{
+        which: {"value": metric.compute(case),
+                "interval": bootstrap.percentile_interval(samples[which]) if samples else None}
+        for which, metric in one.items()}}
+
 
 
 def check_target_classes(targets: dict[str, dict[str, float]], classes: list[str]) -> None:
