@@ -10,6 +10,7 @@ import pandas as pd
 from astromlp.pipeline.config import Config
 from astromlp.pipeline.stages import Prepared
 from astromlp.reports import EvaluationInputs, fit_baselines
+from astromlp.reports.operating_points import best_reached, choose_threshold
 
 NETWORK = "MLP"
 
@@ -50,6 +51,29 @@ def evaluation_inputs(config: Config, prepared: Prepared, model, training: dict,
                             training=training, provenance=provenance, targets=targets,
                             validation={"y_true": prepared.y["validation"], "probabilities": validation}
                             if validation else None)
+
+
+def network_thresholds(config: Config, model, prepared: Prepared) -> list[dict]:
+    """The network's threshold for each [report] target reachable on the validation split, and the flag column
+    `predict` writes for it (`<class>_selected`, or `<class>_selected_<target>` for a class with both targets);
+    an unreachable target is left to the evaluate stage's one-line error."""
+    targets = operating_targets(config)
+    if not targets or not len(prepared.y["validation"]):
+        return []
+    proba, classes = model.predict_proba(prepared.X["validation"]), list(prepared.classes)
+    both = set(targets.get("purity", {})) & set(targets.get("completeness", {}))
+    points = []
+    for target, per_class in targets.items():
+        for label, value in per_class.items():
+            if label not in classes:
+                continue
+            is_class, score = prepared.y["validation"] == label, proba[:, classes.index(label)]
+            if not is_class.any() or best_reached(is_class, score, target) < value:
+                continue
+            points.append({"class": label, "target": target, "value": value,
+                           "threshold": choose_threshold(is_class, score, target, value, label),
+                           "column": f"{label}_selected" + (f"_{target}" if label in both else "")})
+    return points
 
 
 def operating_targets(config: Config) -> dict[str, dict[str, float]]:
