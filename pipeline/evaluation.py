@@ -10,7 +10,7 @@ import pandas as pd
 from astromlp.pipeline.config import Config
 from astromlp.pipeline.stages import Prepared
 from astromlp.reports import EvaluationInputs, fit_baselines
-from astromlp.reports.operating_points import best_reached, choose_threshold
+from astromlp.reports.operating_points import best_reached, check_target_classes, choose_threshold
 
 NETWORK = "MLP"
 
@@ -60,13 +60,13 @@ def network_thresholds(config: Config, model, prepared: Prepared) -> list[dict]:
     targets = operating_targets(config)
     if not targets or not len(prepared.y["validation"]):
         return []
-    proba, classes = model.predict_proba(prepared.X["validation"]), list(prepared.classes)
+    classes = list(prepared.classes)
+    check_target_classes(targets, classes)
+    proba = model.predict_proba(prepared.X["validation"])
     both = set(targets.get("purity", {})) & set(targets.get("completeness", {}))
     points = []
     for target, per_class in targets.items():
         for label, value in per_class.items():
-            if label not in classes:
-                continue
             is_class, score = prepared.y["validation"] == label, proba[:, classes.index(label)]
             if not is_class.any() or best_reached(is_class, score, target) < value:
                 continue
