@@ -535,11 +535,11 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         """Sample weights times the class weights (fixed from the training labels when `fit`)."""
         if fit:
             try:
-                self.class_weight_ = compute_class_weight(self.class_weight, classes=self.classes_, y=np.asarray(y))
+                self._class_weights = compute_class_weight(self.class_weight, classes=self.classes_, y=np.asarray(y))
             except ValueError as exc:  # a class named in class_weight that the labels do not have
                 raise AstromlpError(f"class_weight {self.class_weight!r}: {exc}; name only classes of the "
                                     f"target ({', '.join(map(str, self.classes_))})") from None
-        weights = getattr(self, "class_weight_", None)
+        weights = getattr(self, "_class_weights", None)
         if weights is None or self.class_weight is None:
             return w
         return w * weights[np.searchsorted(self.classes_, np.asarray(y))].astype(w.dtype)

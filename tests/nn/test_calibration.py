@@ -9,7 +9,7 @@ import pytest
 from scipy.special import softmax
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import log_loss
-from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.class_weight import compute_sample_weight
 
 from astromlp.errors import AstromlpError
 from astromlp.nn import MLPClassifier, load
@@ -100,11 +100,14 @@ def test_class_weights_equal_repeated_rows_in_full_batch():
 
 
 def test_balanced_class_weight_follows_scikit_learn():
+    """"balanced" trains exactly as scikit-learn's balanced sample weights given explicitly."""
     rng = np.random.default_rng(0)
     X, y = _blobs(rng, 300)
     y[:200] = "GALAXY"
-    model = MLPClassifier(max_epochs=2, class_weight="balanced", random_state=0).fit(X, y)
-    np.testing.assert_allclose(model.class_weight_, compute_class_weight("balanced", classes=model.classes_, y=y))
+    kwargs = dict(hidden_layer_sizes=(6,), max_epochs=3, random_state=0)
+    balanced = MLPClassifier(**kwargs, class_weight="balanced").fit(X, y)
+    explicit = MLPClassifier(**kwargs).fit(X, y, sample_weight=compute_sample_weight("balanced", y))
+    np.testing.assert_array_equal(balanced.networks_[0].theta, explicit.networks_[0].theta)
 
 
 def test_a_class_weight_for_an_unknown_class_is_one_line():
