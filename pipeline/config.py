@@ -127,7 +127,8 @@ class TaskSection:
 
     kind: str = option("str", choices=tuple(TASK_KINDS), help=(
         "`classification` learns labels; `regression` learns numbers; `photoz` is a regression of a redshift, "
-        "judged with the photometric-redshift metrics (sigma_NMAD, bias, outlier fractions)."))
+        "judged with the photometric-redshift metrics (sigma_NMAD, bias, outlier fractions); `stargalaxy` is a "
+        "classification of two classes (stars and galaxies), with its own `astromlp init` template."))
     target: str = option("str", help=(
         "The catalog column holding the labels or values to learn (matched in any case). Rows where it is "
         "missing are dropped."))

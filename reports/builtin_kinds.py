@@ -54,4 +54,7 @@ PHOTOZ = replace(
     cases=photoz.common_cases,
     notes=photoz.metric_notes,
 )
-register(CLASSIFICATION, REGRESSION, PHOTOZ)
+# A binary classification (stars against galaxies), judged like any classification; its own name gives it
+# its own `astromlp init` template, with a purity target.
+STARGALAXY = replace(CLASSIFICATION, name="stargalaxy", title="Star/galaxy separation")
+register(CLASSIFICATION, REGRESSION, PHOTOZ, STARGALAXY)
