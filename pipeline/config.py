@@ -127,8 +127,10 @@ class TaskSection:
 
     kind: str = option("str", choices=tuple(TASK_KINDS), help=(
         "`classification` learns labels; `regression` learns numbers; `photoz` is a regression of a redshift, "
-        "judged with the photometric-redshift metrics (sigma_NMAD, bias, outlier fractions); `stargalaxy` is a "
-        "classification of two classes (stars and galaxies), with its own `astromlp init` template."))
+        "judged with the photometric-redshift metrics (sigma_NMAD, bias, outlier fractions); `photoz-pdf` "
+        "predicts a redshift PDF per object (point estimates, intervals, ODDS, a qp file), judged on its "
+        "median; `stargalaxy` is a classification of two classes (stars and galaxies), with its own `astromlp "
+        "init` template."))
     target: str = option("str", help=(
         "The catalog column holding the labels or values to learn (matched in any case). Rows where it is "
         "missing are dropped."))

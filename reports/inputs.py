@@ -40,6 +40,8 @@ class EvaluationInputs:
     {class: value}}, the [report] targets those thresholds are chosen for.
     provenance keys (each optional): config_text, seed, package_versions {name: version},
     input_files [{path, sha256}], astromlp_version, timings {stage: seconds}.
+    pdfs (photoz-pdf only): the judgement of the redshift PDFs (`reports.pdf_evaluation.judge_pdfs`) plus
+    `figures` (`pdf_evaluation.figure_data`); empty for point predictions.
     """
 
     task: str
@@ -57,6 +59,7 @@ class EvaluationInputs:
     provenance: dict[str, Any] = field(default_factory=dict)
     validation: dict[str, Any] | None = None
     targets: dict[str, dict[str, float]] = field(default_factory=dict)
+    pdfs: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         kind = self.kind

@@ -56,6 +56,7 @@ def save_inputs(run_dir, inputs: EvaluationInputs) -> Path:
         "provenance": inputs.provenance,
         "targets": inputs.targets,
         "validation": inputs.validation,
+        **({"pdfs": inputs.pdfs} if inputs.pdfs else {}),
     }
     text = json.dumps(to_jsonable(record), indent=1, allow_nan=False, ensure_ascii=False)
     return write_text(run_dir / INPUTS_FILE, text + "\n")
@@ -119,6 +120,7 @@ def load_inputs(run_dir) -> EvaluationInputs:
             provenance=record["provenance"],
             targets=record.get("targets") or {},
             validation=_validation(record.get("validation")),
+            pdfs=record.get("pdfs") or {},
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise AstromlpError(
