@@ -11,6 +11,11 @@ standardised on the training rows. Rows (astromlp's defaults unless named):
   logistic regression's);
 - ``class_weight="balanced"`` against unweighted: QSO completeness and macro F1.
 Metrics come from ``astromlp.reports`` (the report's own code).
+
+Measured (--quick, seeds 0 and 1, this machine): ECE 0.0081 ± 0.0008 -> 0.0052 ± 0.0014 with temperature scaling
+(T = 1.064), log loss 0.1096 -> 0.1083; QSO at 95 % purity: test purity 0.953 (interval 0.925 to 0.979) and
+completeness 0.861 ± 0.026 against logistic regression's 0.739 ± 0.077; balanced class weights: QSO completeness
+(argmax) 0.914 -> 0.953 at macro F1 0.958 -> 0.954 (± 0.003).
 """
 
 from __future__ import annotations
