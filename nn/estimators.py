@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from numbers import Integral, Real
 
 import numpy as np
@@ -15,12 +16,14 @@ from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.model_selection import train_test_split
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from astromlp.errors import AstromlpError
 from astromlp.nn.activations import ACTIVATIONS
 from astromlp.nn.activations import ALIASES as ACTIVATION_ALIASES
+from astromlp.nn.calibration import CALIBRATIONS, check_temperature, fit_temperature
 from astromlp.nn.footprint import available_memory, check_fits, layout_counts, training_bytes
 from astromlp.nn.init import INITIALIZERS
 from astromlp.nn.layers import LayerSpec
@@ -299,7 +302,8 @@ class _BaseMLP(BaseEstimator):
     def _split_validation(self, X, Y, w, X_val, y_val, stratify):
         if X_val is not None:
             X_val = validate_data(self, X_val, reset=False, dtype=X.dtype)
-            return X, Y, w, (X_val, self._encode_targets(y_val), np.ones(X_val.shape[0], X.dtype))
+            w_val = self._row_weights(y_val, np.ones(X_val.shape[0], X.dtype))
+            return X, Y, w, (X_val, self._encode_targets(y_val), w_val)
         if not self.early_stopping or X.shape[0] < 10:
             return X, Y, w, None
         rs = np.random.RandomState(start_seeds(self.random_state, 1)[0] if self.random_state is not None else 0)
@@ -354,11 +358,23 @@ class _BaseMLP(BaseEstimator):
         w = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         self._prepare_targets(y[w > 0] if sample_weight is not None else y)
         Y = self._encode_targets(y)
+        w = self._row_weights(y, w, fit=True)
         X_tr, Y_tr, w_tr, validation = self._split_validation(X, Y, w, X_val, y_val, self._stratify(y))
         seeds = start_seeds(self.random_state, self.n_starts)
         outcomes = self._train_starts(X_tr, Y_tr, w_tr, validation, seeds, on_epoch)
         self._set_fitted(outcomes)
+        self._after_fit(validation)
         return self
+
+    def _row_weights(self, y, w, fit: bool = False):
+        """Per-row training weights: the sample weights, times the class weights of the classifier."""
+        return w
+
+    def _after_fit(self, validation) -> None:
+        """What fitting does once the networks are chosen (the classifier's temperature scaling)."""
+
+    def _temperature(self) -> float:
+        return 1.0
 
     def _set_fitted(self, outcomes: list[StartOutcome]) -> None:
         self._set_starts([o.record() for o in outcomes], [o.network for o in outcomes])
@@ -387,7 +403,7 @@ class _BaseMLP(BaseEstimator):
         names = getattr(self, "feature_names_in_", None)
         return {"n_features_in": int(self.n_features_in_),
                 "feature_names_in": None if names is None else [str(n) for n in names],
-                **self._target_state(), "networks": list(self.networks_),
+                **self._target_state(), **self._calibration_state(), "networks": list(self.networks_),
                 "training": {"best_start": int(self.best_start_), "starts": self.starts_, "n_iter": int(self.n_iter_),
                              "loss": getattr(self, "loss_", None), "loss_curve": list(self.loss_curve_),
                              "validation_loss_curve": list(self.validation_loss_curve_)}}
@@ -399,6 +415,7 @@ class _BaseMLP(BaseEstimator):
         if state["feature_names_in"] is not None:
             self.feature_names_in_ = np.asarray(state["feature_names_in"], dtype=object)
         self._restore_targets(state)
+        self._restore_calibration(state.get("calibration"))
         training = state["training"]
         self.networks_, self.best_start_ = list(state["networks"]), training["best_start"]
         self.starts_, self.n_iter_ = training["starts"], training["n_iter"]
@@ -409,6 +426,13 @@ class _BaseMLP(BaseEstimator):
         self.loss_ = training.get("loss", chosen.get("final_train_loss"))
         self._check_networks()
         return self
+
+    def _calibration_state(self) -> dict:
+        return {}
+
+    def _restore_calibration(self, calibration: dict | None) -> None:
+        if calibration is not None:
+            raise AstromlpError(f"{type(self).__name__} has no calibration, but the state holds one")
 
     def _check_networks(self) -> None:
         """Each network is the one these hyperparameters build: its inputs, loss, dtype and every layer."""
@@ -439,7 +463,8 @@ class _BaseMLP(BaseEstimator):
     def _linked(self, X) -> np.ndarray:
         """Per-network predictions after the output link, shape (n_networks, n_rows, n_outputs)."""
         link = _LINKS[LOSSES[self._loss_name()].link]
-        return np.stack([link(z) for z in self._raw_outputs(X)])
+        temperature = self._temperature()
+        return np.stack([link(z / temperature) for z in self._raw_outputs(X)])
 
     def partial_fit(self, X, y, sample_weight=None, **kw):
         """One epoch over (X, y) from the current weights (a fresh network on the first call)."""
@@ -452,7 +477,7 @@ class _BaseMLP(BaseEstimator):
         else:
             X, y = validate_data(self, X, y, reset=False, dtype=np.dtype(self.dtype),
                                  multi_output=self._multi_output, y_numeric=not self._is_classifier)
-        w = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        w = self._row_weights(y, _check_sample_weight(sample_weight, X, dtype=X.dtype), fit=first)
         Y = self._encode_targets(y)
         config = self._train_config()
         config.max_epochs, config.patience = 1, 1
@@ -478,12 +503,80 @@ class _BaseMLP(BaseEstimator):
         return tags
 
 
+_CLASSIFIER_DOC = """    class_weight : dict, "balanced" or None, default None
+        Weights of the classes, multiplying the sample weights in training and in the validation loss of early
+        stopping (scikit-learn's convention): {label: weight}, "balanced" for n_samples / (n_classes *
+        count of the class) from the training labels, or None for equal weights.
+    calibrate : str, default "none"
+        "temperature" divides the logits by one temperature fitted on the validation rows after training
+        (Guo et al. 2017), so the probabilities are calibrated; the predicted classes do not change.
+"""
+
+
 class MLPClassifier(ClassifierMixin, _BaseMLP):
-    __doc__ = "Multilayer-perceptron classifier (softmax or, for two classes, sigmoid output).\n" + _PARAMETERS_DOC
+    __doc__ = ("Multilayer-perceptron classifier (softmax or, for two classes, sigmoid output).\n" + _PARAMETERS_DOC
+               + _CLASSIFIER_DOC)
 
     _default_loss = "log_loss"
     _is_classifier = True
     _multi_output = False
+    _parameter_constraints: dict = {
+        **_BaseMLP._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+        "calibrate": [StrOptions(set(CALIBRATIONS))],
+    }
+
+    def __init__(self, hidden_layer_sizes=(64, 64), *, class_weight=None, calibrate="none", **params):
+        super().__init__(hidden_layer_sizes, **params)
+        self.class_weight = class_weight
+        self.calibrate = calibrate
+
+    def _row_weights(self, y, w, fit: bool = False):
+        """Sample weights times the class weights (fixed from the training labels when `fit`)."""
+        if fit:
+            try:
+                self._class_weights = compute_class_weight(self.class_weight, classes=self.classes_, y=np.asarray(y))
+            except ValueError as exc:  # a class named in class_weight that the labels do not have
+                raise AstromlpError(f"class_weight {self.class_weight!r}: {exc}; name only classes of the "
+                                    f"target ({', '.join(map(str, self.classes_))})") from None
+        weights = getattr(self, "_class_weights", None)
+        if weights is None or self.class_weight is None:
+            return w
+        return w * weights[np.searchsorted(self.classes_, np.asarray(y))].astype(w.dtype)
+
+    def _after_fit(self, validation) -> None:
+        self.temperature_ = 1.0
+        if self.calibrate == "temperature":
+            if validation is None:
+                raise AstromlpError("calibrate='temperature' needs validation rows: pass X_val and y_val, or keep "
+                                    "early_stopping=True so fit holds some out")
+            X_val, Y_val, w_val = validation
+            self.fit_temperature_on(X_val, Y_val, w_val)
+
+    def calibrate_temperature(self, X_val, y_val) -> float:
+        """Fit (again) the temperature on validation rows, e.g. after ``merge_starts``; returns it."""
+        check_is_fitted(self, "networks_")
+        X_val = validate_data(self, X_val, reset=False, dtype=np.dtype(self.dtype))
+        w_val = self._row_weights(y_val, np.ones(X_val.shape[0], X_val.dtype))
+        return self.fit_temperature_on(X_val, self._encode_targets(y_val), w_val)
+
+    def fit_temperature_on(self, X, Y, w) -> float:
+        """Fit the temperature on encoded validation rows (as fit holds them out, with their class weights, the
+        objective training minimised), set and return it."""
+        logits = [_fixed_chunk_forward(net, np.ascontiguousarray(X, np.dtype(self.dtype))) for net in self.networks_]
+        link = _LINKS[LOSSES[self._loss_name()].link]
+        self.temperature_ = fit_temperature(logits, np.asarray(Y, float), np.asarray(w, float), link)
+        return self.temperature_
+
+    def _temperature(self) -> float:
+        return getattr(self, "temperature_", 1.0)
+
+    def _calibration_state(self) -> dict:
+        return {"calibration": {"method": self.calibrate, "temperature": float(self._temperature())}}
+
+    def _restore_calibration(self, calibration: dict | None) -> None:
+        calibration = calibration or {"method": "none", "temperature": 1.0}  # files written before calibration
+        self.temperature_ = check_temperature(calibration.get("temperature"), "model calibration")
 
     def _prepare_targets(self, y, classes=None):
         y = np.asarray(y)
@@ -571,6 +664,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = True
         return tags
+
+
+# scikit-learn reads the parameter names from the signature: the shared ones and the classifier's own.
+MLPClassifier.__init__.__signature__ = inspect.signature(_BaseMLP.__init__).replace(parameters=[
+    *[p for p in inspect.signature(_BaseMLP.__init__).parameters.values()],
+    inspect.Parameter("class_weight", inspect.Parameter.KEYWORD_ONLY, default=None),
+    inspect.Parameter("calibrate", inspect.Parameter.KEYWORD_ONLY, default="none")])
 
 
 class MLPRegressor(RegressorMixin, _BaseMLP):

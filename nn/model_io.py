@@ -128,6 +128,7 @@ def _rebuild_estimator(doc: dict, nets: list[Network], name: str):
     params = {k: tuple(v) if k == "hidden_layer_sizes" and isinstance(v, list) else v
               for k, v in doc["params"].items()}
     state = {**{key: doc[key] for key in ("n_features_in", "feature_names_in", "classes", "y_ndim", "training")},
+             "calibration": doc.get("calibration"),
              **({"bin_edges": doc["bin_edges"]} if "bin_edges" in doc else {}),
              "networks": nets}
     try:

@@ -81,8 +81,11 @@ TOP: dict[str, Check] = {
     "networks": _of_type(list, "a list of networks"), "training": _of_type(dict, "an object"),
     "metadata": _of_type(dict, "an object"), "versions": _of_type(dict, "an object"),
 }
-#: Keys only some estimators write: the density's bin edges (MLPDensity, where it is required).
-TOP_OPTIONAL: dict[str, Check] = {"bin_edges": _of_type(list, "a list of bin edges")}
+#: Keys only some estimators write: the density's bin edges (MLPDensity, where it is required) and the
+#: classifier's calibration (files written before it lack it).
+TOP_OPTIONAL: dict[str, Check] = {"bin_edges": _of_type(list, "a list of bin edges"),
+                                  "calibration": _optional(_of_type(dict, "an object"))}
+CALIBRATION: dict[str, Check] = {"method": _one_of(("none", "temperature")), "temperature": _number(1e-2, 1e2)}
 TRAINING: dict[str, Check] = {
     "best_start": _integer(0, MAX_NETWORKS - 1), "starts": _of_type(list, "a list of start records"),
     "n_iter": _integer(0, 2**62),
@@ -156,6 +159,8 @@ def check_document(doc: dict, name: str) -> list[tuple[list[LayerSpec], dict]]:
     check_header(doc, name)
     _check_table(name, "", {k: v for k, v in doc.items() if k not in ("format", "format_version")}, TOP,
                  TOP_OPTIONAL)
+    if doc.get("calibration") is not None:
+        _check_table(name, "calibration", doc["calibration"], CALIBRATION)
     for key in (k for k in TOP if k != "training"):
         found = first_non_finite(doc[key], key)
         if found:

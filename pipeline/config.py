@@ -58,6 +58,11 @@ def _select_value(value):
     return value if isinstance(value, str) else tuple(value)
 
 
+def _is_class_targets(value) -> bool:
+    """A table of class name = fraction in (0, 1]."""
+    return isinstance(value, dict) and all(_is_number(v) and 0 < v <= 1 for v in value.values())
+
+
 # kind -> (check, what is expected, conversion to the stored frozen value)
 KINDS: dict[str, tuple[Callable[[Any], bool], str, Callable[[Any], Any]]] = {
     "str": (lambda v: isinstance(v, str), "a string", str),
@@ -69,6 +74,8 @@ KINDS: dict[str, tuple[Callable[[Any], bool], str, Callable[[Any], Any]]] = {
                     lambda v: tuple(float(x) for x in v)),
     "int_or_str": (lambda v: isinstance(v, int | str) and not isinstance(v, bool), "an integer or a string",
                    lambda v: v),
+    "class_targets": (_is_class_targets, "a table of class name = fraction in (0, 1], such as { QSO = 0.95 }",
+                      lambda v: {str(k): float(x) for k, x in v.items()}),
     "select": (_is_select, "a condition such as \"(r < 19) & (0 < redshift < 2)\", a list of conditions, or a "
                            "table of column = [allowed values, ...]", _select_value),
 }
@@ -122,7 +129,8 @@ class TaskSection:
         "`classification` learns labels; `regression` learns numbers; `photoz` is a regression of a redshift, "
         "judged with the photometric-redshift metrics (sigma_NMAD, bias, outlier fractions); `photoz-pdf` "
         "predicts a redshift PDF per object (point estimates, intervals, ODDS, a qp file), judged on its "
-        "median."))
+        "median; `stargalaxy` is a classification of two classes (stars and galaxies), with its own `astromlp "
+        "init` template."))
     target: str = option("str", help=(
         "The catalog column holding the labels or values to learn (matched in any case). Rows where it is "
         "missing are dropped."))
@@ -197,6 +205,14 @@ class ReportSection:
     magnitude: str | None = option("str", None, help=(
         "A catalog column (usually a magnitude) whose quantile bins get their own metric table and figure, "
         "to show where the model fails; default: none."))
+    purity: dict[str, float] = option("class_targets", None, help=(
+        "Classification: a purity target per class, e.g. `{ QSO = 0.95 }`. The evaluate stage chooses, on the "
+        "validation split, the probability threshold reaching it with the most members (for the network and "
+        "each baseline), and the report shows the test purity and completeness at it; a target no threshold "
+        "reaches stops the run with the best purity found."))
+    completeness: dict[str, float] = option("class_targets", None, help=(
+        "Classification: a completeness target per class, e.g. `{ GALAXY = 0.98 }`; the highest threshold "
+        "reaching it on the validation split is chosen, and judged on the test split as for purity."))
 
 
 SECTIONS: dict[str, type] = {

@@ -74,8 +74,11 @@ def max_epochs(params: dict[str, Any]) -> int:
     return int(params.get("max_epochs", MLPRegressor().max_epochs))
 
 
-def merge(fitted: list, params: dict[str, Any], seed: int):
+def merge(fitted: list, params: dict[str, Any], seed: int, data: TrainingData | None = None):
     """One estimator from the fitted starts, chosen or averaged as [model] start_selection says; it records
-    the run's seed, as the equivalent K-start fit does."""
+    the run's seed, as the equivalent K-start fit does, and its temperature is fitted again on the validation
+    rows for the networks kept (each start's was fitted for its own network)."""
     merged = merge_starts(fitted, start_selection=params.get("start_selection", "best"))
+    if params.get("calibrate", "none") != "none" and data is not None:
+        merged.calibrate_temperature(data.X_validation, data.y_validation)
     return merged.set_params(random_state=seed)

@@ -54,7 +54,19 @@ def load_pipeline_model(path: Path):
     if missing:
         raise AstromlpError(f"model file {path} lacks the pipeline record ({', '.join(missing)}); predict "
                             "takes the model.zip that `astromlp run` writes into its run directory")
+    _check_operating_points(metadata.get("operating_points"), metadata["classes"], path)
     return model, {**metadata, "features": features_from(metadata["features"])}
+
+
+def _check_operating_points(points, classes, path: Path) -> None:
+    """Each stored threshold names one of the model's classes, a flag column and a finite probability."""
+    for point in points or []:
+        if not (isinstance(point, dict) and point.get("class") in (classes or [])
+                and isinstance(point.get("column"), str) and type(point.get("threshold")) in (int, float)
+                and 0 <= point["threshold"] <= 1):
+            raise AstromlpError(f"model file {path}: metadata.operating_points entry {point!r} is not a class of "
+                                "the model with a threshold in [0, 1] and a column name; the file was edited or "
+                                "damaged: run the train stage again")
 
 
 def _input_columns(metadata: dict, available: list[str], source: str, model_path: Path) -> list[str]:
@@ -93,6 +105,7 @@ def _check_keep(keep_columns: list[str], metadata: dict, requested: list[str]) -
     """A kept column may not share its name (in any case: FITS ignores it) with a prediction column, which
     would overwrite it."""
     written = [*column_names(metadata["target"]), *(f"probability_{label}" for label in metadata["classes"] or []),
+               *(point["column"] for point in metadata.get("operating_points") or []),
                *([training_domain.FLAG] if _domain_columns(metadata, []) is not None else [])]
     clashes = {name.casefold(): name for name in written}
     for column in keep_columns:
@@ -125,6 +138,8 @@ def _predict_partition(part: pd.DataFrame, model, normaliser: Normaliser, fill_v
         out[f"{target}_predicted"] = pd.Series(labels, index=part.index, dtype="str")
         for k, label in enumerate(classes):
             out[f"probability_{label}"] = proba[:, k]
+        for point in metadata.get("operating_points") or []:  # NaN (no prediction) is never selected
+            out[point["column"]] = proba[:, classes.index(point["class"])] >= point["threshold"]
     elif is_density(model):
         columns, prob = pdf_columns(model, Z, usable, target)
         out = out.assign(**columns)

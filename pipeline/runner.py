@@ -22,7 +22,7 @@ from astromlp.nn import load as load_model
 from astromlp.pipeline import artifacts, models
 from astromlp.pipeline.config import Config
 from astromlp.pipeline.domain import training_domain
-from astromlp.pipeline.evaluation import evaluation_inputs, predictions_table
+from astromlp.pipeline.evaluation import evaluation_inputs, network_thresholds, predictions_table
 from astromlp.pipeline.progress import epoch_bars
 from astromlp.pipeline.rundir import RunDirectory, read_json
 from astromlp.pipeline.schedulers import Executor, executor
@@ -167,7 +167,9 @@ def _train(state: _Run) -> None:
     start = time.perf_counter()
     model = _fit(state, data, seeds)
     seconds = time.perf_counter() - start
-    write_with(state.dir / MODEL, lambda path: model.save(path, metadata=model_metadata(config, prepared, state.files)))
+    metadata = {**model_metadata(config, prepared, state.files),
+                "operating_points": network_thresholds(config, model, prepared)}
+    write_with(state.dir / MODEL, lambda path: model.save(path, metadata=metadata))
     write_json(state.dir / TRAINING, {"starts": model.starts_, "chosen_start": model.best_start_,
                                       "seeds": seeds, "fit_seconds": round(seconds, 3)})
 
@@ -187,7 +189,7 @@ def _fit(state: _Run, data, seeds: list[int]):
             fit = dask.delayed(models.fit_one_start, pure=True)
             shared = dask.delayed(data, pure=True)
             tasks = [fit(task, params, start_seed, shared, topic if show else None) for start_seed in seeds]
-            model = models.merge(list(state.executor.compute(*tasks, show_progress=False)), params, seed)
+            model = models.merge(list(state.executor.compute(*tasks, show_progress=False)), params, seed, data)
         bars.finish(model.starts_)
     return model
 
@@ -227,7 +229,9 @@ STAGES = (
           outputs=(INGEST,), compute=_ingest),
     Stage("prepare", config=("data", "task", "features", "split", "normalise", "run.seed"), inputs=("ingest",),
           outputs=artifacts.PREPARED_FILES, compute=_prepare),
-    Stage("train", config=("task", "model", "run.seed"), inputs=("prepare",), outputs=(MODEL, TRAINING),
+    # the [report] targets too: the model file carries the network's thresholds for predict's flags
+    Stage("train", config=("task", "model", "run.seed", "report.purity", "report.completeness"),
+          inputs=("prepare",), outputs=(MODEL, TRAINING),
           compute=_train),
     Stage("evaluate", config=("report", "run.seed"), inputs=("prepare", "train"),
           outputs=(PREDICTIONS, INPUTS_FILE, PREDICTIONS_FILE, METRICS, REPORT), compute=_evaluate),

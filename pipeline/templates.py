@@ -68,7 +68,7 @@ seed = 42                       # one seed for the split, the initialisations an
 [report]
 n_bootstrap = 200               # bootstrap resamples for the confidence intervals
 magnitude = "r"                 # metrics per bin of this column
-"""
+{report}"""
 
 TASK_NAMES = tuple(TASK_KINDS)
 
@@ -88,5 +88,5 @@ def template(task: str, out: str | None = None) -> str:
               "# Runs as written on the bundled sample:  astromlp run THIS_FILE\n"
               "# Point [data] catalogs at your own files and adapt [task] and [features] to them.\n\n")
     data = "[data]\n" + _COMMON_DATA + kind.select
-    rest = _REST.format(stratify=kind.stratify, out=out_line, task_model=_task_model(kind))
+    rest = _REST.format(stratify=kind.stratify, out=out_line, task_model=_task_model(kind), report=kind.report)
     return "\n".join([header + kind.task_table, data, _FEATURES, rest])

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from astromlp.reports import classification, photoz, regression
 from astromlp.reports.baselines import CLASSIFIER_BASELINES, REGRESSOR_BASELINES
+from astromlp.reports.classification_sections import classification_sections
 from astromlp.reports.figures import CLASSIFICATION_FIGURES, PDF_FIGURES, VALUE_FIGURES
 from astromlp.reports.findings import class_findings, outlier_findings, pdf_findings
 from astromlp.reports.kinds import ReportKind, register
@@ -23,6 +24,7 @@ CLASSIFICATION = ReportKind(
     figures=CLASSIFICATION_FIGURES,
     worst_bin=("accuracy", "higher"),
     findings=class_findings,
+    sections=classification_sections,
 )
 REGRESSION = ReportKind(
     name="regression",
@@ -55,4 +57,7 @@ PHOTOZ = replace(
 # A photo-z whose network predicts a PDF per galaxy (astromlp.nn.MLPDensity): judged on its median as photoz is.
 PHOTOZ_PDF = replace(PHOTOZ, name="photoz-pdf", title="Photometric redshift PDFs", figures=PDF_FIGURES,
                      findings=pdf_findings)
-register(CLASSIFICATION, REGRESSION, PHOTOZ, PHOTOZ_PDF)
+# A binary classification (stars against galaxies), judged like any classification; its own name gives it
+# its own `astromlp init` template, with a purity target.
+STARGALAXY = replace(CLASSIFICATION, name="stargalaxy", title="Star/galaxy separation")
+register(CLASSIFICATION, REGRESSION, PHOTOZ, PHOTOZ_PDF, STARGALAXY)

@@ -45,6 +45,7 @@ def report_context(inputs, metrics: dict, figures: list[dict]) -> dict:
         "comparisons": _comparisons(metrics),
         "all_metrics": _all_metrics(metrics),
         "per_class": _per_class(metrics),
+        "sections": metrics.get("sections") or {},
         "bins": _bins(metrics),
         "bootstrap": {**metrics["bootstrap"],
                       "source_text": BOOTSTRAP_SOURCES.get(metrics["bootstrap"].get("n_resamples_from"))},

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from astromlp.reports import figures_calibration as calibration
 from astromlp.reports import figures_classification as classification
 from astromlp.reports import figures_pdf as pdf
 from astromlp.reports import figures_regression as regression
@@ -92,6 +93,20 @@ CLASSIFICATION_FIGURES = (
         "Reliability: accuracy against top-label confidence "
         "(15 bins); below, how many test objects fall in each bin.",
         lambda inputs, metrics: classification.reliability_diagram(metrics),
+    ),
+    FigureSpec(
+        "class_reliability",
+        "performance",
+        "Reliability per class (one-vs-rest): the observed frequency of the class against its predicted "
+        "probability, 15 bins; dotted: perfectly calibrated; below, the network's objects per bin (log scale).",
+        lambda inputs, metrics: calibration.class_reliability(metrics),
+    ),
+    FigureSpec(
+        "operating_points",
+        "performance",
+        "Test purity against completeness for each class with a [report] target; dots: each model's threshold "
+        "chosen on the validation split; dotted: the target.",
+        calibration.operating_point_curves,
     ),
 )
 

@@ -35,6 +35,9 @@ class EvaluationInputs:
     among the findings, e.g. the target column used as a feature).
     training keys (each optional): starts [{seed, loss_curve, validation_loss_curve, stop_reason, diverged,
     epochs, final_train_loss, final_validation_loss}], chosen_start (index into starts), fit_seconds.
+    validation (classification, optional): {"y_true": validation-split labels, "probabilities": {model:
+    (n, n_classes)}}, on which the operating points' thresholds are chosen. targets: {"purity" | "completeness":
+    {class: value}}, the [report] targets those thresholds are chosen for.
     provenance keys (each optional): config_text, seed, package_versions {name: version},
     input_files [{path, sha256}], astromlp_version, timings {stage: seconds}.
     pdfs (photoz-pdf only): the judgement of the redshift PDFs (`reports.pdf_evaluation.judge_pdfs`) plus
@@ -54,6 +57,8 @@ class EvaluationInputs:
     data_summary: dict[str, Any] = field(default_factory=dict)
     training: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    validation: dict[str, Any] | None = None
+    targets: dict[str, dict[str, float]] = field(default_factory=dict)
     pdfs: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -46,6 +46,8 @@ class ReportKind:
     cases(y_true, predictions, reference): the value cases when the models share a threshold (photo-z: the
     network's LSST-style outlier bound), else None for one case per model. notes(cases, reference): sentences
     (metric key -> text) the report prints under its tables about such shared thresholds.
+    sections(inputs, cases, n_bootstrap, random_state): the kind's own result tables (name -> dict or None),
+    stored under metrics["sections"] (classification: calibration, operating points).
     """
 
     name: str
@@ -65,6 +67,7 @@ class ReportKind:
     check_truth: Callable[[np.ndarray, str], None] = _accept_truth
     cases: Callable[[np.ndarray, dict, str], dict] | None = None
     notes: Callable[[dict, str], dict[str, str]] = _no_notes
+    sections: Callable | None = None
 
 
 REPORT_KINDS: dict[str, ReportKind] = {}

@@ -41,6 +41,7 @@ def compute_metrics(
             bootstrap.resample_scores(cases, headline, n_bootstrap, random_state) if n_bootstrap else None
         )
     _attach_intervals(models, samples)
+    sections = inputs.kind.sections(inputs, cases, n_bootstrap, random_state) if inputs.kind.sections else {}
     notes = inputs.kind.notes(cases, inputs.network_name)
     comparisons = _comparisons(inputs, models, headline, samples)
     return to_jsonable(
@@ -58,6 +59,7 @@ def compute_metrics(
             "best": {key: _best(models, key, metric) for key, metric in headline.items()},
             "results": models,
             "comparisons": comparisons,
+            "sections": sections,
             "primary": _primary(inputs, models, headline, comparisons),
             **({"pdfs": {k: v for k, v in inputs.pdfs.items() if k != "figures"}} if inputs.pdfs else {}),
             "bootstrap": {

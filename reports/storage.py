@@ -54,6 +54,8 @@ def save_inputs(run_dir, inputs: EvaluationInputs) -> Path:
         "data_summary": inputs.data_summary,
         "training": inputs.training,
         "provenance": inputs.provenance,
+        "targets": inputs.targets,
+        "validation": inputs.validation,
         **({"pdfs": inputs.pdfs} if inputs.pdfs else {}),
     }
     text = json.dumps(to_jsonable(record), indent=1, allow_nan=False, ensure_ascii=False)
@@ -116,12 +118,22 @@ def load_inputs(run_dir) -> EvaluationInputs:
             data_summary=record["data_summary"],
             training=record["training"],
             provenance=record["provenance"],
+            targets=record.get("targets") or {},
+            validation=_validation(record.get("validation")),
             pdfs=record.get("pdfs") or {},
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise AstromlpError(
             f"{run_dir / INPUTS_FILE}: malformed entry {exc}; rerun the evaluate stage to rewrite it"
         ) from exc
+
+
+def _validation(record: dict | None) -> dict | None:
+    """The validation labels and probabilities the operating points are chosen on, as arrays."""
+    if not record:
+        return None
+    return {"y_true": np.asarray(record["y_true"], dtype=str),
+            "probabilities": {name: np.asarray(p, dtype=float) for name, p in record["probabilities"].items()}}
 
 
 def _read_record(path: Path) -> dict:

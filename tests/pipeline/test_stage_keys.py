@@ -11,7 +11,8 @@ from astromlp.pipeline.stage_keys import CATALOGS, key_inputs
 
 # A value of each kind of config rule that differs from any default or template value.
 OTHER = {"str": "changed", "int": 3, "float": 0.05, "bool": None, "str_list": ("changed",),
-         "number_list": (-1.0,), "int_or_str": 2, "select": {"changed": ("value",)}}
+         "number_list": (-1.0,), "int_or_str": 2, "select": {"changed": ("value",)},
+         "class_targets": {"changed": 0.5}}
 ENTRIES = [f"{name}.{f.name}" for name, cls in SECTIONS.items() for f in dataclasses.fields(cls)] + list(FREE_TABLES)
 # What a change of each section reruns, written out by hand: the design, not a copy of the declarations.
 RERUNS = {
@@ -24,6 +25,8 @@ RERUNS = {
     "run.seed": ["prepare", "train", "evaluate"],
     "model": ["train", "evaluate"],
     "report.magnitude": ["ingest", "prepare", "train", "evaluate"],
+    "report.purity": ["train", "evaluate"],  # the model file carries the network's thresholds for predict
+    "report.completeness": ["train", "evaluate"],
     "report": ["evaluate"],
     "run": [],  # out, scheduler, workers: where and how a run computes, never what it computes
 }

@@ -39,6 +39,7 @@ FIGURES = {
         "roc_curves",
         "precision_recall_curves",
         "reliability_diagram",
+        "class_reliability",
     ],
     "photoz": ["loss_curves", "predicted_vs_true", "residuals_target", "residuals_magnitude"],
 }

@@ -60,8 +60,9 @@ def test_classification_page_has_every_section_and_figure(classification_run):
         "figure-roc_curves",
         "figure-precision_recall_curves",
         "figure-reliability_diagram",
+        "figure-class_reliability",
     ]
-    assert page.count("svg") == 5
+    assert page.count("svg") == 6
     for heading in (
         "Headline metrics on the test split",
         "The network against each baseline",
@@ -136,7 +137,7 @@ def test_catalog_strings_are_text_never_markup(evil_run, evil_strings):
     text, page = page_of(evil_run)
     assert page.count("script") == 0 and page.count("img") == 0 and page.count("blink") == 0
     assert "★" not in page.all_text  # one model alone is not "best" of anything
-    assert page.count("svg") == 5 and page.count("i") == 0 and page.count("u") == 0
+    assert page.count("svg") == 6 and page.count("i") == 0 and page.count("u") == 0
     for string in evil_strings:
         assert string in page.all_text, string
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text

@@ -1,0 +1,106 @@
+"""Issue 20's targets on SDSS DR14 (GALAXY / STAR / QSO from u-g, g-r, r-i, i-z, r), mean ± std over seeds.
+
+    python benchmarks/bench_classification.py [--seeds 5] [--quick]
+
+Each seed draws one stratified 60/10/30 train/validation/test split that every model shares, features
+standardised on the training rows. Rows (astromlp's defaults unless named):
+- temperature scaling: test ECE and log loss without and with ``calibrate="temperature"`` (target: ECE <= 0.015
+  and not worse, log loss not worse);
+- QSO at a 95 % purity target chosen on validation: the network's and logistic regression's test purity (with
+  its bootstrap interval) and completeness (target: the interval covers 0.95; the network's completeness beats
+  logistic regression's);
+- ``class_weight="balanced"`` against unweighted: QSO completeness and macro F1.
+Metrics come from ``astromlp.reports`` (the report's own code).
+
+Measured (--quick, seeds 0 and 1, this machine): ECE 0.0081 ± 0.0008 -> 0.0052 ± 0.0014 with temperature scaling
+(T = 1.064), log loss 0.1096 -> 0.1083; QSO at 95 % purity: test purity 0.953 (interval 0.925 to 0.979) and
+completeness 0.861 ± 0.026 against logistic regression's 0.739 ± 0.077; balanced class weights: QSO completeness
+(argmax) 0.914 -> 0.953 at macro F1 0.958 -> 0.954 (± 0.003).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from astromlp.nn import MLPClassifier
+from astromlp.reports import bootstrap
+from astromlp.reports.classification import METRICS, LabelledCase, expected_calibration_error, log_loss
+from astromlp.reports.operating_points import choose_threshold
+
+try:
+    from bench_quality import sdss_classes
+except ImportError:  # run as a module from the repository root
+    from benchmarks.bench_quality import sdss_classes
+
+
+def splits(data, seed: int):
+    X_rest, X_test, y_rest, y_test = train_test_split(data.X, data.y, test_size=0.3, random_state=seed,
+                                                      stratify=data.y)
+    X_train, X_val, y_train, y_val = train_test_split(X_rest, y_rest, test_size=1 / 7, random_state=seed,
+                                                      stratify=y_rest)
+    scaler = StandardScaler().fit(X_train)
+    return [scaler.transform(X) for X in (X_train, X_val, X_test)], (y_train, y_val, y_test)
+
+
+def case(model, X, y) -> LabelledCase:
+    classes = list(model.classes_)
+    proba = model.predict_proba(X)
+    return LabelledCase(np.searchsorted(classes, y), proba.argmax(axis=1), proba, len(classes))
+
+
+def purity_point(model, X_val, y_val, X_test, y_test, seed: int) -> dict[str, float]:
+    """QSO at 95 % purity: threshold on validation, test purity (and its 95 % bootstrap interval), completeness."""
+    k = list(model.classes_).index("QSO")
+    threshold = choose_threshold(y_val == "QSO", model.predict_proba(X_val)[:, k], "purity", 0.95, "QSO")
+    selected, members = model.predict_proba(X_test)[:, k] >= threshold, y_test == "QSO"
+    rng = np.random.default_rng(seed)
+    draws = [rng.integers(0, len(y_test), len(y_test)) for _ in range(1000)]
+    purities = np.array([np.mean(members[d][selected[d]]) for d in draws])
+    low, high = bootstrap.percentile_interval(purities)
+    return {"purity": float(np.mean(members[selected])), "purity_low": low, "purity_high": high,
+            "completeness": float(np.mean(selected[members]))}
+
+
+def one_seed(data, seed: int) -> dict[str, dict[str, float]]:
+    (X_train, X_val, X_test), (y_train, y_val, y_test) = splits(data, seed)
+    fit = {"X_val": X_val, "y_val": y_val}
+    nets = {"default": MLPClassifier(random_state=seed).fit(X_train, y_train, **fit),
+            "temperature": MLPClassifier(random_state=seed, calibrate="temperature").fit(X_train, y_train, **fit),
+            "balanced": MLPClassifier(random_state=seed, class_weight="balanced").fit(X_train, y_train, **fit)}
+    logistic = LogisticRegression(max_iter=1000).fit(X_train, y_train)
+    out = {}
+    for name, model in [*nets.items(), ("logistic regression", logistic)]:
+        c = case(model, X_test, y_test)
+        qso = list(model.classes_).index("QSO")
+        out[name] = {"ece": expected_calibration_error(c), "log_loss": log_loss(c),
+                     "macro_f1": METRICS["macro_f1"].compute(c),
+                     "qso_completeness_argmax": float(np.mean(c.predicted[c.y == qso] == qso)),
+                     "temperature": getattr(model, "temperature_", 1.0),
+                     **{f"p95_{k}": v for k, v in purity_point(model, X_val, y_val, X_test, y_test, seed).items()}}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="two seeds only")
+    args = parser.parse_args()
+    data = sdss_classes()
+    runs = [one_seed(data, seed) for seed in range(2 if args.quick else args.seeds)]
+    keys = list(runs[0]["default"])
+    print(f"{'model':22s}" + "".join(f"{k:>26s}" for k in keys))
+    for name in runs[0]:
+        cells = []
+        for key in keys:
+            values = np.array([r[name][key] for r in runs])
+            cells.append(f"{values.mean():.4f} ± {values.std():.4f}")
+        print(f"{name:22s}" + "".join(f"{c:>26s}" for c in cells))
+
+
+if __name__ == "__main__":
+    main()
