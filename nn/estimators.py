@@ -89,7 +89,8 @@ _PARAMETERS_DOC = """
     solver : str, default "gd"
         gd trains by (stochastic) gradient descent like the MLP, L1 as a proximal step; closed_form (kind
         "linear", squared error, no L1) solves exactly with scikit-learn's ``LinearRegression`` (least squares)
-        or, with ``l2``, ``Ridge`` (alpha = l2/2 times the rows' total weight and the number of targets).
+        or, with ``l2``, ``Ridge`` (alpha = l2/2 times the rows' total weight and the number of targets), on
+        every training row (``early_stopping`` holds none out; ``X_val`` is scored when given).
     hidden_layer_sizes : tuple of int, default (64, 64)
         Units of each hidden layer. Two layers of 32 to 64 units suit a handful of colours; wider or
         deeper networks need more rows and more regularisation.
@@ -360,7 +361,7 @@ class _BaseMLP(BaseEstimator):
         if X_val is not None:
             X_val = validate_data(self, X_val, reset=False, dtype=X.dtype)
             return X, Y, w, (X_val, self._encode_targets(y_val), np.ones(X_val.shape[0], X.dtype))
-        if not self.early_stopping or X.shape[0] < 10:
+        if not self.early_stopping or self.solver == "closed_form" or X.shape[0] < 10:  # nothing to stop early
             return X, Y, w, None
         rs = np.random.RandomState(start_seeds(self.random_state, 1)[0] if self.random_state is not None else 0)
         try:

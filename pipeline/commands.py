@@ -1,4 +1,4 @@
-"""The pipeline's subcommands (run, demo, predict, init); `cli.py` registers them on the `astromlp` group."""
+"""The pipeline's subcommands (run, demo, predict, init, lr-find); `cli.py` registers them on the `astromlp` group."""
 
 from __future__ import annotations
 
@@ -177,7 +177,7 @@ def init(task, output, force) -> None:
 @click.option("--stop", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
               help="The last (largest) learning rate; the test stops earlier once the loss diverges.")
 def lr_find_command(config, output, steps, start, stop) -> None:
-    """Suggest a learning rate for CONFIG's [model] (Smith's range test).
+    """Suggest a learning rate for CONFIG by a range test.
 
     Trains a fresh network on CONFIG's training split for STEPS minibatches while the learning rate grows
     exponentially from START to STOP, plots the loss against the rate and suggests the rate where the

@@ -30,7 +30,7 @@ def _normal_equations(X, y, lam):
 @pytest.mark.parametrize("l2", [0.0, 0.05])
 def test_closed_form_is_the_normal_equations(line, l2):
     X, y = line
-    est = MLPRegressor(kind="linear", solver="closed_form", l2=l2, early_stopping=False, random_state=0).fit(X, y)
+    est = MLPRegressor(kind="linear", solver="closed_form", l2=l2, random_state=0).fit(X, y)  # no rows held out
     b, c = _normal_equations(X, y, ridge_alpha(l2, len(y), 1))
     np.testing.assert_allclose(est.coefs_[0][:, 0], b, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(est.intercepts_[0], [c], rtol=1e-10)
@@ -41,7 +41,7 @@ def test_closed_form_is_the_normal_equations(line, l2):
 
 def test_gradient_descent_reaches_the_closed_form(line):
     X, y = line
-    exact = MLPRegressor(kind="linear", solver="closed_form", l2=0.01, random_state=0).fit(X, y)
+    exact = MLPRegressor(kind="linear", solver="closed_form", l2=0.01, random_state=0).fit(X, y)  # every row
     # full-batch gradient descent on a quadratic whose Hessian is about 2 I: each step contracts the error ~0.6x
     gd = MLPRegressor(kind="linear", l2=0.01, optimizer="sgd", learning_rate=0.2, max_epochs=300, tol=0.0,
                       early_stopping=False, schedule="constant", batch_size=600, random_state=0).fit(X, y)

@@ -21,7 +21,7 @@ def test_suggestion_lies_in_the_stable_range_of_least_squares():
     found = lr_find(est, X, y, start=1e-5, stop=100.0, steps=150)
     assert 1e-3 < found.suggestion < limit
     assert found.rates[-1] < 100.0 and found.rates[-1] > limit  # stopped by divergence, beyond the limit
-    assert found.smoothed.min() < 0.1 * found.smoothed[0]
+    assert found.losses.min() < 1e-6 * found.losses[0]  # good rates solve this noiseless problem
     assert not hasattr(est, "networks_")  # the estimator itself is untouched
 
 

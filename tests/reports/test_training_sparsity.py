@@ -15,7 +15,7 @@ def test_zero_weights_and_switched_off_inputs_in_the_report(tmp_path):
     X = rng.normal(size=(400, 4))
     y = 3.0 * X[:, 0] + 0.1 * rng.normal(size=400)
     names = ["g_r", "<b>noise</b>", "u_g", "r"]
-    model = MLPRegressor(kind="linear", l1=0.05, l2=0.0, max_epochs=100, early_stopping=False,
+    model = MLPRegressor(kind="linear", l1=0.05, l2=0.0, max_epochs=300, early_stopping=False,
                          random_state=0).fit(X, y)
     sparsity = weight_sparsity(model.coefs_, names)
     assert sparsity == {"layers": [{"layer": 1, "weights": 4, "zero_fraction": 0.75}],
