@@ -210,6 +210,8 @@ _PARAMETERS_DOC = """
 class _BaseMLP(BaseEstimator):
     """Hyperparameters, validation and the fit loop shared by the classifier and the regressor."""
 
+    _linear_kind: str | None = None  # the kind that is the network with no hidden layer, where there is one
+
     _parameter_constraints: dict = {
         "kind": [StrOptions({"mlp", "linear", "logistic"})],
         "solver": [StrOptions({"gd", "closed_form"})],
