@@ -111,6 +111,47 @@ def d_arctan(x, y, alpha):
     return 1.0 / (1.0 + x * x)
 
 
+@_jit
+def isru(x, alpha):
+    """Inverse square root unit (Carlile et al. 2017): x / sqrt(1 + alpha x^2), saturating at +-1/sqrt(alpha)."""
+    return x / math.sqrt(1.0 + alpha * x * x)
+
+
+@_jit
+def d_isru(x, y, alpha):
+    r = 1.0 / math.sqrt(1.0 + alpha * x * x)
+    return r * r * r
+
+
+@_jit
+def isrlu(x, alpha):
+    """Inverse square root linear unit: x for x >= 0, ISRU below (an ELU without the exponential)."""
+    return x if x >= 0 else x / math.sqrt(1.0 + alpha * x * x)
+
+
+@_jit
+def d_isrlu(x, y, alpha):
+    if x >= 0:
+        return 1.0
+    r = 1.0 / math.sqrt(1.0 + alpha * x * x)
+    return r * r * r
+
+
+@_jit
+def sqnl(x, alpha):
+    """Square nonlinearity (Wuraola & Patel 2018): a tanh-like quadratic, exactly +-1 beyond |x| = 2."""
+    if x > 2.0:
+        return 1.0
+    if x < -2.0:
+        return -1.0
+    return x - x * abs(x) / 4.0
+
+
+@_jit
+def d_sqnl(x, y, alpha):
+    return max(1.0 - abs(x) / 2.0, 0.0)
+
+
 class Activation(NamedTuple):
     """One row of the table: the function, its derivative, the default of its parameter, its init family."""
 
@@ -130,6 +171,9 @@ ACTIVATIONS: dict[str, Activation] = {
     "softplus": Activation(softplus, d_softplus, 0.0, "he_normal"),
     "softsign": Activation(softsign, d_softsign, 0.0, "glorot_uniform"),
     "arctan": Activation(arctan, d_arctan, 0.0, "glorot_uniform"),
+    "isru": Activation(isru, d_isru, 1.0, "glorot_uniform"),
+    "isrlu": Activation(isrlu, d_isrlu, 1.0, "he_normal"),
+    "sqnl": Activation(sqnl, d_sqnl, 0.0, "glorot_uniform"),
 }
 #: Other names users know these by (scikit-learn says "logistic").
 ALIASES = {"logistic": "sigmoid"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import time
 from numbers import Integral, Real
 
 import numpy as np
@@ -26,14 +27,15 @@ from astromlp.nn.activations import ALIASES as ACTIVATION_ALIASES
 from astromlp.nn.calibration import CALIBRATIONS, check_temperature, fit_temperature
 from astromlp.nn.footprint import available_memory, check_fits, layout_counts, training_bytes
 from astromlp.nn.init import INITIALIZERS
-from astromlp.nn.layers import LayerSpec
+from astromlp.nn.layers import B_OFF, BE_OFF, LayerSpec
+from astromlp.nn.linear import check_closed_form, fit_closed_form
 from astromlp.nn.losses import ALIASES as LOSS_ALIASES
 from astromlp.nn.losses import LOSSES, MAPE_MIN_ABS_TARGET
 from astromlp.nn.multistart import StartOutcome, best_start, merge_starts, record_score, start_seeds
 from astromlp.nn.network import Network
 from astromlp.nn.optimizers import OPTIMIZERS
 from astromlp.nn.schedules import SCHEDULES
-from astromlp.nn.training import TrainConfig, train, train_many
+from astromlp.nn.training import TrainConfig, TrainResult, evaluate_loss, train, train_many
 
 __all__ = ["MLPClassifier", "MLPRegressor", "merge_starts"]
 
@@ -83,15 +85,26 @@ _PARAMETERS_DOC = """
 
     Parameters
     ----------
+    kind : str, default "mlp"
+        mlp; or the network with no hidden layer: "linear" for MLPRegressor (linear regression; with ``l2``
+        ridge, with ``l1`` lasso, with both elastic net) and "logistic" for MLPClassifier (logistic regression,
+        binary or softmax). These ignore ``hidden_layer_sizes`` and the hidden-layer options.
+    solver : str, default "gd"
+        gd trains by (stochastic) gradient descent like the MLP, L1 as a proximal step; closed_form (kind
+        "linear", squared error, no L1) solves exactly with scikit-learn's ``LinearRegression`` (least squares)
+        or, with ``l2``, ``Ridge`` (alpha = l2/2 times the rows' total weight and the number of targets), on
+        every training row (``early_stopping`` holds none out; ``X_val`` is scored when given).
     hidden_layer_sizes : tuple of int, default (64, 64)
         Units of each hidden layer. Two layers of 32 to 64 units suit a handful of colours; wider or
         deeper networks need more rows and more regularisation.
     activation : str, default "relu"
         Hidden-layer nonlinearity: relu, leaky_relu, elu, softplus, tanh, sigmoid (alias logistic),
-        softsign, arctan, identity, or maxout (each unit the maximum of ``maxout_pieces`` linear pieces).
+        softsign, arctan, isru (x / sqrt(1 + alpha x^2)), isrlu (x for x >= 0, isru below), sqnl (the square
+        nonlinearity, a tanh-like quadratic), identity, or maxout (each unit the maximum of ``maxout_pieces``
+        linear pieces).
     activation_alpha : float or None, default None
-        Parameter of leaky_relu (slope for negative inputs, default 0.1) and elu (value approached for
-        very negative inputs, default 1.0); None takes those defaults.
+        Parameter of leaky_relu (slope for negative inputs, default 0.1), elu (value approached for
+        very negative inputs, default 1.0), isru and isrlu (alpha, default 1.0); None takes those defaults.
     maxout_pieces : int, default 2
         Linear pieces per unit when ``activation="maxout"``.
     loss : str or None, default None
@@ -102,6 +115,11 @@ _PARAMETERS_DOC = """
     batch_norm : bool, default False
         Normalise each hidden layer's linear output over the minibatch, with a learned scale and shift
         (replacing the bias); predictions use running averages of the batch statistics.
+    bn_momentum : float, default 0.1
+        Weight of each minibatch in batch norm's running mean and variance (as in PyTorch: running =
+        (1 - bn_momentum) running + bn_momentum batch).
+    bn_eps : float, default 1e-5
+        Added to the batch variance before its square root.
     dropout : float or array-like of float, default 0.0
         Fraction of each hidden layer's units zeroed at random at every training step (inverted dropout,
         so nothing changes at prediction time): one rate in [0, 1) for all layers, or one per layer.
@@ -114,7 +132,10 @@ _PARAMETERS_DOC = """
     beta1 : float, default 0.9
         First-moment decay of adam, amsgrad and adamw.
     beta2 : float, default 0.999
-        Second-moment decay of adam, amsgrad and adamw, and the squared-gradient decay of rmsprop.
+        Second-moment decay of adam, amsgrad and adamw.
+    rho : float, default 0.9
+        Squared-gradient decay of rmsprop (Hinton's 0.9; RMSProp has no bias correction, so Adam's 0.999
+        would make its first steps about 10x larger).
     epsilon : float, default 1e-8
         Added to the denominators of adagrad, rmsprop and the adam family.
     weight_decay : float or None, default None
@@ -133,8 +154,9 @@ _PARAMETERS_DOC = """
     lr_factor : float, default 0.5
         Factor applied at each reduction of the step and reduce_on_plateau schedules, in (0, 1).
     l1 : float, default 0.0
-        L1 penalty ``l1 * sum |w|`` on the weights (not biases), added to the loss: drives useless
-        weights to exactly zero.
+        L1 penalty ``l1 * sum |w|`` on the weights (not biases), added to the loss and applied as a proximal
+        step (soft thresholding after each update, by l1 times the optimizer's per-parameter step): drives
+        useless weights to exactly zero, where they stay while their gradient is below ``l1``.
     l2 : float, default 3e-4
         L2 penalty ``l2 / 2 * sum w**2`` on the weights (not biases): keeps every weight small.
     batch_size : int, default 128
@@ -158,10 +180,14 @@ _PARAMETERS_DOC = """
     patience : int, default 30
         Epochs without improvement of the monitored loss before training stops.
     init : str or None, default None
-        Weight initialisation: glorot_uniform, glorot_normal, he_normal, he_uniform or lecun_normal;
-        None picks He for the ReLU family and Glorot for the others.
-    dtype : str, default "float64"
-        Precision of the weights and arithmetic: float64, or float32 (faster, half the memory).
+        Weight initialisation: glorot_uniform, glorot_normal, he_normal, he_uniform, lecun_normal, or normal
+        (N(0, ``init_sigma``^2) whatever the layer's width); None picks He for the ReLU family and Glorot for
+        the others.
+    init_sigma : float, default 0.01
+        Standard deviation of ``init="normal"``; the other schemes ignore it.
+    dtype : str or numpy dtype, default "float64"
+        Precision of the weights and arithmetic: float64, or float32 (faster, half the memory), as a string
+        or as numpy writes it (``np.float32``, ``np.dtype("float32")``).
     random_state : int, RandomState, Generator or None, default None
         Seed of the initial weights, shuffling, dropout masks and internal validation split; an integer
         makes ``fit`` reproducible bit for bit.
@@ -187,19 +213,26 @@ _PARAMETERS_DOC = """
 class _BaseMLP(BaseEstimator):
     """Hyperparameters, validation and the fit loop shared by the classifier and the regressor."""
 
+    _linear_kind: str | None = None  # the kind that is the network with no hidden layer, where there is one
+
     _parameter_constraints: dict = {
+        "kind": [StrOptions({"mlp", "linear", "logistic"})],
+        "solver": [StrOptions({"gd", "closed_form"})],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions({*ACTIVATIONS, *ACTIVATION_ALIASES, "maxout"})],
         "activation_alpha": [Interval(Real, 0, None, closed="left"), None],
         "maxout_pieces": [Interval(Integral, 2, None, closed="left")],
         "loss": [StrOptions({*LOSSES, *LOSS_ALIASES}), None],
         "batch_norm": ["boolean"],
+        "bn_momentum": [Interval(Real, 0, 1, closed="right")],
+        "bn_eps": [Interval(Real, 0, None, closed="neither")],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
         "optimizer": [StrOptions(set(OPTIMIZERS))],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "beta1": [Interval(Real, 0, 1, closed="left")],
         "beta2": [Interval(Real, 0, 1, closed="left")],
+        "rho": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left"), None],
         "schedule": [StrOptions(set(SCHEDULES))],
@@ -217,7 +250,8 @@ class _BaseMLP(BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "patience": [Interval(Integral, 1, None, closed="left")],
         "init": [StrOptions(set(INITIALIZERS)), None],
-        "dtype": [StrOptions({"float32", "float64"})],
+        "init_sigma": [Interval(Real, 0, None, closed="neither")],
+        "dtype": [StrOptions({"float32", "float64"}), type, np.dtype],  # float32/64 checked by _dtype
         "random_state": ["random_state"],
         "n_starts": [Interval(Integral, 1, None, closed="left")],
         "start_selection": [StrOptions({"best", "ensemble"})],
@@ -226,25 +260,31 @@ class _BaseMLP(BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    def __init__(self, hidden_layer_sizes=(64, 64), *, activation="relu", activation_alpha=None,
-                 maxout_pieces=2, loss=None, batch_norm=False, dropout=0.0, optimizer="adam",
-                 learning_rate=1e-2, momentum=0.9, beta1=0.9, beta2=0.999, epsilon=1e-8, weight_decay=None,
-                 schedule="reduce_on_plateau", lr_decay=0.01, lr_step=30, lr_factor=0.5, l1=0.0, l2=3e-4,
-                 batch_size=128, max_epochs=500, tol=1e-4, grad_tol=0.0, step_tol=0.0, early_stopping=True,
-                 validation_fraction=0.1, patience=30, init=None, dtype="float64", random_state=None,
-                 n_starts=1, start_selection="best", n_jobs=None, chunk_size=128, verbose=0):
+    def __init__(self, hidden_layer_sizes=(64, 64), *, kind="mlp", solver="gd", activation="relu",
+                 activation_alpha=None, maxout_pieces=2, loss=None, batch_norm=False, bn_momentum=0.1, bn_eps=1e-5,
+                 dropout=0.0, optimizer="adam", learning_rate=1e-2, momentum=0.9, beta1=0.9, beta2=0.999, rho=0.9,
+                 epsilon=1e-8, weight_decay=None, schedule="reduce_on_plateau", lr_decay=0.01, lr_step=30,
+                 lr_factor=0.5, l1=0.0, l2=3e-4, batch_size=128, max_epochs=500, tol=1e-4, grad_tol=0.0,
+                 step_tol=0.0, early_stopping=True, validation_fraction=0.1, patience=30, init=None, init_sigma=0.01,
+                 dtype="float64", random_state=None, n_starts=1, start_selection="best", n_jobs=None,
+                 chunk_size=128, verbose=0):
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.kind = kind
+        self.solver = solver
         self.activation = activation
         self.activation_alpha = activation_alpha
         self.maxout_pieces = maxout_pieces
         self.loss = loss
         self.batch_norm = batch_norm
+        self.bn_momentum = bn_momentum
+        self.bn_eps = bn_eps
         self.dropout = dropout
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.momentum = momentum
         self.beta1 = beta1
         self.beta2 = beta2
+        self.rho = rho
         self.epsilon = epsilon
         self.weight_decay = weight_decay
         self.schedule = schedule
@@ -262,6 +302,7 @@ class _BaseMLP(BaseEstimator):
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.init = init
+        self.init_sigma = init_sigma
         self.dtype = dtype
         self.random_state = random_state
         self.n_starts = n_starts
@@ -271,7 +312,28 @@ class _BaseMLP(BaseEstimator):
         self.verbose = verbose
 
     # ----- building blocks -------------------------------------------------------------------------------
+    @property
+    def _dtype(self) -> np.dtype:
+        """``dtype`` as a numpy dtype, whichever way it was given; float32 and float64 only."""
+        try:
+            dtype = np.dtype(self.dtype)
+        except TypeError:
+            dtype = None
+        if dtype not in (np.float32, np.float64):
+            raise AstromlpError(f"dtype must be float32 or float64 (a string or a numpy dtype), got {self.dtype!r}")
+        return dtype
+
     def _hidden_specs(self) -> list[LayerSpec]:
+        if self.kind not in ("mlp", self._linear_kind):
+            raise AstromlpError(f"kind {self.kind!r} is not one of {type(self).__name__}'s kinds: 'mlp' or "
+                                f"{self._linear_kind!r}")
+        if self.solver == "closed_form":
+            if self.kind != "linear":
+                raise AstromlpError(f"solver='closed_form' is for kind='linear' only, not {self.kind!r}; use "
+                                    "solver='gd'")
+            check_closed_form(self._loss_name(), self.l1)
+        if self.kind != "mlp":
+            return []
         sizes = np.atleast_1d(np.asarray(self.hidden_layer_sizes, dtype=int)).tolist()
         if any(s < 1 for s in sizes):
             raise AstromlpError(f"hidden_layer_sizes must be positive integers, got {self.hidden_layer_sizes}")
@@ -281,13 +343,14 @@ class _BaseMLP(BaseEstimator):
         maxout = self.activation == "maxout"
         act = "identity" if maxout else ACTIVATION_ALIASES.get(self.activation, self.activation)
         alpha = ACTIVATIONS[act].default_alpha if self.activation_alpha is None else self.activation_alpha
-        return [LayerSpec(s, act, alpha, self.maxout_pieces if maxout else 1, self.batch_norm, float(r))
+        return [LayerSpec(s, act, alpha, self.maxout_pieces if maxout else 1, self.batch_norm, float(r),
+                          float(self.bn_momentum), float(self.bn_eps))
                 for s, r in zip(sizes, rates, strict=True)]
 
     def _train_config(self, n_threads=None) -> TrainConfig:
         decay = {} if self.weight_decay is None else {"weight_decay": self.weight_decay}
         opt = OPTIMIZERS[self.optimizer](self.learning_rate, beta1=self.beta1, beta2=self.beta2,
-                                         eps=self.epsilon, momentum=self.momentum, **decay)
+                                         rho=self.rho, eps=self.epsilon, momentum=self.momentum, **decay)
         kwargs = {"step": {"step_size": self.lr_step, "factor": self.lr_factor},
                   "exponential": {"decay": self.lr_decay}, "inverse_time": {"decay": self.lr_decay},
                   "reduce_on_plateau": {"factor": self.lr_factor}}.get(self.schedule, {})
@@ -304,7 +367,7 @@ class _BaseMLP(BaseEstimator):
             X_val = validate_data(self, X_val, reset=False, dtype=X.dtype)
             w_val = self._row_weights(y_val, np.ones(X_val.shape[0], X.dtype))
             return X, Y, w, (X_val, self._encode_targets(y_val), w_val)
-        if not self.early_stopping or X.shape[0] < 10:
+        if not self.early_stopping or self.solver == "closed_form" or X.shape[0] < 10:  # nothing to stop early
             return X, Y, w, None
         rs = np.random.RandomState(start_seeds(self.random_state, 1)[0] if self.random_state is not None else 0)
         try:
@@ -317,22 +380,34 @@ class _BaseMLP(BaseEstimator):
 
     def _new_network(self, n_inputs: int, n_outputs: int, seed: int) -> Network:
         return Network.create(n_inputs, self._hidden_specs(), n_outputs, self._loss_name(),
-                              rng=np.random.default_rng(seed), dtype=np.dtype(self.dtype), init=self.init,
-                              chunk=self.chunk_size)
+                              rng=np.random.default_rng(seed), dtype=self._dtype, init=self.init,
+                              chunk=self.chunk_size, init_sigma=self.init_sigma)
 
     def _train_starts(self, X, Y, w, validation, seeds, on_epoch=None) -> list[StartOutcome]:
         """Train one network per seed; several starts run side by side, one per thread."""
         self._check_memory(X.shape, Y.shape[1], len(seeds), 0 if validation is None else len(validation[0]))
         nets = [self._new_network(X.shape[1], Y.shape[1], seed) for seed in seeds]
+        if self.solver == "closed_form":
+            return [self._closed_form(net, X, Y, w, validation, seed) for net, seed in zip(nets, seeds, strict=True)]
         results = train_many(nets, X, Y, w, self._train_config(self.n_jobs), seeds, validation,
                              self._progress(on_epoch))
         return [StartOutcome(seed, net, r) for seed, net, r in zip(seeds, nets, results, strict=True)]
+
+    def _closed_form(self, net, X, Y, w, validation, seed) -> StartOutcome:
+        """The exact least-squares (ridge) solution, recorded as a one-epoch start with its losses."""
+        started = time.perf_counter()
+        fit_closed_form(net, X, Y, w, self.l2)
+        result = TrainResult([evaluate_loss(net, X, Y, w, l2=self.l2)], epochs=1, stop_reason="closed_form")
+        if validation is not None:
+            result.validation_loss_curve = [evaluate_loss(net, *validation, l2=self.l2)]
+        result.seconds = time.perf_counter() - started
+        return StartOutcome(seed, net, result)
 
     def _check_memory(self, shape: tuple[int, int], n_outputs: int, n_starts: int, validation_rows: int) -> None:
         """Refuse, before allocating anything, a fit whose layout would need more memory than is available."""
         counts = layout_counts(shape[1], [*self._hidden_specs(), LayerSpec(n_outputs)])
         needed = training_bytes(counts, batch=max(1, min(self.batch_size, shape[0])), validation_rows=validation_rows,
-                                chunk=self.chunk_size, itemsize=np.dtype(self.dtype).itemsize, starts=n_starts)
+                                chunk=self.chunk_size, itemsize=self._dtype.itemsize, starts=n_starts)
         check_fits(needed, available_memory(),
                    f"fitting hidden_layer_sizes={self.hidden_layer_sizes} ({counts.n_params} parameters) with "
                    f"{n_starts} start(s), batch_size={self.batch_size} and {validation_rows} validation rows",
@@ -351,7 +426,7 @@ class _BaseMLP(BaseEstimator):
         return report
 
     def _fit(self, X, y, sample_weight, X_val, y_val, on_epoch=None):
-        X, y = validate_data(self, X, y, dtype=np.dtype(self.dtype), multi_output=self._multi_output,
+        X, y = validate_data(self, X, y, dtype=self._dtype, multi_output=self._multi_output,
                              y_numeric=not self._is_classifier)
         if not np.isfinite(X).all():
             raise AstromlpError("X contains NaN or infinity; clean or impute the features before fitting")
@@ -437,7 +512,7 @@ class _BaseMLP(BaseEstimator):
     def _check_networks(self) -> None:
         """Each network is the one these hyperparameters build: its inputs, loss, dtype and every layer."""
         outputs = self._n_outputs() or self.networks_[0].layout.n_outputs
-        expected = {"inputs": self.n_features_in_, "loss": self._loss_name(), "dtype": self.dtype,
+        expected = {"inputs": self.n_features_in_, "loss": self._loss_name(), "dtype": self._dtype.name,
                     "layers": (*self._hidden_specs(), LayerSpec(outputs))}
         for k, net in enumerate(self.networks_):
             found = {"inputs": net.layout.n_inputs, "loss": net.loss, "dtype": net.dtype.name,
@@ -446,6 +521,23 @@ class _BaseMLP(BaseEstimator):
             if wrong:
                 raise AstromlpError(f"network {k} has {wrong[0]} {_brief(found[wrong[0]])} where the hyperparameters "
                                     f"and {self._target_name} imply {wrong[0]} {_brief(expected[wrong[0]])}")
+
+    @property
+    def coefs_(self) -> list[np.ndarray]:
+        """Weight matrices of the kept network (the first of an ensemble), one (n_in, n_out) array per layer as
+        in scikit-learn's MLP (n_out times the pieces for maxout); copies."""
+        check_is_fitted(self, "networks_")
+        layout, theta = self.networks_[0].layout, self.networks_[0].theta
+        return [layout.weights(theta, k).copy() for k in range(len(layout.layers))]
+
+    @property
+    def intercepts_(self) -> list[np.ndarray]:
+        """Bias vectors of the kept network, one per layer; a batch-normalised layer's shift beta, which
+        replaces its bias; copies."""
+        check_is_fitted(self, "networks_")
+        layout, theta = self.networks_[0].layout, self.networks_[0].theta
+        return [layout.segment(theta, k, BE_OFF if spec.batch_norm else B_OFF).copy()
+                for k, spec in enumerate(layout.layers)]
 
     def save(self, path, metadata: dict | None = None):
         """Write the fitted model to one zip file (JSON + npy, no pickle); ``metadata`` is any JSON-able dict
@@ -457,7 +549,7 @@ class _BaseMLP(BaseEstimator):
 
     def _raw_outputs(self, X) -> list[np.ndarray]:
         check_is_fitted(self, "networks_")
-        X = validate_data(self, X, reset=False, dtype=np.dtype(self.dtype))
+        X = validate_data(self, X, reset=False, dtype=self._dtype)
         return [_fixed_chunk_forward(net, X) for net in self.networks_]
 
     def _linked(self, X) -> np.ndarray:
@@ -471,11 +563,11 @@ class _BaseMLP(BaseEstimator):
         first = not hasattr(self, "networks_")
         if first:
             self._validate_params()  # private: partial_fit has no _fit_context to run the constraint check
-            X, y = validate_data(self, X, y, dtype=np.dtype(self.dtype), multi_output=self._multi_output,
+            X, y = validate_data(self, X, y, dtype=self._dtype, multi_output=self._multi_output,
                                  y_numeric=not self._is_classifier)
             self._prepare_targets(y, **kw)
         else:
-            X, y = validate_data(self, X, y, reset=False, dtype=np.dtype(self.dtype),
+            X, y = validate_data(self, X, y, reset=False, dtype=self._dtype,
                                  multi_output=self._multi_output, y_numeric=not self._is_classifier)
         w = self._row_weights(y, _check_sample_weight(sample_weight, X, dtype=X.dtype), fit=first)
         Y = self._encode_targets(y)
@@ -518,6 +610,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                + _CLASSIFIER_DOC)
 
     _default_loss = "log_loss"
+    _linear_kind = "logistic"
     _is_classifier = True
     _multi_output = False
     _parameter_constraints: dict = {
@@ -556,14 +649,14 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     def calibrate_temperature(self, X_val, y_val) -> float:
         """Fit (again) the temperature on validation rows, e.g. after ``merge_starts``; returns it."""
         check_is_fitted(self, "networks_")
-        X_val = validate_data(self, X_val, reset=False, dtype=np.dtype(self.dtype))
+        X_val = validate_data(self, X_val, reset=False, dtype=self._dtype)
         w_val = self._row_weights(y_val, np.ones(X_val.shape[0], X_val.dtype))
         return self.fit_temperature_on(X_val, self._encode_targets(y_val), w_val)
 
     def fit_temperature_on(self, X, Y, w) -> float:
         """Fit the temperature on encoded validation rows (as fit holds them out, with their class weights, the
         objective training minimised), set and return it."""
-        logits = [_fixed_chunk_forward(net, np.ascontiguousarray(X, np.dtype(self.dtype))) for net in self.networks_]
+        logits = [_fixed_chunk_forward(net, np.ascontiguousarray(X, self._dtype)) for net in self.networks_]
         link = _LINKS[LOSSES[self._loss_name()].link]
         self.temperature_ = fit_temperature(logits, np.asarray(Y, float), np.asarray(w, float), link)
         return self.temperature_
@@ -615,7 +708,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         if not np.array_equal(self.classes_[index], np.asarray(y)):
             unknown = sorted(set(np.asarray(y).tolist()) - set(self.classes_.tolist()))
             raise AstromlpError(f"labels {unknown[:5]} were not among the classes seen in fit")
-        dtype = np.dtype(self.dtype)
+        dtype = self._dtype
         if self._loss_name() == "binary_cross_entropy":
             return index.astype(dtype).reshape(-1, 1)
         one_hot = np.zeros((len(index), len(self.classes_)), dtype)
@@ -677,6 +770,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     __doc__ = "Multilayer-perceptron regressor, one or several outputs.\n" + _PARAMETERS_DOC
 
     _default_loss = "squared_error"
+    _linear_kind = "linear"
     _is_classifier = False
     _multi_output = True
 
@@ -703,7 +797,7 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         if self._loss_name() == "absolute_percentage_error" and np.any(np.abs(y) < MAPE_MIN_ABS_TARGET):
             raise AstromlpError("MAPE is undefined where the target is 0; use loss='mae' or 'huber', or "
                                 "shift the target away from zero")
-        return np.asarray(y, dtype=np.dtype(self.dtype)).reshape(len(y), -1)
+        return np.asarray(y, dtype=self._dtype).reshape(len(y), -1)
 
     def _stratify(self, y):
         return None

@@ -56,6 +56,13 @@ def _network_entry(net: Network) -> dict:
             "layers": [asdict(s) for s in net.layout.layers]}
 
 
+def _params(estimator) -> dict:
+    """The hyperparameters as JSON values; a numpy dtype (``dtype=np.float32``) as its name."""
+    params = {k: to_jsonable(v) for k, v in estimator.get_params().items()}
+    params["dtype"] = np.dtype(params["dtype"]).name
+    return params
+
+
 def save(estimator, path, metadata: dict | None = None) -> Path:
     """Write a fitted estimator to ``path`` atomically (a temporary file in the same folder, then renamed)."""
     path = Path(path)
@@ -63,7 +70,7 @@ def save(estimator, path, metadata: dict | None = None) -> Path:
     nets = state.pop("networks")
     metadata = metadata or {}
     doc = {"format": FORMAT, "format_version": FORMAT_VERSION, "estimator": type(estimator).__name__,
-           "params": {k: to_jsonable(v) for k, v in estimator.get_params().items()}, **state,
+           "params": _params(estimator), **state,
            "networks": [_network_entry(n) for n in nets], "metadata": metadata, "versions": _versions()}
     try:
         text = json.dumps(doc, indent=1, allow_nan=True)  # the training history may hold NaN (a diverged start)

@@ -41,7 +41,7 @@ class StartOutcome:
                 "final_validation_loss": r.final_validation_loss, "epochs": r.epochs,
                 "stop_reason": r.stop_reason, "diverged": r.diverged, "diverged_epoch": r.diverged_epoch,
                 "best_epoch": r.best_epoch, "seconds": r.seconds, "loss_curve": list(r.loss_curve),
-                "validation_loss_curve": list(r.validation_loss_curve)}
+                "validation_loss_curve": list(r.validation_loss_curve), "diagnostics": list(r.diagnostics)}
 
 
 def record_score(record: dict) -> float:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from astromlp.nn.activations import ACTIVATIONS
-from astromlp.nn.init import initial_parameters
+from astromlp.nn.init import DEFAULT_SIGMA, initial_parameters
 from astromlp.nn.kernels.interface import Batch, Layout, Params, Pass
 from astromlp.nn.kernels.network import batch_gradient, forward, reduce_chunks
 from astromlp.nn.layers import CUM_COLS, LayerSpec, NetworkLayout, build_layout
@@ -33,13 +33,14 @@ class Network:
     @classmethod
     def create(cls, n_inputs: int, hidden: list[LayerSpec], n_outputs: int, loss: str, *,
                rng: np.random.Generator, dtype=np.float64, init: str | None = None,
-               chunk: int = DEFAULT_CHUNK) -> Network:
-        """Hidden layers as given, then a linear output layer of ``n_outputs`` units."""
+               chunk: int = DEFAULT_CHUNK, init_sigma: float = DEFAULT_SIGMA) -> Network:
+        """Hidden layers as given, then a linear output layer of ``n_outputs`` units (``init_sigma``: the
+        standard deviation of ``init="normal"``)."""
         specs = [*hidden, LayerSpec(n_outputs)]
         layout = build_layout(n_inputs, specs)
         schemes = [init or ACTIVATIONS[s.activation].init for s in hidden]
         schemes.append(init or (schemes[-1] if hidden else "glorot_uniform"))
-        theta = initial_parameters(layout, schemes, rng, dtype)
+        theta = initial_parameters(layout, schemes, rng, dtype, init_sigma)
         n = max(layout.n_stats, 1)
         return cls(layout, theta, np.zeros(n, dtype), np.ones(n, dtype), loss, chunk)
 
@@ -58,9 +59,10 @@ class Network:
         return self.kernel_layout(), Params(self.theta, self.running_mean, self.running_var)
 
     def forward(self, X: np.ndarray, *, training: bool = False, seed: int = 0, block: int = 8192,
-                n_threads: int | None = None) -> np.ndarray:
+                n_threads: int | None = None, on_block=None) -> np.ndarray:
         """Raw outputs (logits for classification), in blocks of ``block`` rows; evaluation mode unless
-        ``training`` (dropout drawn from ``seed``, batch norm on each block's statistics, running ones kept)."""
+        ``training`` (dropout drawn from ``seed``, batch norm on each block's statistics, running ones kept).
+        ``on_block(ws, capacity, rows)`` sees each block's workspace (e.g. ``diagnostics.UnitCounter``)."""
         X = np.ascontiguousarray(X, dtype=self.dtype)
         n = X.shape[0]
         out = np.empty((n, self.layout.n_outputs), dtype=self.dtype)
@@ -74,6 +76,8 @@ class Network:
                 xbuf = X[start:stop].ravel()
                 forward(*self._kernel_args(), xbuf, stop - start, self.chunk, ws, Pass(training, False, seed, start))
                 out[start:stop] = ws.h[base:base + (stop - start) * k].reshape(stop - start, k)
+                if on_block is not None:
+                    on_block(ws, cap, stop - start)
         return out
 
     def loss_and_gradient(self, X: np.ndarray, Y: np.ndarray, sample_weight: np.ndarray | None = None, *,

@@ -25,9 +25,9 @@ class Optimizer:
         cls.code = UPDATE_CODES[cls.rule]
 
     def __init__(self, learning_rate: float = 1e-3, *, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8, momentum: float = 0.9, weight_decay: float = 0.0):
+                 eps: float = 1e-8, momentum: float = 0.9, weight_decay: float = 0.0, rho: float = 0.9):
         self.learning_rate = learning_rate
-        self.hyper = Hyper(float(beta1), float(beta2), float(eps), float(momentum), float(weight_decay))
+        self.hyper = Hyper(float(beta1), float(beta2), float(eps), float(momentum), float(weight_decay), float(rho))
         self.state: np.ndarray | None = None
         self.t = 0
 
@@ -37,16 +37,17 @@ class Optimizer:
         self.t = 0
 
     def update(self, theta: np.ndarray, grad: np.ndarray, lr: float | None = None,
-               weight_mask: np.ndarray | None = None) -> float:
-        """One step on ``theta`` (in place); returns the norm of the step."""
+               weight_mask: np.ndarray | None = None, l1: float = 0.0) -> float:
+        """One step on ``theta`` (in place), with L1 ``l1`` on the masked weights as a proximal step (soft
+        thresholding by the rule's per-parameter step times ``l1``); returns the norm of the step."""
         if self.state is None or self.state.shape[1] != theta.size:
             self.reset(theta.size, theta.dtype)
         mask = np.ones(theta.size, dtype=bool) if weight_mask is None else weight_mask
         self.t += 1
         rate = self.learning_rate if lr is None else lr
         step = np.array(grad, dtype=np.result_type(grad, theta))  # the kernel leaves the step there
-        return float(np.sqrt(apply_update(self.code, theta, step, self.state, self.hyper, self.t, rate, mask, 0,
-                                          theta.size)))
+        return float(np.sqrt(apply_update(self.code, theta, step, self.state, self.hyper, self.t, rate, mask,
+                                          float(l1), 0, theta.size)))
 
 
 class SGD(Optimizer):
@@ -74,12 +75,10 @@ class AdaGrad(Optimizer):
 
 
 class RMSProp(Optimizer):
-    """Per-parameter rates from a moving average of squared gradients (rho = beta2)."""
+    """Per-parameter rates from a moving average of squared gradients, decaying by its own ``rho`` (0.9, Hinton's
+    value; no bias correction, so Adam's beta2 = 0.999 would make the first step about 10x larger)."""
 
     rule = "rmsprop"
-
-    def __init__(self, learning_rate: float = 1e-3, *, beta2: float = 0.9, **kw):
-        super().__init__(learning_rate, beta2=beta2, **kw)
 
 
 class Adam(Optimizer):

@@ -13,6 +13,7 @@ from functools import partial
 import numpy as np
 
 from astromlp.nn.compiling import prepare
+from astromlp.nn.diagnostics import UnitCounter, epoch_diagnostics
 from astromlp.nn.kernels.interface import Epoch, Scratch, Start, Update
 from astromlp.nn.kernels.network import loss_chunk
 from astromlp.nn.kernels.shuffle import permute
@@ -54,6 +55,7 @@ class TrainResult:
     diverged_epoch: int | None = None
     best_epoch: int = 0
     seconds: float = 0.0
+    diagnostics: list[list[dict]] = field(default_factory=list)  # per epoch, per layer (with validation rows)
 
     @property
     def final_train_loss(self) -> float:
@@ -65,9 +67,10 @@ class TrainResult:
 
 
 def evaluate_loss(net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray, l1: float = 0.0,
-                  l2: float = 0.0) -> float:
-    """Weighted mean loss in evaluation mode (no dropout, running batch-norm statistics) plus penalty."""
-    z = net.forward(X)
+                  l2: float = 0.0, on_block=None) -> float:
+    """Weighted mean loss in evaluation mode (no dropout, running batch-norm statistics) plus penalty;
+    ``on_block`` as in ``Network.forward``."""
+    z = net.forward(X, on_block=on_block)
     dz = np.empty_like(z)
     total = loss_chunk(LOSS_CODES[net.loss], z, np.ascontiguousarray(Y, net.dtype).reshape(z.shape),
                        np.ascontiguousarray(w, net.dtype), 1.0, dz)
@@ -117,9 +120,12 @@ class _Start:
         self.opt.t += int(out[3])
         train_loss, gnorm, snorm = out[0], out[1], out[2]
         current = train_loss
-        if validation is not None and math.isfinite(train_loss):
-            current = evaluate_loss(self.net, *validation, l1=self.config.l1, l2=self.config.l2)
         result = self.result
+        if validation is not None and math.isfinite(train_loss):
+            counter = UnitCounter(self.net.layout)
+            current = evaluate_loss(self.net, *validation, l1=self.config.l1, l2=self.config.l2, on_block=counter)
+            if math.isfinite(current):
+                result.diagnostics.append(epoch_diagnostics(self.net, counter, validation))
         if not math.isfinite(current) or not np.isfinite(self.net.theta).all():
             result.diverged, result.diverged_epoch, result.stop_reason = True, epoch, "diverged"
             self.active = False

@@ -1,4 +1,4 @@
-"""The pipeline's subcommands (run, demo, predict, init); `cli.py` registers them on the `astromlp` group."""
+"""The pipeline's subcommands (run, demo, predict, init, lr-find); `cli.py` registers them on the `astromlp` group."""
 
 from __future__ import annotations
 
@@ -167,4 +167,32 @@ def init(task, output, force) -> None:
     click.echo(f"wrote {path}; run it with:  astromlp run {path}")
 
 
-COMMANDS = (run, demo, predict, init)
+@click.command("lr-find")
+@click.argument("config", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="lr_find.html", show_default=True,
+              help="The HTML page with the loss-versus-rate figure (written atomically).")
+@click.option("--steps", type=click.IntRange(min=10), default=200, show_default=True,
+              help="Minibatches, each at a larger rate.")
+@click.option("--start", type=click.FloatRange(min=0, min_open=True), default=1e-6, show_default=True,
+              help="The first (smallest) learning rate.")
+@click.option("--stop", type=click.FloatRange(min=0, min_open=True), default=10.0, show_default=True,
+              help="The last (largest) learning rate; the test stops earlier once the loss diverges.")
+def lr_find_command(config, output, steps, start, stop) -> None:
+    """Suggest a learning rate for CONFIG by a range test.
+
+    Trains a fresh network on CONFIG's training split for STEPS minibatches while the learning rate grows
+    exponentially from START to STOP, plots the loss against the rate and suggests the rate where the
+    loss falls fastest, before its minimum. Nothing is written but OUTPUT.
+
+    \b
+    Example:
+      astromlp lr-find photoz.toml -o lr_find.html
+    """
+    from astromlp.pipeline.lr_find import range_test
+
+    suggestion = range_test(Path(config), Path(output), steps, start, stop, sys.stderr.isatty())
+    click.echo(f"suggested learning_rate = {suggestion:.3g}; the loss-versus-rate figure is in "
+               f"{os.path.normpath(output)}")
+
+
+COMMANDS = (run, demo, predict, init, lr_find_command)

@@ -19,6 +19,7 @@ import dask
 from astromlp.errors import printable
 from astromlp.files import output_errors, write_json, write_with
 from astromlp.nn import load as load_model
+from astromlp.nn.sparsity import weight_sparsity
 from astromlp.pipeline import artifacts, models
 from astromlp.pipeline.config import Config
 from astromlp.pipeline.domain import training_domain
@@ -171,7 +172,8 @@ def _train(state: _Run) -> None:
                 "operating_points": network_thresholds(config, model, prepared)}
     write_with(state.dir / MODEL, lambda path: model.save(path, metadata=metadata))
     write_json(state.dir / TRAINING, {"starts": model.starts_, "chosen_start": model.best_start_,
-                                      "seeds": seeds, "fit_seconds": round(seconds, 3)})
+                                      "seeds": seeds, "fit_seconds": round(seconds, 3),
+                                      "sparsity": weight_sparsity(model.coefs_, list(prepared.features))})
 
 
 def _fit(state: _Run, data, seeds: list[int]):

@@ -31,11 +31,11 @@ Workspace = namedtuple("Workspace", ["h", "z", "a", "drop", "argmax", "da", "dh"
 Batch = namedtuple("Batch", ["x", "y", "w"])
 
 #: Optimizer hyperparameters (every rule reads the ones it needs; see ``kernels/updates.py``).
-Hyper = namedtuple("Hyper", ["beta1", "beta2", "eps", "momentum", "weight_decay"])
+Hyper = namedtuple("Hyper", ["beta1", "beta2", "eps", "momentum", "weight_decay", "rho"])
 
 #: How every start of a fit updates (with a ``Hyper``): the code of its row of ``UPDATE_TABLE`` (``rule``), the
-#: elastic-net penalty l1 |w| + l2/2 w^2, and the bool mask of the weights (the parameters that the penalty and
-#: weight decay touch).
+#: elastic-net penalty l1 |w| + l2/2 w^2 (l2 in the gradient, l1 as the rule's proximal step), and the bool mask
+#: of the weights (the parameters that the penalty and weight decay touch).
 Update = namedtuple("Update", ["rule", "l1", "l2", "weight_mask"])
 
 #: What an epoch shares across starts: the training set (rows, targets, weights), batch size, rows per chunk,

@@ -13,14 +13,15 @@ from astromlp.nn.kernels.updates import UPDATE_TABLE, sum_squares
 
 
 @kernel()
-def apply_update(code, theta, g, state, hyper, t, lr, mask, a, e):
-    """Row ``code`` of the update table on parameters [a, e); returns the squared norm of the step (and
-    leaves the step in ``g``)."""
+def apply_update(code, theta, g, state, hyper, t, lr, mask, l1, a, e):
+    """Row ``code`` of the update table on parameters [a, e), with L1 ``l1`` as its proximal step; returns the
+    squared norm of the step (and leaves the step in ``g``)."""
     k = 0
     s2 = 0.0
     for rule in literal_unroll(UPDATE_TABLE):
         if k == code:
-            s2 = rule(theta[a:e], g[a:e], state[0, a:e], state[1, a:e], state[2, a:e], hyper, t, lr, mask[a:e])
+            s2 = rule(theta[a:e], g[a:e], state[0, a:e], state[1, a:e], state[2, a:e], hyper, t, lr, mask[a:e],
+                      l1)
         k += 1
     return s2
 
@@ -42,7 +43,8 @@ def _update_block(b, update, hyper, theta, moments, t, lr, gchunks, nc, grad, su
     reduce_chunks(gchunks, nc, grad, a, e)
     sums[b, 2] = add_penalty(theta, grad, update.weight_mask, update.l1, update.l2, a, e)
     sums[b, 0] = sum_squares(grad[a:e])
-    sums[b, 1] = apply_update(update.rule, theta, grad, moments, hyper, t, lr, update.weight_mask, a, e)
+    sums[b, 1] = apply_update(update.rule, theta, grad, moments, hyper, t, lr, update.weight_mask, update.l1,
+                              a, e)
 
 
 @kernel(parallel=True)
@@ -92,15 +94,15 @@ def _masked_norms(w, m):
 
 @kernel()
 def add_penalty(theta, grad, mask, l1, l2, a, e):
-    """grad[a:e] += the derivative of the elastic-net penalty l1 |w| + l2/2 w^2 on the weights among them
-    (``mask``); returns their penalty."""
+    """grad[a:e] += the derivative of l2/2 w^2 on the weights among them (``mask``); returns their elastic-net
+    penalty l1 |w| + l2/2 w^2. L1 is not in the gradient: the update rule applies it as a proximal step."""
     if l1 == 0 and l2 == 0:
         return 0.0
     w = theta[a:e]
     g = grad[a:e]
     m = mask[a:e]
     for i in range(w.size):
-        g[i] += m[i] * (l1 * np.sign(w[i]) + l2 * w[i])
+        g[i] += m[i] * l2 * w[i]
     abs_sum, square_sum = _masked_norms(w, m)
     return l1 * abs_sum + 0.5 * l2 * square_sum
 

@@ -1,6 +1,9 @@
 """Numba kernels of the optimizer update rules, one per rule, all with one signature:
-``rule(theta, g, s0, s1, s2, hyper, t, lr, mask) -> squared norm of the step``; each overwrites ``g`` with
+``rule(theta, g, s0, s1, s2, hyper, t, lr, mask, l1) -> squared norm of the step``; each overwrites ``g`` with
 the step it took, so that its loop carries no sum and vectorises (the norm is summed after, in fixed lanes).
+Each then applies the L1 penalty ``l1 |w|`` on the weights as a proximal step (soft thresholding by the rule's
+own per-parameter step times ``l1``), so that weights whose gradient stays below ``l1`` land on exactly 0 and
+stay there, which a subgradient ``l1 sign(w)`` in ``g`` never does.
 s0, s1, s2 are the rows of the optimizer's (3, n_params) moments, passed one by one: 1-D slices stay
 contiguous for LLVM, a 2-D slice would not.
 
@@ -31,71 +34,87 @@ def sum_squares(x):
     return total
 
 
+@kernel(inline="always")
+def _clip(x, tau):
+    """The part of ``x`` that soft thresholding by ``tau`` removes: ``x - _clip(x, tau)`` is the proximal step
+    of ``tau |x|`` (0 when ``|x| <= tau``). With tau = 0 it is 0, so theta and the step are bit-identical to
+    the rule without L1."""
+    return min(max(x, -tau), tau)
+
+
 @kernel()
-def sgd(theta, g, s0, s1, s2, hyper, t, lr, mask):
+def sgd(theta, g, s0, s1, s2, hyper, t, lr, mask, l1):
     for i in range(theta.size):
         d = -lr * g[i]
-        theta[i] += d
-        g[i] = d
+        c = _clip(theta[i] + d, lr * l1 * mask[i])
+        theta[i] += d - c
+        g[i] = d - c
     return sum_squares(g)
 
 
 @kernel()
-def momentum(theta, g, s0, s1, s2, hyper, t, lr, mask):
+def momentum(theta, g, s0, s1, s2, hyper, t, lr, mask, l1):
     """v = mu v - lr g; theta += v."""
     mu = hyper.momentum
     v = s0
     for i in range(theta.size):
         v[i] = mu * v[i] - lr * g[i]
-        theta[i] += v[i]
-        g[i] = v[i]
+        c = _clip(theta[i] + v[i], lr * l1 * mask[i])
+        theta[i] += v[i] - c
+        g[i] = v[i] - c
     return sum_squares(g)
 
 
 @kernel()
-def nesterov(theta, g, s0, s1, s2, hyper, t, lr, mask):
+def nesterov(theta, g, s0, s1, s2, hyper, t, lr, mask, l1):
     """v = mu v - lr g; theta += mu v - lr g (Sutskever et al. 2013, the form that needs no look-ahead)."""
     mu = hyper.momentum
     v = s0
     for i in range(theta.size):
         v[i] = mu * v[i] - lr * g[i]
         d = mu * v[i] - lr * g[i]
-        theta[i] += d
-        g[i] = d
+        c = _clip(theta[i] + d, lr * l1 * mask[i])
+        theta[i] += d - c
+        g[i] = d - c
     return sum_squares(g)
 
 
 @kernel()
-def adagrad(theta, g, s0, s1, s2, hyper, t, lr, mask):
+def adagrad(theta, g, s0, s1, s2, hyper, t, lr, mask, l1):
     """G += g^2; theta -= lr g / (sqrt(G) + eps)."""
     eps = hyper.eps
     acc = s0
     for i in range(theta.size):
         acc[i] += g[i] * g[i]
-        d = -lr * g[i] / (math.sqrt(acc[i]) + eps)
-        theta[i] += d
-        g[i] = d
+        rate = lr / (math.sqrt(acc[i]) + eps)
+        d = -rate * g[i]
+        c = _clip(theta[i] + d, rate * l1 * mask[i])
+        theta[i] += d - c
+        g[i] = d - c
     return sum_squares(g)
 
 
 @kernel()
-def rmsprop(theta, g, s0, s1, s2, hyper, t, lr, mask):
-    """s = rho s + (1 - rho) g^2 with rho = beta2; theta -= lr g / (sqrt(s) + eps)."""
-    rho, eps = hyper.beta2, hyper.eps
+def rmsprop(theta, g, s0, s1, s2, hyper, t, lr, mask, l1):
+    """s = rho s + (1 - rho) g^2; theta -= lr g / (sqrt(s) + eps) (Hinton's lecture 6e; rho its own
+    hyperparameter, 0.9 there, not Adam's beta2)."""
+    rho, eps = hyper.rho, hyper.eps
     s = s0
     for i in range(theta.size):
         s[i] = rho * s[i] + (1 - rho) * g[i] * g[i]
-        d = -lr * g[i] / (math.sqrt(s[i]) + eps)
-        theta[i] += d
-        g[i] = d
+        rate = lr / (math.sqrt(s[i]) + eps)
+        d = -rate * g[i]
+        c = _clip(theta[i] + d, rate * l1 * mask[i])
+        theta[i] += d - c
+        g[i] = d - c
     return sum_squares(g)
 
 
 @kernel(inline="always")
-def _adam_like(theta, g, s0, s1, s2, hyper, t, lr, mask, amsgrad, decay):
+def _adam_like(theta, g, s0, s1, s2, hyper, t, lr, mask, l1, amsgrad, decay):
     """Adam with bias correction (Kingma & Ba 2015); AMSGrad keeps the running maximum of v (Reddi et al.
     2018, bias-corrected as in PyTorch); AdamW first shrinks weights by lr * weight_decay (Loshchilov &
-    Hutter 2019)."""
+    Hutter 2019). The L1 threshold is l1 times the per-parameter rate that divides m."""
     b1, b2, eps, wd = hyper.beta1, hyper.beta2, hyper.eps, hyper.weight_decay
     m, v, vmax = s0, s1, s2
     r1 = lr / (1.0 - b1 ** t)  # the bias corrections as factors: a division per element is what costs
@@ -108,25 +127,27 @@ def _adam_like(theta, g, s0, s1, s2, hyper, t, lr, mask, amsgrad, decay):
         if amsgrad:
             vmax[i] = max(vmax[i], v[i])
             vhat = vmax[i]
-        d -= r1 * m[i] / (math.sqrt(vhat * r2) + eps)
-        theta[i] += d
-        g[i] = d
+        rate = r1 / (math.sqrt(vhat * r2) + eps)
+        d -= rate * m[i]
+        c = _clip(theta[i] + d, rate * l1 * mask[i])
+        theta[i] += d - c
+        g[i] = d - c
     return sum_squares(g)
 
 
 @kernel()
-def adam(theta, g, s0, s1, s2, hyper, t, lr, mask):
-    return _adam_like(theta, g, s0, s1, s2, hyper, t, lr, mask, False, False)
+def adam(theta, g, s0, s1, s2, hyper, t, lr, mask, l1):
+    return _adam_like(theta, g, s0, s1, s2, hyper, t, lr, mask, l1, False, False)
 
 
 @kernel()
-def amsgrad(theta, g, s0, s1, s2, hyper, t, lr, mask):
-    return _adam_like(theta, g, s0, s1, s2, hyper, t, lr, mask, True, False)
+def amsgrad(theta, g, s0, s1, s2, hyper, t, lr, mask, l1):
+    return _adam_like(theta, g, s0, s1, s2, hyper, t, lr, mask, l1, True, False)
 
 
 @kernel()
-def adamw(theta, g, s0, s1, s2, hyper, t, lr, mask):
-    return _adam_like(theta, g, s0, s1, s2, hyper, t, lr, mask, False, True)
+def adamw(theta, g, s0, s1, s2, hyper, t, lr, mask, l1):
+    return _adam_like(theta, g, s0, s1, s2, hyper, t, lr, mask, l1, False, True)
 
 
 UPDATE_TABLE = (sgd, momentum, nesterov, adagrad, rmsprop, adam, amsgrad, adamw)

@@ -55,7 +55,7 @@ def test_adagrad():
 
 def test_rmsprop():
     eps = 1e-8
-    first, second = _two_steps(RMSProp(LR, beta2=0.9, eps=eps))
+    first, second = _two_steps(RMSProp(LR, eps=eps))  # rho defaults to 0.9
     s1 = [0.1 * 0.25, 0.1 * 1.0]
     expected1 = [1.0 - 0.1 * 0.5 / (math.sqrt(s1[0]) + eps), -2.0 + 0.1 * 1.0 / (math.sqrt(s1[1]) + eps)]
     np.testing.assert_allclose(first, expected1, atol=1e-14)
@@ -125,3 +125,34 @@ def test_schedules():
     plateau = ReduceOnPlateau(0.1, factor=0.5, patience=2)
     rates = [plateau.rate(e, loss) for e, loss in enumerate([math.inf, 1.0, 0.5, 0.5, 0.5, 0.5, 0.4])]
     assert rates == [0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05]
+
+
+def test_l1_is_a_proximal_step_that_lands_on_zero():
+    """Soft thresholding by lr * l1 after the SGD step: [0.03, -0.5, 0.2] - 0 with lr 0.1, l1 0.5 moves each weight
+    0.05 towards zero, stopping at exactly 0; the unmasked bias is left alone."""
+    theta = np.array([0.03, -0.5, 0.2, 0.03])
+    SGD(LR).update(theta, np.zeros(4), weight_mask=np.array([True, True, True, False]), l1=0.5)
+    assert theta.tolist() == [0.0, -0.45, 0.15000000000000002, 0.03]
+    zero = np.array([0.0])
+    for g in (0.3, -0.4, 0.49):  # a gradient below l1 never moves a zero weight off zero
+        SGD(LR).update(zero, np.array([g]), weight_mask=np.array([True]), l1=0.5)
+        assert zero[0] == 0.0
+
+
+def test_l1_threshold_is_the_adaptive_per_parameter_step():
+    """Adam's first step: rate = lr / (1 - b1) / (|g| + eps) = 1 / 0.5 per unit of m = 0.05, so the step is -0.1
+    and the threshold l1 * rate = 0.05 * 2 = 0.1: 0.15 -> 0.05 -> 0 exactly (masked), 0.05 (unmasked)."""
+    theta = np.array([0.15, 0.15])
+    Adam(LR).update(theta, np.array([0.5, 0.5]), weight_mask=np.array([True, False]), l1=0.05)
+    assert theta[0] == 0.0
+    assert theta[1] == pytest.approx(0.05, abs=1e-7)  # eps = 1e-8 in the rate
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_l1_zero_changes_nothing(name):
+    """l1 = 0 gives the rule's own steps bit for bit (the threshold clips by 0)."""
+    theta = np.array(THETA0)
+    opt = OPTIMIZERS[name](LR)
+    for g in (G1, G2):
+        opt.update(theta, np.array(g), l1=0.0)
+    assert theta.tolist() == _two_steps(OPTIMIZERS[name](LR))[1].tolist()
