@@ -61,7 +61,7 @@ def check_readable(path: Path) -> None:
         return
     if path.is_dir():
         raise AstromlpError(f"{str(path)!r} is a directory, not a catalog file; give the files inside it "
-                            f"(e.g. {str(path / '*.fits')!r})")
+                            f"(e.g. {str(path / '*.fits')!r}), or a HATS catalog directory (it holds hats.properties)")
     kind = not_regular(path)
     if kind:
         raise AstromlpError(f"catalog {str(path)!r} is {kind}, not a file; save the catalog to a file and give "
