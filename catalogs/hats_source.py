@@ -7,6 +7,7 @@ with only the requested columns. Requires the optional extra `astromlp[hats]`.
 
 from __future__ import annotations
 
+import bisect
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,8 +110,8 @@ class HatsSource:
         return [(start, stop) for start, stop in zip(self.starts[:-1], self.starts[1:], strict=True) if stop > start]
 
     def read_rows(self, start: int, stop: int, columns: list[str] | None) -> pd.DataFrame:
-        index = self.starts.index(start)
-        if self.starts[index + 1] != stop:
+        index = bisect.bisect_right(self.starts, start) - 1  # the last pixel starting here: empty ones come first
+        if self.starts[index] != start or self.starts[index + 1] != stop:
             raise ValueError(f"rows {start}-{stop} are not one pixel of {self.label}")
         try:
             table = pq.read_table(self.files[index], columns=columns)
