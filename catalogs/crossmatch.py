@@ -53,9 +53,9 @@ def _margin(radius_arcsec: float) -> float:
     return max(5.0, 2 * radius_arcsec)
 
 
-def _labels_catalog(lsdb, labels: pd.DataFrame, ra: str, dec: str, radius_arcsec: float):
+def _labels_catalog(lsdb, labels: pd.DataFrame, ra: str, dec: str):
     frame = labels.assign(**{LABEL_ROW: np.arange(len(labels))})
-    return lsdb.from_dataframe(frame, ra_column=ra, dec_column=dec, margin_threshold=_margin(radius_arcsec))
+    return lsdb.from_dataframe(frame, ra_column=ra, dec_column=dec, margin_threshold=None)  # the left needs none
 
 
 def _photometric_catalog(lsdb, photometric: pd.DataFrame | Path, ra: str, dec: str, columns: Sequence[str],
@@ -74,8 +74,7 @@ def crossmatch_labels(photometric: pd.DataFrame | Path, labels: pd.DataFrame, *,
     within `radius_arcsec`; `ra`/`dec` name the (photometric, labels) position columns. The result holds the
     photometric `columns` then the labels' `label_columns`, for labels in their own order."""
     lsdb = require("lsdb", "cross-matching [data] labels")
-    left = _labels_catalog(lsdb, labels[list(dict.fromkeys([ra[1], dec[1], *label_columns]))], ra[1], dec[1],
-                           radius_arcsec)
+    left = _labels_catalog(lsdb, labels[list(dict.fromkeys([ra[1], dec[1], *label_columns]))], ra[1], dec[1])
     right = _photometric_catalog(lsdb, photometric, ra[0], dec[0], list(dict.fromkeys([ra[0], dec[0], *columns])),
                                  radius_arcsec)
     matched = left.crossmatch(right, n_neighbors=1, radius_arcsec=radius_arcsec, suffixes=("_labels", ""),
