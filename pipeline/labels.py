@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dask.dataframe as dd
+import numpy as np
 import pandas as pd
 
 from astromlp.catalogs import ColumnInfo, columns_of, frame_of, open_sources, resolve_columns
@@ -15,6 +16,7 @@ from astromlp.catalogs.hats_source import HatsSource
 from astromlp.pipeline.config import Config
 
 MATCH_PARTITION_ROWS = 1_000_000
+SEPARATION_BINS = 20  # the report's histogram of label-object separations
 
 
 @dataclass(frozen=True)
@@ -69,5 +71,6 @@ def match_labels(config: Config, labels: Labels, sources: list, needed: list[str
                                           radius_arcsec=config.data.labels["radius_arcsec"])
     rows = config.data.chunk_rows or MATCH_PARTITION_ROWS
     frame = dd.from_pandas(match.frame[needed], npartitions=max(1, -(-match.matched // rows)), sort=True)
+    counts, edges = np.histogram(match.separations, bins=SEPARATION_BINS, range=(0.0, match.radius_arcsec))
     return frame, {"catalog": labels.path.name, **match.summary(),
-                   "separations_arcsec": [float(s) for s in match.separations]}
+                   "separation_histogram": {"edges": edges.tolist(), "counts": counts.tolist()}}

@@ -207,6 +207,7 @@ def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
     return _assemble(config, table, codes, labels, roles, fill_values,
                      {"rows": {**_label_rows(ingested.labels), "read": int(n_read), "select": selected,
                                "used": len(table), "dropped": dropped},
+                      **({"labels": ingested.labels} if ingested.labels else {}),
                       "warnings": list(roles.warnings)})
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from astromlp.reports import figures_classification as classification
 from astromlp.reports import figures_regression as regression
+from astromlp.reports.figures_data import label_separations
 from astromlp.reports.figures_training import loss_curves
 from astromlp.reports.kinds import report_kind
 from astromlp.reports.svg import report_style
@@ -43,7 +44,14 @@ TRAINING = FigureSpec(
     "the others grey.",
     lambda inputs, metrics: loss_curves(inputs.training),
 )
+LABEL_SEPARATIONS = FigureSpec(
+    "label_separations",
+    "data",
+    "Separation of each [data] labels entry from the object it matched, up to the match radius.",
+    lambda inputs, metrics: label_separations(inputs.data_summary.get("labels")),
+)
 VALUE_FIGURES = (
+    LABEL_SEPARATIONS,
     TRAINING,
     FigureSpec(
         "predicted_vs_true",
@@ -65,6 +73,7 @@ VALUE_FIGURES = (
     ),
 )
 CLASSIFICATION_FIGURES = (
+    LABEL_SEPARATIONS,
     TRAINING,
     FigureSpec(
         "confusion_matrices",

@@ -46,4 +46,8 @@ def test_a_run_trains_on_the_matched_objects_and_reports_the_counts(catalogs, co
     assert labels["separation_arcsec"]["max"] <= 0.8 + 1e-6
     inputs = (run / "report_inputs.json").read_text()
     assert "matched within 1 arcsec" in inputs and "no object within 1 arcsec" in inputs
-    assert "labels spectra.parquet" in (run / "report.html").read_text()
+    report = (run / "report.html").read_text()
+    assert "labels spectra.parquet" in report and "label_separations" in report
+    histogram = labels["separation_histogram"]
+    assert sum(histogram["counts"]) == 1000 and histogram["edges"][-1] == 1.0
+    assert sum(histogram["counts"][16:]) == 0  # no separation beyond the 0.8 arcsec the spectra were moved
