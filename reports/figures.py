@@ -51,7 +51,6 @@ LABEL_SEPARATIONS = FigureSpec(
     lambda inputs, metrics: label_separations(inputs.data_summary.get("labels")),
 )
 VALUE_FIGURES = (
-    LABEL_SEPARATIONS,
     TRAINING,
     FigureSpec(
         "predicted_vs_true",
@@ -71,9 +70,9 @@ VALUE_FIGURES = (
         "Residuals against magnitude: the network's density (grey) and each model's running median.",
         _residuals_against_magnitude,
     ),
+    LABEL_SEPARATIONS,
 )
 CLASSIFICATION_FIGURES = (
-    LABEL_SEPARATIONS,
     TRAINING,
     FigureSpec(
         "confusion_matrices",
@@ -101,6 +100,7 @@ CLASSIFICATION_FIGURES = (
         "(15 bins); below, how many test objects fall in each bin.",
         lambda inputs, metrics: classification.reliability_diagram(metrics),
     ),
+    LABEL_SEPARATIONS,
 )
 
 
