@@ -40,6 +40,12 @@ def _open_fits(*args) -> Source:  # the astropy readers are imported when such a
     return FitsSource.open(*args)
 
 
+def _open_hats(*args) -> Source:  # hats (optional extra) is imported when such a catalog is opened
+    from astromlp.catalogs.hats_source import HatsSource
+
+    return HatsSource.open(*args)
+
+
 def _open_votable(*args) -> Source:
     from astromlp.catalogs.text_sources import open_votable
 
@@ -58,6 +64,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in [
     Format("votable", (".vot", ".votable", ".xml"), _is_votable, _open_votable),
     Format("ecsv", (".ecsv",), lambda head: head.startswith(b"# %ECSV"), _open_ecsv),
     Format("csv", (".csv", ".txt"), None, CsvSource.open),
+    Format("hats", (), None, _open_hats),  # a directory, recognised by its properties file (see detect)
 ]}
 """The catalog formats astromlp reads, by name: suffixes, content signature and opener."""
 
@@ -95,7 +102,13 @@ def by_suffix(path: Path) -> Format | None:
 
 def detect(path: Path, override: str | None = None) -> Format:
     """The format named by `override`, else recognised from content, else from the suffix; checked against
-    the content whenever the format has a signature."""
+    the content whenever the format has a signature. A HATS catalog is a directory holding its properties."""
+    if path.is_dir():
+        if override and by_name(override).name != "hats":
+            raise AstromlpError(f"{path} is a HATS catalog directory, not a {override.upper()} file; drop format=")
+        return FORMATS["hats"]
+    if override and by_name(override).name == "hats":
+        raise AstromlpError(f"{path} is a file, not a HATS catalog directory; give the catalog's directory")
     head = _head(path)
     chosen = by_name(override) if override else None
     if chosen is None:

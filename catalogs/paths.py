@@ -16,9 +16,25 @@ _NOT_REGULAR = {stat.S_IFIFO: "a named pipe (FIFO)", stat.S_IFCHR: "a character 
                 stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a directory"}
 
 
+HATS_PREFIX = "hats:"
+HATS_FILES = ("hats.properties", "properties", "collection.properties")
+
+
+def is_hats(path: Path) -> bool:
+    """Whether `path` is a HATS catalog or collection directory (it holds a HATS properties file)."""
+    return path.is_dir() and any((path / name).is_file() for name in HATS_FILES)
+
+
 def _expand_one(item: str | os.PathLike) -> list[Path]:
-    """An existing path is taken literally (a name may hold `[`); otherwise a glob, matches sorted."""
+    """An existing path is taken literally (a name may hold `[`); otherwise a glob, matches sorted.
+    `hats:PATH` names a HATS catalog directory explicitly."""
     text = os.fspath(item)
+    if text.startswith(HATS_PREFIX):
+        path = Path(text[len(HATS_PREFIX):])
+        if path.exists() and not is_hats(path):
+            raise AstromlpError(f"{text!r} is not a HATS catalog: {str(path)!r} holds none of "
+                                f"{', '.join(HATS_FILES)}; give the catalog's top directory")
+        return [path]
     if _GLOB_CHARACTERS & set(text) and not os.path.lexists(text):
         matches = sorted(glob.glob(text))
         if not matches:
@@ -41,9 +57,11 @@ def check_readable(path: Path) -> None:
     """AstromlpError unless `path` is an existing, readable regular file."""
     if not path.exists():
         raise AstromlpError(f"catalog file {str(path)!r} does not exist; check the path")
+    if is_hats(path):
+        return
     if path.is_dir():
         raise AstromlpError(f"{str(path)!r} is a directory, not a catalog file; give the files inside it "
-                            f"(e.g. {str(path / '*.fits')!r})")
+                            f"(e.g. {str(path / '*.fits')!r}), or a HATS catalog directory (it holds hats.properties)")
     kind = not_regular(path)
     if kind:
         raise AstromlpError(f"catalog {str(path)!r} is {kind}, not a file; save the catalog to a file and give "

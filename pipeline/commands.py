@@ -106,9 +106,10 @@ def _check_demo_config(path: Path, text: str) -> None:
 @click.command()
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.argument("catalogs", nargs=-1, required=True)
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+@click.option("-o", "--output", required=True, type=click.Path(),
               help="Output catalog: .fits, .fits.gz or .parquet (written atomically); for a photoz-pdf model also "
-                   ".hdf5, a qp ensemble of the PDFs with the point estimates as its ancillary table.")
+                   ".hdf5, a qp ensemble of the PDFs with the point estimates as its ancillary table; for a HATS "
+                   "input, a directory without suffix (or hats:DIR) gets a HATS catalog with the input's pixels.")
 @click.option("--keep", multiple=True, metavar="COLUMN",
               help="Also copy this catalog column into the output (repeatable); the model's id/ra/dec are kept.")
 @click.option("--select", "select", default=None, metavar="EXPR",

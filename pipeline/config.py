@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from astromlp.catalogs.paths import not_regular
+from astromlp.catalogs.paths import HATS_FILES, HATS_PREFIX, is_hats, not_regular
 from astromlp.catalogs.selection import compile_select
 from astromlp.errors import AstromlpError
 from astromlp.pipeline.kinds import TASK_KINDS, TaskKind, task_kind
@@ -63,6 +63,27 @@ def _is_class_targets(value) -> bool:
     return isinstance(value, dict) and all(_is_number(v) and 0 < v <= 1 for v in value.values())
 
 
+LABEL_DEFAULTS = {"radius_arcsec": 1.0, "ra": "ra", "dec": "dec"}
+
+
+def _is_labels(value) -> bool:
+    """A table naming the labelled catalog, with an optional positive radius (at most a degree) and the
+    position columns."""
+    if not isinstance(value, dict) or not isinstance(value.get("catalog"), str) or not value["catalog"].strip():
+        return False
+    if set(value) - {"catalog", *LABEL_DEFAULTS}:
+        return False
+    radius = value.get("radius_arcsec", 1.0)
+    names = [value.get(key, "ra") for key in ("ra", "dec")]
+    return _is_number(radius) and 0 < radius <= 3600 and all(isinstance(n, str) and n.strip() for n in names)
+
+
+def _labels_value(value: dict) -> dict:
+    """The stored form of [data] labels: every key present, the radius a float."""
+    value = {**LABEL_DEFAULTS, **value}
+    return {**value, "radius_arcsec": float(value["radius_arcsec"])}
+
+
 # kind -> (check, what is expected, conversion to the stored frozen value)
 KINDS: dict[str, tuple[Callable[[Any], bool], str, Callable[[Any], Any]]] = {
     "str": (lambda v: isinstance(v, str), "a string", str),
@@ -76,6 +97,8 @@ KINDS: dict[str, tuple[Callable[[Any], bool], str, Callable[[Any], Any]]] = {
                    lambda v: v),
     "class_targets": (_is_class_targets, "a table of class name = fraction in (0, 1], such as { QSO = 0.95 }",
                       lambda v: {str(k): float(x) for k, x in v.items()}),
+    "labels": (_is_labels, "a table { catalog = \"spec.fits\", radius_arcsec = 1.0, ra = \"ra\", dec = \"dec\" } "
+                           "(radius from 0 to 3600 arcsec)", _labels_value),
     "select": (_is_select, "a condition such as \"(r < 19) & (0 < redshift < 2)\", a list of conditions, or a "
                            "table of column = [allowed values, ...]", _select_value),
 }
@@ -141,8 +164,9 @@ class DataSection:
     """Which catalogs are read and how rows are cleaned before features are derived."""
 
     catalogs: tuple[str, ...] = option("str_list", help=(
-        "Catalog files or glob patterns (FITS, VOTable, ECSV, CSV, Parquet; gzip too), relative to the config "
-        "file's folder, read as one table; `astromlp:sample` is the bundled SDSS DR14 sample."))
+        "Catalog files or glob patterns (FITS, VOTable, ECSV, CSV, Parquet; gzip too) or a HATS catalog "
+        "directory (`hats:PATH` too), relative to the config file's folder, read as one table; `astromlp:sample` "
+        "is the bundled SDSS DR14 sample."))
     format: str | None = option("str", None, help=(
         "The catalog format (fits, parquet, votable, ecsv, csv) when neither the content nor the suffix "
         "tells it; default: recognised per file."))
@@ -158,6 +182,13 @@ class DataSection:
     sentinels: tuple[float, ...] = option("number_list", (), help=(
         "Values that mean \"no measurement\" (e.g. -9999, 99.99) in any numeric column; they become missing "
         "before features are derived (float columns match to a relative 1e-6, integers exactly)."))
+    labels: dict | None = option("labels", None, help=(
+        "Build the training set by cross-matching a labelled catalog (e.g. spectroscopic redshifts or classes, "
+        "any supported format, relative to the config file's folder) against [data] catalogs: each label takes "
+        "its nearest object within `radius_arcsec` (default 1.0) with lsdb, the matched objects keep the labels' "
+        "[task] target column, and the report counts matched and unmatched labels. `ra`/`dec` name the position "
+        "columns in both catalogs (default ra, dec; a HATS catalog's own come from its properties). Needs "
+        "`astromlp[hats]`."))
     missing: str = option("str", "drop", choices=MISSING_POLICIES, help=(
         "Rows with a missing feature: `drop` them, `impute` the training split's median of that feature "
         "(stored in the model for predict), or stop with an `error` naming the columns."))
@@ -429,8 +460,10 @@ def _expand_catalog(entry: str, path: Path) -> list[Path]:
         from astromlp.catalogs import sample_path
 
         return [Path(sample_path())]
-    pattern = Path(entry).expanduser()
+    pattern = Path(entry.removeprefix(HATS_PREFIX)).expanduser()
     pattern = pattern if pattern.is_absolute() else path.parent / pattern
+    if is_hats(pattern):
+        return [pattern.resolve()]
     kind = not_regular(pattern)
     if kind and kind != "a directory":
         raise AstromlpError(f"{path}: [data] catalogs '{entry}' is {kind}, not a file; save the catalog to a "
@@ -440,6 +473,9 @@ def _expand_catalog(entry: str, path: Path) -> list[Path]:
         if not matches:
             raise AstromlpError(f"{path}: [data] catalogs pattern '{entry}' matches no file")
         return matches
+    if pattern.is_dir():
+        raise AstromlpError(f"{path}: [data] catalogs '{entry}' is a directory but no HATS catalog (no "
+                            f"{' or '.join(HATS_FILES)} in it); give files or a glob such as '{entry}/*.fits'")
     if not pattern.is_file():
         raise AstromlpError(f"{path}: [data] catalogs file '{entry}' not found (looked at {pattern.resolve()})")
     return [pattern.resolve()]

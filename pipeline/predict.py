@@ -33,7 +33,8 @@ from astromlp.catalogs import (
     selected_columns,
     write,
 )
-from astromlp.catalogs.paths import expand_paths
+from astromlp.catalogs.hats_writer import hats_output, write_hats
+from astromlp.catalogs.paths import HATS_PREFIX, expand_paths
 from astromlp.errors import AstromlpError
 from astromlp.nn import load
 from astromlp.pipeline import domain as training_domain
@@ -187,7 +188,9 @@ def _warn_out_of_domain(out: Path, rows: int, metadata: dict, warn: Callable[[st
 def predict_catalogs(model_path: Path, catalogs: list[str], out: Path, keep: list[str] | None = None,
                      select: str | None = None, warn: Callable[[str], None] | None = None) -> int:
     """Write predictions for every row of `catalogs` (those passing the condition `select`, if given) to `out`
-    (FITS or Parquet); returns the row count. `select` is checked after the model's sentinels are applied.
+    (FITS or Parquet; a HATS catalog with the input's pixels when the input is one HATS catalog and `out` is
+    a directory name without a file suffix, or `hats:DIR`); returns the row count. `select` is checked after
+    the model's sentinels are applied.
 
     `warn(line)` receives the out-of-domain count (default: a UserWarning)."""
     model_path = Path(model_path)
@@ -202,6 +205,9 @@ def predict_catalogs(model_path: Path, catalogs: list[str], out: Path, keep: lis
     stored_keep = [c for c in metadata.get("keep_columns") or identifier_columns(available)
                    if c.casefold() in {a.casefold() for a in available}]
     keep_columns = resolve_columns(list(dict.fromkeys([*stored_keep, *(keep or [])])), available, source)
+    hats_source = hats_output(paths, Path(out))
+    if hats_source is not None:  # lsdb needs the sky position and the HEALPix index in every HATS catalog
+        keep_columns = list(dict.fromkeys([*keep_columns, *hats_source.spatial_columns]))
     _check_keep(keep_columns, metadata, keep or [])
     domain_columns = _domain_columns(metadata, available)
     frame = read(paths, columns=list(dict.fromkeys([*keep_columns, *inputs, *selected_columns(cuts),
@@ -221,8 +227,12 @@ def predict_catalogs(model_path: Path, catalogs: list[str], out: Path, keep: lis
     if pdf_prefix is not None:  # the row count first (a read of the inputs), as the qp file is allocated whole
         return write_qp(predictions, model.bin_edges_, int(frame.map_partitions(len).compute().sum()), Path(out),
                         pdf_prefix)
-    rows = write(predictions, out, metadata=provenance(model_path, metadata),
-                 info={column: described[column] for column in keep_columns})
+    if hats_source is not None:
+        out = Path(str(out).removeprefix(HATS_PREFIX))
+        rows = write_hats(predictions, hats_source, out, metadata=provenance(model_path, metadata))
+    else:
+        rows = write(predictions, out, metadata=provenance(model_path, metadata),
+                     info={column: described[column] for column in keep_columns})
     if domain_columns is not None:
         _warn_out_of_domain(Path(out), rows, metadata, warn or (lambda line: warnings.warn(line, stacklevel=3)))
     return rows

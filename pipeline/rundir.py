@@ -33,10 +33,17 @@ __all__ = ["LOCK", "LOG", "MANIFEST", "RunDirectory", "content_key", "finished_r
 
 
 def sha256_file(path: Path) -> str:
+    """The content hash of a file, or of a directory (a HATS catalog): its files' names and contents in
+    sorted order."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    path = Path(path)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        if file != path:
+            digest.update(str(file.relative_to(path)).encode() + b"\0")
+        with open(file, "rb") as handle:
+            for block in iter(lambda handle=handle: handle.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()
 
 

@@ -147,8 +147,9 @@ def _compute(stage: Stage, state: _Run) -> list[str]:
 def _ingest(state: _Run) -> None:
     state.ingested = ingested = ingest(state.config, state.files)
     columns = {name: vars(info) for name, info in ingested.columns.items()}
+    labels = {"labels": ingested.labels} if ingested.labels else {}
     write_json(state.dir / INGEST, {"files": state.files, "columns": columns, "roles": asdict(ingested.roles),
-                                    "partitions": ingested.frame.npartitions})
+                                    "partitions": ingested.frame.npartitions, **labels})
 
 
 def _prepare(state: _Run) -> None:

@@ -30,6 +30,7 @@ from astromlp.catalogs import (
 from astromlp.catalogs.cleaning import is_numeric
 from astromlp.errors import AstromlpError
 from astromlp.pipeline.config import Config
+from astromlp.pipeline.labels import match_labels, open_labels, with_target
 from astromlp.pipeline.normalisers import Normaliser
 from astromlp.pipeline.rundir import sha256_file
 from astromlp.pipeline.schedulers import Executor
@@ -78,6 +79,7 @@ class Ingested:
     files: list[dict]
     columns: dict[str, ColumnInfo]
     roles: ColumnRoles
+    labels: dict | None = None  # the [data] labels cross-match: counts and separations
 
 
 def catalog_files(config: Config) -> list[dict]:
@@ -91,11 +93,17 @@ def ingest(config: Config, files: list[dict]) -> Ingested:
     data = config.data
     sources = open_sources(paths, hdu=data.hdu, format=data.format, chunk_rows=data.chunk_rows)
     available = columns_of(sources)
+    labels = open_labels(config) if data.labels else None
+    if labels is not None:
+        available = with_target(available, labels)
     roles = column_roles(config, list(available), source=_source(paths),
                          dtypes={name: info.dtype for name, info in available.items()})
-    frame = frame_of(sources, columns=roles.needed, chunk_rows=data.chunk_rows)
+    if labels is not None:
+        frame, match = match_labels(config, labels, sources, roles.needed)
+    else:
+        frame, match = frame_of(sources, columns=roles.needed, chunk_rows=data.chunk_rows), None
     check_roles(config, roles, frame.dtypes, _source(paths))
-    return Ingested(frame, files, {name: available[name] for name in roles.needed}, roles)
+    return Ingested(frame, files, {name: available[name] for name in roles.needed}, roles, match)
 
 
 def output_columns(target: str) -> tuple[str, ...]:
@@ -197,8 +205,19 @@ def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
         table = handle_missing(table, list(derived), "impute", fill_values=fill_values, source=source,
                                names=_feature_names(derived)).frame
     return _assemble(config, table, codes, labels, roles, fill_values,
-                     {"rows": {"read": int(n_read), "select": selected, "used": len(table), "dropped": dropped},
+                     {"rows": {**_label_rows(ingested.labels), "read": int(n_read), "select": selected,
+                               "used": len(table), "dropped": dropped},
+                      **({"labels": ingested.labels} if ingested.labels else {}),
                       "warnings": list(roles.warnings)})
+
+
+def _label_rows(labels: dict | None) -> dict:
+    """The [data] labels counts as rows of the report's row table (before `read`, the matched rows)."""
+    if labels is None:
+        return {}
+    within = f"{labels['radius_arcsec']:g} arcsec"
+    return {f"labels {labels['catalog']}": {f"matched within {within}": labels["matched"],
+                                            f"no object within {within}": labels["unmatched"]}}
 
 
 def _clean(config: Config, table: pd.DataFrame, target: str, features: list[str],

@@ -10,6 +10,7 @@ from astromlp.reports import figures_calibration as calibration
 from astromlp.reports import figures_classification as classification
 from astromlp.reports import figures_pdf as pdf
 from astromlp.reports import figures_regression as regression
+from astromlp.reports.figures_data import label_separations
 from astromlp.reports.figures_training import loss_curves
 from astromlp.reports.kinds import report_kind
 from astromlp.reports.svg import report_style
@@ -45,6 +46,12 @@ TRAINING = FigureSpec(
     "the others grey.",
     lambda inputs, metrics: loss_curves(inputs.training),
 )
+LABEL_SEPARATIONS = FigureSpec(
+    "label_separations",
+    "data",
+    "Separation of each [data] labels entry from the object it matched, up to the match radius.",
+    lambda inputs, metrics: label_separations(inputs.data_summary.get("labels")),
+)
 VALUE_FIGURES = (
     TRAINING,
     FigureSpec(
@@ -65,6 +72,7 @@ VALUE_FIGURES = (
         "Residuals against magnitude: the network's density (grey) and each model's running median.",
         _residuals_against_magnitude,
     ),
+    LABEL_SEPARATIONS,
 )
 CLASSIFICATION_FIGURES = (
     TRAINING,
@@ -108,6 +116,7 @@ CLASSIFICATION_FIGURES = (
         "chosen on the validation split; dotted: the target.",
         calibration.operating_point_curves,
     ),
+    LABEL_SEPARATIONS,
 )
 
 PDF_FIGURES = (
