@@ -55,7 +55,7 @@ def sweep(config, out, resume, force, scheduler, workers, quiet) -> None:
               help="Bootstrap resamples of the validation rows for the intervals (0: none).")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(min=0), help="Seed of the resamples.")
 def compare(run_dirs, out, metric, n_bootstrap, seed) -> None:
-    """Compare finished run directories on their shared validation rows.
+    """Compare finished runs on their shared validation rows.
 
     Builds the sweep page (sweep.html, sweep.json) from runs made separately; refuses runs whose splits
     differ, since a paired comparison needs the same rows.
