@@ -135,3 +135,28 @@ def test_resume_after_kill_equals_the_uninterrupted_sweep(finished, sweep_config
     for k in range(4):
         name = f"trials/trial-00{k}/metrics.json"
         assert (out / name).read_bytes() == (finished.sweep_dir / name).read_bytes()
+
+
+def test_compare_builds_the_page_from_separate_runs_and_refuses_other_splits(finished, sweep_config, tmp_path):
+    from click.testing import CliRunner
+
+    from astromlp.pipeline.cli import main
+
+    trials = [finished.sweep_dir / "trials" / f"trial-00{k}" for k in range(4)]
+    out = tmp_path / "compared"
+    result = CliRunner().invoke(main, ["compare", *map(str, trials), "-o", str(out), "--bootstrap", "20",
+                                       "--seed", "7"])
+    assert result.exit_code == 0, result.output
+    compared = json.loads((out / "sweep.json").read_text())
+    swept = json.loads((finished.sweep_dir / "sweep.json").read_text())
+    assert compared["swept"] == ["model.hidden_layer_sizes", "model.learning_rate"]  # what differs, found
+    assert [t["validation"] for t in compared["trials"]] == [t["validation"] for t in swept["trials"]]
+    assert not (out / "best.toml").exists()
+
+    other = tmp_path / "other.toml"
+    other.write_text(sweep_config.read_text().split("[sweep]")[0].replace("seed = 7", "seed = 8"))
+    run(load_config(other), RunOptions(scheduler="synchronous", quiet=True))
+    refused = CliRunner().invoke(main, ["compare", str(trials[0]), str(tmp_path / "runs" / "other"), "-o",
+                                        str(tmp_path / "refused")])
+    assert refused.exit_code == 2
+    assert "test split differs" in refused.output and len(refused.output.strip().splitlines()) == 1
