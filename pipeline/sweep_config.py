@@ -38,6 +38,7 @@ from astromlp.pipeline.config import (
     NormaliseSection,
     parse_config,
 )
+from astromlp.pipeline.config import _reject_unknown as reject_unknown
 from astromlp.pipeline.models import estimator_class
 from astromlp.reports import report_kind
 
@@ -133,11 +134,8 @@ def parse_sweep(text: str, path: Path) -> Sweep:
 
 
 def _reject_unknown(table: dict, known, path: Path, where: str) -> None:
-    for name in table:
-        if name not in known:
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else f"expected one of {', '.join(known)}"
-            raise AstromlpError(f"{path}: {where}unknown key {name!r}; {hint}")
+    """The run config's one-line refusal of an unknown key, with its "did you mean" hint."""
+    reject_unknown(table, list(known), path, "key", where)
 
 
 def _feature_sets(table: Any, path: Path) -> dict[str, dict[str, str]]:

@@ -160,3 +160,12 @@ def test_compare_builds_the_page_from_separate_runs_and_refuses_other_splits(fin
                                         str(tmp_path / "refused")])
     assert refused.exit_code == 2
     assert "test split differs" in refused.output and len(refused.output.strip().splitlines()) == 1
+
+
+def test_a_local_cluster_gives_the_same_trials_bit_for_bit(finished, sweep_config, tmp_path):
+    result = run_sweep(load_sweep(sweep_config), RunOptions(out=tmp_path / "cluster", workers=2, quiet=True))
+    assert result.scheduler.startswith("LocalCluster")
+    assert (result.sweep_dir / "sweep.json").read_bytes() == (finished.sweep_dir / "sweep.json").read_bytes()
+    for k in range(4):
+        name = f"trials/trial-00{k}/model.zip"
+        assert (result.sweep_dir / name).read_bytes() == (finished.sweep_dir / name).read_bytes()
