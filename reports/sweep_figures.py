@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from matplotlib.ticker import LogFormatter
 
 from astromlp.reports.svg import BASELINE_COLOURS, MUTED, NETWORK_COLOUR, log_y, new_figure, report_style, to_svg
 
@@ -46,8 +47,11 @@ def _panel(axis, comparison: dict, key: str) -> None:
                BASELINE_COLOURS[2]) for t in trials]
     axis.errorbar(x, y, yerr=[y - low, high - y], fmt="none", ecolor=MUTED, elinewidth=0.8)
     axis.scatter(x, y, c=colours, s=18, zorder=3)
-    if numeric and (key in comparison["log_scaled"] or _spans_decades(x)):
-        axis.set_xscale("log")
+    if numeric and _spans_decades(x):
+        axis.set_xscale("log")  # plain-text tick labels: the default ones are mathtext, which STYLE turns off
+        axis.xaxis.set_major_formatter(LogFormatter())
+        axis.xaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+        axis.tick_params(axis="x", which="both", labelrotation=30)
     axis.set_xlabel(key)
     axis.set_ylabel(f"{comparison['metric']['label']} (validation)")
 
@@ -65,8 +69,9 @@ def _bounds(trials: list[dict], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _spans_decades(x: np.ndarray) -> bool:
+    """A log axis for positive values spanning a decade or more (log-uniform draws usually do)."""
     finite = x[np.isfinite(x)]
-    return finite.size > 1 and bool(np.all(finite > 0)) and finite.max() / finite.min() >= 20
+    return finite.size > 1 and bool(np.all(finite > 0)) and finite.max() / finite.min() >= 10
 
 
 def top_loss_curves(comparison: dict) -> str | None:

@@ -15,7 +15,10 @@ BETTER_TEXT = {"higher": "higher is better", "lower": "lower is better", "zero":
 
 
 def _value_text(value) -> str:
-    """A swept value as the config spells it (TOML arrays and strings as JSON)."""
+    """A swept value as the config spells it (arrays as JSON), numbers to 4 significant digits (sweep.json and
+    best.toml hold them in full)."""
+    if isinstance(value, float):
+        return f"{value:.4g}"
     return value if isinstance(value, str) else json.dumps(value)
 
 

@@ -93,9 +93,9 @@ def test_ranking_is_the_validation_metric_recomputed(finished):
 
 def test_the_page_labels_the_test_column_and_escapes(finished):
     page = (finished.sweep_dir / "sweep.html").read_text()
-    assert "(test, not used to choose)" in page and "(validation)" in page
+    assert "test · not used to choose" in page and "validation · higher is better" in page
     assert "<script" not in page and page.count("<svg") == 2
-    assert "model.hidden_layer_sizes" in page and "model.learning_rate" in page
+    assert "model.\u200bhidden_layer_sizes" in page and "model.\u200blearning_rate" in page
 
 
 def test_best_toml_reproduces_its_trial(finished, tmp_path):

@@ -86,7 +86,7 @@ def test_json_and_page(comparison, tmp_path):
     assert record["schema"] == "astromlp.sweep/1" and "curves" not in record["trials"][0]
     page = (tmp_path / "sweep.html").read_text()
     assert EVIL not in page and "&lt;script&gt;" in page
-    assert "MAE (test, not used to choose)" in page and page.count("<svg") == 2
+    assert "MAE<span class=\"better-hint\">test · not used to choose" in page and page.count("<svg") == 2
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
