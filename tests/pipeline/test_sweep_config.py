@@ -102,3 +102,16 @@ def test_a_config_without_sweep_says_so(sweep_text, tmp_path):
 def test_the_default_metric_is_the_kinds_headline(sweep_text, tmp_path):
     sweep = _parse(sweep_text("[sweep]\n[sweep.grid.model]\nlearning_rate = [0.01]\n"), tmp_path)
     assert sweep.metric == "balanced_accuracy"
+
+
+def test_the_guides_example_is_a_24_trial_sweep():
+    from pathlib import Path
+
+    from astromlp.pipeline.sweep_config import load_sweep
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "photoz_sweep.toml"
+    sweep = load_sweep(example)
+    assert len(sweep.trials) == 24 and sweep.metric == "sigma_nmad"
+    assert sweep.swept == ("features", "model.hidden_layer_sizes", "model.learning_rate")
+    assert sweep.out == example.parent / "runs" / "photoz_sweep"
+    assert {t.params["features"] for t in sweep.trials} == {"colours", "colours_only"}
