@@ -37,6 +37,7 @@ from astromlp.pipeline.config import (
     Config,
     NormaliseSection,
     parse_config,
+    read_config_text,
 )
 from astromlp.pipeline.config import _reject_unknown as reject_unknown
 from astromlp.pipeline.models import estimator_class
@@ -93,13 +94,7 @@ class Sweep:
 def load_sweep(path: str | Path) -> Sweep:
     """Read a sweep config; every mistake is one AstromlpError line naming the file and the key."""
     path = Path(path).resolve()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise AstromlpError(f"{path}: cannot read the sweep config ({exc.strerror}); check the path") from None
-    except UnicodeDecodeError:
-        raise AstromlpError(f"{path}: not a text file (a TOML config must be UTF-8 text); check the path") from None
-    return parse_sweep(text.removeprefix("\ufeff"), path)
+    return parse_sweep(read_config_text(path).removeprefix("\ufeff"), path)
 
 
 def parse_sweep(text: str, path: Path) -> Sweep:
