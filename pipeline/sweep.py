@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from astromlp.errors import AstromlpError
 from astromlp.files import output_errors, write_json
 from astromlp.pipeline.config import Config, parse_config
 from astromlp.pipeline.rundir import RunDirectory, content_key
@@ -129,7 +130,10 @@ def _link(source: Path, target: Path) -> None:
 def run_trial(text: str, path: str, out: str) -> dict:
     """One trial as an ordinary run (its data stages reused), on the synchronous scheduler of this process."""
     options = RunOptions(out=Path(out), resume=True, scheduler="synchronous", quiet=True)
-    result = run(parse_config(text, Path(path)), options)
+    try:
+        result = run(parse_config(text, Path(path)), options)
+    except AstromlpError as exc:  # on a worker too: the one line names the trial
+        raise AstromlpError(f"sweep {Path(out).name}: {exc}") from None
     return {"reused": all(stage.reused for stage in result.stages),
             "seconds": round(sum(stage.seconds for stage in result.stages if not stage.reused), 3)}
 

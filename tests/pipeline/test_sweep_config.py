@@ -115,3 +115,16 @@ def test_the_guides_example_is_a_24_trial_sweep():
     assert sweep.swept == ("features", "model.hidden_layer_sizes", "model.learning_rate")
     assert sweep.out == example.parent / "runs" / "photoz_sweep"
     assert {t.params["features"] for t in sweep.trials} == {"colours", "colours_only"}
+
+
+def test_the_command_prints_one_line_and_exits_2(sweep_text, tmp_path):
+    from click.testing import CliRunner
+
+    from astromlp.pipeline.cli import main
+
+    path = tmp_path / "sweep.toml"
+    path.write_text(sweep_text("[sweep]\n[sweep.grid.model]\nlearning_rate = []\n"))
+    result = CliRunner().invoke(main, ["sweep", str(path), "--scheduler", "synchronous"])
+    assert result.exit_code == 2
+    assert result.output.startswith("astromlp: error: ") and len(result.output.strip().splitlines()) == 1
+    assert "learning_rate is empty" in result.output and not (tmp_path / "runs").exists()
