@@ -63,7 +63,7 @@ def run_sweep(sweep: Sweep, options: RunOptions | None = None) -> SweepResult:
             configs = [parse_config(trial.text, sweep.path) for trial in sweep.trials]
             data_dirs = _prepare_shared(configs, sweep_dir, ex, options.force)
             for trial, config in zip(sweep.trials, configs, strict=True):
-                _seed_trial(_trial_dir(sweep_dir, trial), data_dirs[_data_key(config)], options.force)
+                _seed(_trial_dir(sweep_dir, trial), data_dirs[_data_key(config)], DATA_STAGES, options.force)
             reused = _run_trials(sweep, sweep_dir, ex, show)
         started = time.perf_counter()
         comparison = write_comparison(sweep_dir.path, [_trial_dir(sweep_dir, t).path for t in sweep.trials],
@@ -88,33 +88,37 @@ def _data_key(config: Config) -> str:
 
 
 def _prepare_shared(configs: list[Config], sweep_dir: RunDirectory, ex: Executor, force: bool) -> dict[str, Path]:
-    """Ingest and prepare once per distinct data configuration, into data/NN; data key -> that folder."""
+    """Ingest and prepare once per distinct data configuration, into data/NN; data key -> that folder. A later
+    folder starts from the first one's ingest, reused when its key matches (e.g. only [normalise] differs)."""
     folders: dict[str, Path] = {}
     for config in configs:
         key = _data_key(config)
         if key in folders:
             continue
         folder = RunDirectory(sweep_dir / DATA / f"{len(folders):02d}")
+        if folders:
+            _seed(folder, next(iter(folders.values())), ("ingest",), force)
         with folder.claimed(resume=True, force=force):
-            for outcome in prepare_data(config, folder, ex, force=force):
+            for outcome in prepare_data(config, folder, ex, force=force and not folders):
                 sweep_dir.log(f"data {folder.path.name}: {outcome.name} "
                               f"{'reused' if outcome.reused else f'computed in {outcome.seconds:.2f} s'}")
         folders[key] = folder.path
     return folders
 
 
-def _seed_trial(trial: RunDirectory, shared: Path, force: bool) -> None:
-    """Give the trial the shared data stages (files hard-linked, manifest entries copied) unless it has them."""
-    with trial.claimed(resume=True, force=force):
-        wanted = {name: RunDirectory(shared).manifest[name] for name in DATA_STAGES}
-        have = trial.manifest
+def _seed(target: RunDirectory, source: Path, stages: tuple[str, ...], force: bool) -> None:
+    """Give `target` the finished `stages` of `source` (files hard-linked, manifest entries copied) unless it
+    has them with the same keys; the runner still checks keys and hashes before reusing them."""
+    with target.claimed(resume=True, force=force):
+        wanted = {name: RunDirectory(source).manifest[name] for name in stages}
+        have = target.manifest
         if not force and all(have.get(name, {}).get("key") == entry["key"] for name, entry in wanted.items()):
-            return  # the runner still checks the files' hashes before reusing them
-        trial.invalidate(keep=[])
+            return
+        target.invalidate(keep=[])
         for name, entry in wanted.items():
             for output in entry["outputs"]:
-                _link(shared / output, trial / output)
-            trial.record(name, entry["key"], list(entry["outputs"]), entry["seconds"])
+                _link(source / output, target / output)
+            target.record(name, entry["key"], list(entry["outputs"]), entry["seconds"])
 
 
 def _link(source: Path, target: Path) -> None:
