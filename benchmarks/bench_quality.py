@@ -1,6 +1,7 @@
 """Science quality of astromlp's default models against scikit-learn's, on real catalogs, in one run.
 
     python benchmarks/bench_quality.py [--seeds 5] [--quick] [--datasets sdss_class sdss_photoz pulsars]
+    python benchmarks/bench_quality.py --quick --datasets sdss_photoz sdss_photoz_pdf   # the PDF rows (issue 19)
 
 Datasets (../shared/data beside the repository):
 - SDSS DR14: GALAXY / STAR / QSO from the colours u-g, g-r, r-i, i-z and the r magnitude;
@@ -16,6 +17,9 @@ deviation over seeds; ``train s`` is the wall time of ``fit`` on this machine.
 Targets (astromlp defaults, means): classification accuracy and macro F1 >= the best scikit-learn model's,
 photo-z sigma_NMAD and outlier fraction <= the best scikit-learn model's; printed under the table.
 Under them, per-seed (paired) differences: more starts minus fewer, and the default minus scikit-learn's MLP.
+``sdss_photoz_pdf`` scores redshift PDFs on the same galaxies and splits: MLPDensity with one start and as a deep
+ensemble of PDF_STARTS, against trainZ and the kNN PDF (k chosen on a validation part of the training split);
+its targets (issue 19) are printed under its own table.
 """
 
 from __future__ import annotations
@@ -38,9 +42,11 @@ from sklearn.neural_network import MLPRegressor as SkMLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from astromlp.nn import MLPClassifier, MLPRegressor
+from astromlp.nn import MLPClassifier, MLPDensity, MLPRegressor
 from astromlp.reports import classification, photoz
 from astromlp.reports.classification import LabelledCase
+from astromlp.reports.pdf_baselines import knn, train_z
+from astromlp.reports.pdf_evaluation import judge_pdfs
 from astromlp.reports.regression import ValuedCase
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
@@ -94,6 +100,62 @@ def pulsars() -> Dataset:
 
 
 DATASETS = {"sdss_class": sdss_classes, "sdss_photoz": sdss_photoz, "pulsars": pulsars}
+
+
+PDF_STARTS = 5  # starts of the deep-ensemble row
+PDF_VALIDATION = 0.15  # fraction of the training split the kNN PDF chooses k on
+
+
+def pdf_runs(data: Dataset, seed: int) -> dict[str, dict[str, float]]:
+    """One split's PDF scores: MLPDensity (1 start, and an ensemble of PDF_STARTS), trainZ and the kNN PDF."""
+    X_train, X_test, y_train, y_test = split(data, seed)
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    probabilities, seconds = {}, {}
+    for name, model in {"astromlp PDF (1 start)": MLPDensity(random_state=seed),
+                        f"astromlp PDF ensemble ({PDF_STARTS} starts)": MLPDensity(
+                            n_starts=PDF_STARTS, start_selection="ensemble", random_state=seed)}.items():
+        started = time.perf_counter()
+        model.fit(X_train, y_train)
+        seconds[name], probabilities[name] = time.perf_counter() - started, model.predict_bins(X_test)
+    edges, width = model.bin_edges_, model.label_width
+    X_fit, X_val, y_fit, y_val = train_test_split(X_train, y_train, test_size=PDF_VALIDATION, random_state=seed)
+    probabilities["trainZ"] = train_z(y_train, edges, width)(X_test)
+    probabilities["kNN PDF"] = knn(X_fit, y_fit, X_val, y_val, edges, width)[0](X_test)
+    result = judge_pdfs(y_test, probabilities, edges, next(iter(probabilities)), n_bootstrap=0)
+    return {name: {**{k: v for k, v in r["metrics"].items() if k != "cde_loss"},
+                   **{f"{key} ({which})": value for which, points in r["points"].items()
+                      for key, value in points.items() if key != "bias"},
+                   **({"train s": seconds[name]} if name in seconds else {})}
+            for name, r in result["models"].items()}
+
+
+PDF_TARGETS = (("crps", "below both baselines"), ("pit_ks", "below the kNN PDF's"),
+               ("coverage_68", "in [0.63, 0.73]"), ("coverage_95", "in [0.92, 0.97]"))
+
+
+def pdf_verdicts(rows: list[Row]) -> list[str]:
+    """The issue's PDF targets for each astromlp PDF row, against the baselines and the point models' rows."""
+    pdf = {row.model: row for row in rows if row.dataset == "SDSS galaxies, PDFs"}
+    points = {row.model: row for row in rows if row.dataset == "SDSS photo-z"}
+    checks = {"crps": lambda r: r.mean("crps") < min(pdf["trainZ"].mean("crps"), pdf["kNN PDF"].mean("crps")),
+              "pit_ks": lambda r: r.mean("pit_ks") < pdf["kNN PDF"].mean("pit_ks"),
+              "coverage_68": lambda r: 0.63 <= r.mean("coverage_68") <= 0.73,
+              "coverage_95": lambda r: 0.92 <= r.mean("coverage_95") <= 0.97}
+    lines = []
+    for row in (r for name, r in pdf.items() if name.startswith("astromlp")):
+        lines += [f"PDF: {row.model} {key} {row.mean(key):.4f} {text}: {'met' if checks[key](row) else 'NOT met'}"
+                  for key, text in PDF_TARGETS]
+        for name in (n for n in points if n.startswith("astromlp default") or "HistGradientBoosting" in n):
+            for key in ("sigma_nmad", "outlier_fraction"):
+                ours, theirs = row.mean(f"{key} (mode)"), points[name].mean(key)
+                lines.append(f"PDF: {row.model} {key} of the mode {ours:.4f} vs {name} {theirs:.4f}: "
+                             f"{'met' if ours <= theirs else 'NOT met'}")
+    single, ensemble = (pdf[n] for n in pdf if n.startswith("astromlp"))
+    diff = np.array([b["crps"] - a["crps"] for a, b in zip(single.runs, ensemble.runs, strict=True)])
+    lines.append(f"PDF: CRPS, ensemble minus single start, per seed: {diff.mean():+.5f} ± {diff.std():.5f} "
+                 f"(single start's CRPS spread over seeds {np.std([r['crps'] for r in single.runs]):.5f})")
+    return lines
 
 
 def split(data: Dataset, seed: int):
@@ -181,6 +243,13 @@ class Row:
 def benchmark(names: list[str], seeds: list[int], quiet: bool = False) -> list[Row]:
     rows: dict[tuple[str, str], Row] = {}
     for name in names:
+        if name == "sdss_photoz_pdf":
+            for seed in seeds:
+                for model_name, run in pdf_runs(sdss_photoz(), seed).items():
+                    rows.setdefault(("pdf", model_name), Row("SDSS galaxies, PDFs", model_name)).runs.append(run)
+                if not quiet:
+                    print(f"  SDSS galaxies, PDFs, seed {seed} done", flush=True)
+            continue
         data = DATASETS[name]()
         for seed in seeds:
             X_train, X_test, y_train, y_test = split(data, seed)
@@ -243,14 +312,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5, help="number of splits (seeds 0..N-1)")
     parser.add_argument("--quick", action="store_true", help="two seeds only")
-    parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS))
+    parser.add_argument("--datasets", nargs="+", choices=[*DATASETS, "sdss_photoz_pdf"], default=list(DATASETS))
     args = parser.parse_args()
     seeds = list(range(2 if args.quick else args.seeds))
     rows = benchmark(args.datasets, seeds)
     print(f"\nastromlp vs scikit-learn, 70/30 splits, seeds {seeds}, mean ± std over seeds\n")
-    print(table(rows))
-    print()
-    print("\n".join(verdicts(rows)))
+    point_rows = [row for row in rows if row.dataset != "SDSS galaxies, PDFs"]
+    pdf_rows = [row for row in rows if row.dataset == "SDSS galaxies, PDFs"]
+    if point_rows:
+        print(table(point_rows))
+        print()
+        print("\n".join(verdicts(point_rows)))
+    if pdf_rows:
+        print()
+        print(table(pdf_rows))
+        print()
+        print("\n".join(pdf_verdicts(rows)))
 
 
 if __name__ == "__main__":

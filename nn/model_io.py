@@ -121,12 +121,14 @@ def _read_network(zf: zipfile.ZipFile, name: str, k: int, specs, entry: dict) ->
 
 
 def _rebuild_estimator(doc: dict, nets: list[Network], name: str):
+    from astromlp.nn.density_estimator import MLPDensity
     from astromlp.nn.estimators import MLPClassifier, MLPRegressor
 
-    cls = {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor}[doc["estimator"]]
+    cls = {"MLPClassifier": MLPClassifier, "MLPRegressor": MLPRegressor, "MLPDensity": MLPDensity}[doc["estimator"]]
     params = {k: tuple(v) if k == "hidden_layer_sizes" and isinstance(v, list) else v
               for k, v in doc["params"].items()}
     state = {**{key: doc[key] for key in ("n_features_in", "feature_names_in", "classes", "y_ndim", "training")},
+             **({"bin_edges": doc["bin_edges"]} if "bin_edges" in doc else {}),
              "networks": nets}
     try:
         est = cls(**params)

@@ -14,7 +14,7 @@ from astromlp.nn.losses import LOSS_CODES
 
 FORMAT = "astromlp-model"
 FORMAT_VERSION = 1
-ESTIMATORS = ("MLPClassifier", "MLPRegressor")
+ESTIMATORS = ("MLPClassifier", "MLPRegressor", "MLPDensity")
 DTYPES = ("float32", "float64")
 #: Bounds far above any real model and far below what would exhaust memory: a file declaring more is refused
 #: before anything is allocated (2**28 parameters are 2 GiB in float64).
@@ -81,6 +81,8 @@ TOP: dict[str, Check] = {
     "networks": _of_type(list, "a list of networks"), "training": _of_type(dict, "an object"),
     "metadata": _of_type(dict, "an object"), "versions": _of_type(dict, "an object"),
 }
+#: Keys only some estimators write: the density's bin edges (MLPDensity, where it is required).
+TOP_OPTIONAL: dict[str, Check] = {"bin_edges": _of_type(list, "a list of bin edges")}
 TRAINING: dict[str, Check] = {
     "best_start": _integer(0, MAX_NETWORKS - 1), "starts": _of_type(list, "a list of start records"),
     "n_iter": _integer(0, 2**62),
@@ -152,7 +154,8 @@ def check_header(doc, name: str) -> None:
 def check_document(doc: dict, name: str) -> list[tuple[list[LayerSpec], dict]]:
     """Validate the whole document; return each network's layer specs and entry."""
     check_header(doc, name)
-    _check_table(name, "", {k: v for k, v in doc.items() if k not in ("format", "format_version")}, TOP)
+    _check_table(name, "", {k: v for k, v in doc.items() if k not in ("format", "format_version")}, TOP,
+                 TOP_OPTIONAL)
     for key in (k for k in TOP if k != "training"):
         found = first_non_finite(doc[key], key)
         if found:
@@ -161,7 +164,9 @@ def check_document(doc: dict, name: str) -> list[tuple[list[LayerSpec], dict]]:
     _check_training(doc["training"], name)
     _check_labels(doc, name)
     _check_per_feature_metadata(doc, name)
-    return _check_networks(doc, name)
+    networks = _check_networks(doc, name)
+    _check_bin_edges(doc, name)
+    return networks
 
 
 def _check_training(training: dict, name: str) -> None:
@@ -237,3 +242,18 @@ def _check_output_layer(name: str, where: str, layer: dict, units: int) -> None:
     for key, expected in plain.items():
         if layer[key] != expected:
             raise _fail(name, f"{where}.layers[-1].{key}", f"{expected!r} in the (linear) output layer", layer[key])
+
+
+def _check_bin_edges(doc: dict, name: str) -> None:
+    """A density's bin edges: one more than its output units, finite and strictly increasing; absent otherwise."""
+    edges, density = doc.get("bin_edges"), doc["estimator"] == "MLPDensity"
+    if not density:
+        if edges is not None:
+            raise _fail(name, "bin_edges", f"absent for {doc['estimator']}", edges)
+        return
+    n_edges = doc["networks"][0]["layers"][-1]["units"] + 1
+    if (edges is None or len(edges) != n_edges or any(type(e) not in (int, float) or not math.isfinite(e)
+                                                      for e in edges)
+            or any(b <= a for a, b in zip(edges, edges[1:], strict=False))):
+        raise _fail(name, "bin_edges", f"{n_edges} finite, strictly increasing numbers (one more than the output "
+                    "units)", edges)

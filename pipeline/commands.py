@@ -107,7 +107,8 @@ def _check_demo_config(path: Path, text: str) -> None:
 @click.argument("model", type=click.Path(dir_okay=False))
 @click.argument("catalogs", nargs=-1, required=True)
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
-              help="Output catalog: .fits, .fits.gz or .parquet (written atomically).")
+              help="Output catalog: .fits, .fits.gz or .parquet (written atomically); for a photoz-pdf model also "
+                   ".hdf5, a qp ensemble of the PDFs with the point estimates as its ancillary table.")
 @click.option("--keep", multiple=True, metavar="COLUMN",
               help="Also copy this catalog column into the output (repeatable); the model's id/ra/dec are kept.")
 @click.option("--select", "select", default=None, metavar="EXPR",

@@ -120,7 +120,9 @@ class TaskSection:
 
     kind: str = option("str", choices=tuple(TASK_KINDS), help=(
         "`classification` learns labels; `regression` learns numbers; `photoz` is a regression of a redshift, "
-        "judged with the photometric-redshift metrics (sigma_NMAD, bias, outlier fractions)."))
+        "judged with the photometric-redshift metrics (sigma_NMAD, bias, outlier fractions); `photoz-pdf` "
+        "predicts a redshift PDF per object (point estimates, intervals, ODDS, a qp file), judged on its "
+        "median."))
     target: str = option("str", help=(
         "The catalog column holding the labels or values to learn (matched in any case). Rows where it is "
         "missing are dropped."))

@@ -12,7 +12,7 @@ import pandas as pd
 
 from astromlp.pipeline.normalisers import Normaliser
 
-DOMAIN_TASKS = ("photoz",)  # tasks whose predictions get the out_of_domain flag
+DOMAIN_TASKS = ("photoz", "photoz-pdf")  # tasks whose predictions get the out_of_domain flag
 FLAG = "out_of_domain"
 
 

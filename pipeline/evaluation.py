@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 
 from astromlp.pipeline.config import Config
+from astromlp.pipeline.predict_pdf import is_density
 from astromlp.pipeline.stages import Prepared
 from astromlp.reports import EvaluationInputs, fit_baselines
+from astromlp.reports.pdf_evaluation import pdf_section
 
 NETWORK = "MLP"
 
@@ -40,7 +42,15 @@ def evaluation_inputs(config: Config, prepared: Prepared, model, training: dict,
     return EvaluationInputs(task=task, target=prepared.target, y_true=prepared.y["test"],
                             predictions=predictions, network_name=NETWORK, classes=prepared.classes,
                             probabilities=probabilities, magnitude=magnitude, data_summary=summary,
-                            training=training, provenance=provenance)
+                            training=training, provenance=provenance, pdfs=_pdfs(config, prepared, model))
+
+
+def _pdfs(config: Config, prepared: Prepared, model) -> dict:
+    """A density model's PDF judgement (baselines, metrics with intervals, figure data); empty otherwise."""
+    if not is_density(model):
+        return {}
+    splits = {name: (prepared.X[name], prepared.y[name]) for name in ("train", "validation", "test")}
+    return pdf_section(model, splits, NETWORK, config.report.n_bootstrap, config.run.seed)
 
 
 def predictions_table(prepared: Prepared, inputs: EvaluationInputs) -> pd.DataFrame:

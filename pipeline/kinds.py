@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from astromlp.nn import MLPClassifier, MLPRegressor
+from astromlp.nn import MLPClassifier, MLPDensity, MLPRegressor
 from astromlp.reports import ReportKind
-from astromlp.reports.builtin_kinds import CLASSIFICATION, PHOTOZ, REGRESSION
+from astromlp.reports.builtin_kinds import CLASSIFICATION, PHOTOZ, PHOTOZ_PDF, REGRESSION
 
 
 @dataclass(frozen=True)
@@ -49,24 +49,33 @@ class TaskKind:
 _KINDS = (
     TaskKind(CLASSIFICATION, MLPClassifier, ConfigTemplate(
         "Classification of SDSS sources into GALAXY / STAR / QSO from their colours and r magnitude.",
-        '[task]\nkind = "classification"        # classification | regression | photoz\n'
+        '[task]\nkind = "classification"        # classification | regression | photoz | photoz-pdf\n'
         'target = "class"              # the catalog column holding the labels\n',
         stratify="stratify = true                 # same class mix in every split\n"), demo=True),
     TaskKind(REGRESSION, MLPRegressor, ConfigTemplate(
         "Regression of the redshift of SDSS galaxies and quasars from their colours and r magnitude.",
-        '[task]\nkind = "regression"            # classification | regression | photoz\n'
+        '[task]\nkind = "regression"            # classification | regression | photoz | photoz-pdf\n'
         'target = "redshift"           # the numeric column to predict\n',
         select='select = { class = ["GALAXY", "QSO"] } # keep only rows whose class is listed\n')),
     TaskKind(PHOTOZ, MLPRegressor, ConfigTemplate(
         "Photometric redshift of SDSS galaxies, judged with the astronomy metrics (bias, sigma_NMAD, "
         "outliers).",
-        '[task]\nkind = "photoz"                # classification | regression | photoz\n'
+        '[task]\nkind = "photoz"                # classification | regression | photoz | photoz-pdf\n'
         'target = "redshift"           # the spectroscopic redshift column\n',
         select='select = { class = ["GALAXY"] } # keep only rows whose class is listed\n',
         model=({"loss": "absolute_error"},
                "# ... except the loss: on the SDSS galaxies the median fit (absolute_error) had sigma_NMAD 0.0151\n"
                "# against 0.0171 for squared_error in cross-validation (benchmarks/quality_selection.md, round 6).\n")),
         demo=True),
+    TaskKind(PHOTOZ_PDF, MLPDensity, ConfigTemplate(
+        "Photometric-redshift PDFs of SDSS galaxies: a probability density per galaxy on a grid of redshift bins,\n"
+        "# with its mode, median, 68 % / 95 % intervals and ODDS; `predict -o pdfs.hdf5` writes a qp ensemble.",
+        '[task]\nkind = "photoz-pdf"            # classification | regression | photoz | photoz-pdf\n'
+        'target = "redshift"           # the spectroscopic redshift column\n',
+        select='select = { class = ["GALAXY"] } # keep only rows whose class is listed\n',
+        model=({"z_grid": 200, "label_width": 1.0},
+               "# ... plus the PDF's grid: 200 bins from 0 to the training redshifts' 99.9th percentile plus a\n"
+               "# margin (or a list of bin edges), and soft labels spread by a Gaussian of 1 bin.\n"))),
 )
 TASK_KINDS: dict[str, TaskKind] = {kind.name: kind for kind in _KINDS}
 """name -> TaskKind, in the order `init --task` and the configuration reference list them."""

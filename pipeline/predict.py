@@ -39,6 +39,7 @@ from astromlp.nn import load
 from astromlp.pipeline import domain as training_domain
 from astromlp.pipeline.artifacts import features_from, ordered_features
 from astromlp.pipeline.normalisers import Normaliser
+from astromlp.pipeline.predict_pdf import column_names, is_density, pdf_columns, wants_qp, write_qp
 from astromlp.pipeline.rundir import sha256_file
 from astromlp.pipeline.stages import feature_columns
 
@@ -91,7 +92,7 @@ def _domain_flags(part: pd.DataFrame, Z: np.ndarray, usable: np.ndarray, metadat
 def _check_keep(keep_columns: list[str], metadata: dict, requested: list[str]) -> None:
     """A kept column may not share its name (in any case: FITS ignores it) with a prediction column, which
     would overwrite it."""
-    written = [f"{metadata['target']}_predicted", *(f"probability_{label}" for label in metadata["classes"] or []),
+    written = [*column_names(metadata["target"]), *(f"probability_{label}" for label in metadata["classes"] or []),
                *([training_domain.FLAG] if _domain_columns(metadata, []) is not None else [])]
     clashes = {name.casefold(): name for name in written}
     for column in keep_columns:
@@ -103,8 +104,10 @@ def _check_keep(keep_columns: list[str], metadata: dict, requested: list[str]) -
 
 
 def _predict_partition(part: pd.DataFrame, model, normaliser: Normaliser, fill_values: dict | None,
-                       keep: list[str], metadata: dict, domain_columns: dict[str, str] | None = None
-                       ) -> pd.DataFrame:
+                       keep: list[str], metadata: dict, domain_columns: dict[str, str] | None = None,
+                       pdf_prefix: str | None = None) -> pd.DataFrame:
+    """The kept columns and the predictions of one partition; a density model's PDFs too (one column per bin
+    named `pdf_prefix<k>`) when `pdf_prefix` is given."""
     internal = list(feature_columns(metadata["features"]))
     X = part[internal].to_numpy(dtype=np.float64, na_value=np.nan)
     if fill_values:
@@ -122,6 +125,11 @@ def _predict_partition(part: pd.DataFrame, model, normaliser: Normaliser, fill_v
         out[f"{target}_predicted"] = pd.Series(labels, index=part.index, dtype="str")
         for k, label in enumerate(classes):
             out[f"probability_{label}"] = proba[:, k]
+    elif is_density(model):
+        columns, prob = pdf_columns(model, Z, usable, target)
+        out = out.assign(**columns)
+        if pdf_prefix is not None:
+            out = pd.concat([out, pd.DataFrame(prob, index=part.index).add_prefix(pdf_prefix)], axis=1)
     else:
         values = np.full(len(part), np.nan)
         if usable.any():
@@ -130,6 +138,16 @@ def _predict_partition(part: pd.DataFrame, model, normaliser: Normaliser, fill_v
     if domain_columns is not None:
         out[training_domain.FLAG] = _domain_flags(part, Z, usable, metadata, domain_columns)
     return out
+
+
+def _pdf_prefix(model, out, model_path: Path) -> str | None:
+    """The PDF columns' prefix when `out` is a qp file (which only a density model can fill), else None."""
+    if not wants_qp(out):
+        return None
+    if not is_density(model):
+        raise AstromlpError(f"{Path(out).name} is a qp PDF file, but model {model_path.name} predicts no PDFs "
+                            "(train it with [task] kind = \"photoz-pdf\"); write .parquet or .fits instead")
+    return "pdf_"
 
 
 def _domain_columns(metadata: dict, available: list[str]) -> dict[str, str] | None:
@@ -181,9 +199,13 @@ def predict_catalogs(model_path: Path, catalogs: list[str], out: Path, keep: lis
                                                           for column, name in zip(derived, metadata["features"],
                                                                                   strict=True)})
     normaliser = Normaliser.from_dict(metadata["normaliser"])
-    arguments = (model, normaliser, metadata["fill_values"], keep_columns, metadata, domain_columns)
+    pdf_prefix = _pdf_prefix(model, out, model_path)
+    arguments = (model, normaliser, metadata["fill_values"], keep_columns, metadata, domain_columns, pdf_prefix)
     meta = _predict_partition(frame._meta, *arguments)
     predictions = frame.map_partitions(_predict_partition, *arguments, meta=meta)
+    if pdf_prefix is not None:  # the row count first (a read of the inputs), as the qp file is allocated whole
+        return write_qp(predictions, model.bin_edges_, int(frame.map_partitions(len).compute().sum()), Path(out),
+                        pdf_prefix)
     rows = write(predictions, out, metadata=provenance(model_path, metadata),
                  info={column: described[column] for column in keep_columns})
     if domain_columns is not None:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 from astromlp.pipeline.kinds import TASK_KINDS
 
 _COMMON_DATA = """\
@@ -73,7 +75,7 @@ TASK_NAMES = tuple(TASK_KINDS)
 
 def _task_model(template) -> str:
     values, why = template.model
-    return why + "".join(f'{key} = "{value}"\n' for key, value in values.items())
+    return why + "".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items())  # JSON scalars are TOML
 
 
 def template(task: str, out: str | None = None) -> str:

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from astromlp.reports import classification, photoz, regression
 from astromlp.reports.baselines import CLASSIFIER_BASELINES, REGRESSOR_BASELINES
-from astromlp.reports.figures import CLASSIFICATION_FIGURES, VALUE_FIGURES
-from astromlp.reports.findings import class_findings, outlier_findings
+from astromlp.reports.figures import CLASSIFICATION_FIGURES, PDF_FIGURES, VALUE_FIGURES
+from astromlp.reports.findings import class_findings, outlier_findings, pdf_findings
 from astromlp.reports.kinds import ReportKind, register
 
 CLASSIFICATION = ReportKind(
@@ -52,4 +52,7 @@ PHOTOZ = replace(
     cases=photoz.common_cases,
     notes=photoz.metric_notes,
 )
-register(CLASSIFICATION, REGRESSION, PHOTOZ)
+# A photo-z whose network predicts a PDF per galaxy (astromlp.nn.MLPDensity): judged on its median as photoz is.
+PHOTOZ_PDF = replace(PHOTOZ, name="photoz-pdf", title="Photometric redshift PDFs", figures=PDF_FIGURES,
+                     findings=pdf_findings)
+register(CLASSIFICATION, REGRESSION, PHOTOZ, PHOTOZ_PDF)

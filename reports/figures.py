@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from astromlp.reports import figures_classification as classification
+from astromlp.reports import figures_pdf as pdf
 from astromlp.reports import figures_regression as regression
 from astromlp.reports.figures_training import loss_curves
 from astromlp.reports.kinds import report_kind
@@ -92,6 +93,22 @@ CLASSIFICATION_FIGURES = (
         "(15 bins); below, how many test objects fall in each bin.",
         lambda inputs, metrics: classification.reliability_diagram(metrics),
     ),
+)
+
+PDF_FIGURES = (
+    *VALUE_FIGURES,
+    FigureSpec("pdf_pit_histogram", "performance", "PDF calibration: the PIT histogram of every model against "
+               "uniform (dashed); a U shape means over-confident PDFs, a hump under-confident ones.",
+               pdf.pit_histogram),
+    FigureSpec("pdf_pit_qq", "performance", "PIT quantiles against uniform ones; the diagonal is perfect "
+               "calibration.", pdf.pit_qq),
+    FigureSpec("pdf_stacked_nz", "performance", "The test split's n(z): stacked PDFs of every model against "
+               "the histogram of the true redshifts (grey).", pdf.stacked_nz),
+    FigureSpec("pdf_coverage", "performance", "Coverage: the fraction of true redshifts inside each central "
+               "interval against its nominal probability; the diagonal is perfect.", pdf.coverage),
+    FigureSpec("pdf_gallery", "performance", "The network's PDFs with the lowest, median and highest CRPS; red "
+               "dashed: the true redshift; grey band (ensembles): ±1 standard deviation between starts.",
+               pdf.gallery),
 )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from astromlp.reports.kinds import report_kind
+from astromlp.reports.pdf_evaluation import headline
 from astromlp.reports.scoring import BETTER
 
 
@@ -32,6 +33,12 @@ def outlier_findings(result: dict, metrics: dict) -> list[str]:
         f"{_fmt(100 * fraction if fraction is not None else None)} % of test objects are "
         "catastrophic outliers (|Δz| > 0.15)."
     ]
+
+
+def pdf_findings(result: dict, metrics: dict) -> list[str]:
+    """Whether the network's PDFs beat each PDF baseline on CRPS and PIT calibration, then the outliers."""
+    pdfs = metrics.get("pdfs")
+    return (headline(pdfs, metrics["network"]) if pdfs else []) + outlier_findings(result, metrics)
 
 
 def class_findings(result: dict, metrics: dict) -> list[str]:

@@ -37,6 +37,8 @@ class EvaluationInputs:
     epochs, final_train_loss, final_validation_loss}], chosen_start (index into starts), fit_seconds.
     provenance keys (each optional): config_text, seed, package_versions {name: version},
     input_files [{path, sha256}], astromlp_version, timings {stage: seconds}.
+    pdfs (photoz-pdf only): the judgement of the redshift PDFs (`reports.pdf_evaluation.judge_pdfs`) plus
+    `figures` (`pdf_evaluation.figure_data`); empty for point predictions.
     """
 
     task: str
@@ -52,6 +54,7 @@ class EvaluationInputs:
     data_summary: dict[str, Any] = field(default_factory=dict)
     training: dict[str, Any] = field(default_factory=dict)
     provenance: dict[str, Any] = field(default_factory=dict)
+    pdfs: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         kind = self.kind

@@ -59,6 +59,7 @@ def compute_metrics(
             "results": models,
             "comparisons": comparisons,
             "primary": _primary(inputs, models, headline, comparisons),
+            **({"pdfs": {k: v for k, v in inputs.pdfs.items() if k != "figures"}} if inputs.pdfs else {}),
             "bootstrap": {
                 "n_resamples": n_bootstrap,
                 "random_state": random_state,

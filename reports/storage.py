@@ -54,6 +54,7 @@ def save_inputs(run_dir, inputs: EvaluationInputs) -> Path:
         "data_summary": inputs.data_summary,
         "training": inputs.training,
         "provenance": inputs.provenance,
+        **({"pdfs": inputs.pdfs} if inputs.pdfs else {}),
     }
     text = json.dumps(to_jsonable(record), indent=1, allow_nan=False, ensure_ascii=False)
     return write_text(run_dir / INPUTS_FILE, text + "\n")
@@ -115,6 +116,7 @@ def load_inputs(run_dir) -> EvaluationInputs:
             data_summary=record["data_summary"],
             training=record["training"],
             provenance=record["provenance"],
+            pdfs=record.get("pdfs") or {},
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise AstromlpError(

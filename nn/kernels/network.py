@@ -6,6 +6,11 @@ through BLAS (``np.dot`` into preallocated views); the caller pins BLAS to one t
 
 Buffers are flat 1-D arrays; a layer's rows ``[r0, r1)`` are a contiguous view (``_rows``). ``ws`` is the
 ``Workspace`` made by ``nn/workspace.py``; the other records are named in ``kernels/interface.py``.
+
+Chunk indices and row offsets reach the per-chunk kernels as int64 at every call site: ``np.int64(k)`` in a
+``prange`` body (whose index is uint64 once Numba makes the loop parallel) and ``np.int64(0)`` for a lone chunk
+(a bare ``0`` is typed as a literal). Each distinct argument type compiles a kernel and everything it calls
+again: three copies of the chunk pass cost a quarter of a first run's compile time (180 s -> 137 s of CPU).
 """
 
 import math
@@ -207,7 +212,8 @@ def _batch_stats(l, n, chunk, layout, params, ws, cap, update_running):
     cols = _cols(il, l)
     s = il[l, STAT_OFF]
     for centre in (False, True):
-        for c in prange(nc):
+        for k in prange(nc):
+            c = np.int64(k)
             _bn_partial(l, c, c * chunk, min(n, c * chunk + chunk), il, ws, cap, centre)
         _sum_partials(partial, nc, cols, invstd if centre else mean, s, 1.0 / n)
     momentum = fl[l, BN_MOMENTUM]
@@ -228,13 +234,15 @@ def forward(layout, params, xbuf, n, chunk, ws, mode):
     nc = (n + chunk - 1) // chunk
     for l in range(il.shape[0]):
         if nc == 1:
-            _linear(l, 0, n, layout, params, xbuf, ws, cap, mode)
+            _linear(l, np.int64(0), n, layout, params, xbuf, ws, cap, mode)
         else:
-            for c in prange(nc):
+            for k in prange(nc):
+                c = np.int64(k)
                 _linear(l, c * chunk, min(n, c * chunk + chunk), layout, params, xbuf, ws, cap, mode)
         if il[l, HAS_BN] == 1 and mode.training:
             _batch_stats(l, n, chunk, layout, params, ws, cap, mode.update_running)
-            for c in prange(nc):
+            for k in prange(nc):
+                c = np.int64(k)
                 _bn_normalise(l, c * chunk, min(n, c * chunk + chunk), layout, params.theta, ws, cap, mode)
 
 
@@ -382,30 +390,35 @@ def batch_gradient(layout, params, batch, n, chunk, loss_code, ws, mode):
     scale = 1.0 / wsum if wsum > 0 else 0.0  # a batch of zero-weight rows has zero loss and gradient
     if il[:, HAS_BN].sum() == 0:  # no batch statistics to wait for: each chunk goes down and back up alone
         if nc == 1:
-            _chunk_pass(0, 0, n, layout, params, batch, loss_code, scale, ws, cap, mode)
+            _chunk_pass(np.int64(0), np.int64(0), n, layout, params, batch, loss_code, scale, ws, cap, mode)
         else:
-            for c in prange(nc):
+            for k in prange(nc):
+                c = np.int64(k)
                 _chunk_pass(c, c * chunk, min(n, c * chunk + chunk), layout, params, batch, loss_code, scale, ws,
                             cap, mode)
         return _sum_losses(ws.loss_chunks, nc) * scale
     theta = params.theta
     forward(layout, params, batch.x, n, chunk, ws, mode)
-    for c in prange(nc):
+    for k in prange(nc):
+        c = np.int64(k)
         _loss(c, c * chunk, min(n, c * chunk + chunk), il, loss_code, batch, scale, ws, cap)
     loss = _sum_losses(ws.loss_chunks, nc)
     for l in range(il.shape[0] - 1, -1, -1):
         if il[l, HAS_BN] == 1:
-            for c in prange(nc):
+            for k in prange(nc):
+                c = np.int64(k)
                 _bn_grad_partial(l, c, c * chunk, min(n, c * chunk + chunk), il, theta, ws, cap)
             cols = _cols(il, l)
             _sum_partials(ws.grad_chunks[:, il[l, BE_OFF]:il[l, BE_OFF] + cols], nc, cols, ws.partial[0], 0, 1.0)
             _sum_partials(ws.grad_chunks[:, il[l, G_OFF]:il[l, G_OFF] + cols], nc, cols, ws.partial[1], 0, 1.0)
-            for c in prange(nc):
+            for k in prange(nc):
+                c = np.int64(k)
                 _bn_backward(l, c * chunk, min(n, c * chunk + chunk), n, il, theta, ws, cap)
         if nc == 1:
-            _linear_backward(l, 0, 0, n, layout, theta, batch.x, ws, cap)
+            _linear_backward(l, np.int64(0), np.int64(0), n, layout, theta, batch.x, ws, cap)
         else:
-            for c in prange(nc):
+            for k in prange(nc):
+                c = np.int64(k)
                 _linear_backward(l, c, c * chunk, min(n, c * chunk + chunk), layout, theta, batch.x, ws, cap)
     return loss * scale
 

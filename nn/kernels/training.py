@@ -50,10 +50,10 @@ def update_parameters(update, hyper, theta, moments, t, lr, gchunks, nc, grad, s
     """Reduce, penalise and update blocks of parameters in parallel; returns (penalty, |g|, |step|)."""
     nb = (theta.size + UPDATE_BLOCK - 1) // UPDATE_BLOCK
     if nb == 1:
-        _update_block(0, update, hyper, theta, moments, t, lr, gchunks, nc, grad, sums)
+        _update_block(np.int64(0), update, hyper, theta, moments, t, lr, gchunks, nc, grad, sums)
     else:
-        for b in prange(nb):
-            _update_block(b, update, hyper, theta, moments, t, lr, gchunks, nc, grad, sums)
+        for k in prange(nb):
+            _update_block(np.int64(k), update, hyper, theta, moments, t, lr, gchunks, nc, grad, sums)
     pen = 0.0
     g2 = 0.0
     s2 = 0.0

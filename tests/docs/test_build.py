@@ -37,8 +37,8 @@ def _ids(page) -> set[str]:
 
 
 def test_every_page_is_built(html):
-    for page in ["index", "guide/pipeline", "guide/data", "guide/mlp", "guide/report", "examples",
-                 "reference/configuration", "reference/cli", "reference/api"]:
+    for page in ["index", "guide/pipeline", "guide/data", "guide/mlp", "guide/report", "guide/redshift-pdfs",
+                 "examples", "reference/configuration", "reference/cli", "reference/api"]:
         assert (html / f"{page}.html").is_file(), page
     assert (html / "_static" / "report-classification.png").is_file()
 

@@ -51,3 +51,24 @@ def test_a_cold_cache_is_announced_once_and_only_the_needed_dtype_is_compiled(tm
 def test_a_library_user_hears_nothing_unless_asked(tmp_path):
     quiet = _run(tmp_path, notice="0")
     assert quiet.stderr == "" and quiet.stdout.split() == ["False", "False", "False"]
+
+
+def test_each_chunk_kernel_compiles_once_per_dtype():
+    """Chunk indices and offsets reach the per-chunk kernels as int64 everywhere: a literal 0 or the uint64 index
+    of a parallel loop would compile each of them (and all they call) again (kernels/network.py)."""
+    from numba import types
+
+    from astromlp.nn.kernels import network, training
+
+    for _, call in steps(np.float64):
+        call()
+    kernels = [network._linear, network._finish, network._chunk_pass, network._loss, network._linear_backward,
+               network._bn_partial, network._bn_normalise, network._bn_grad_partial, network._bn_backward,
+               training._update_block]
+    for kernel in kernels:
+        # what this process compiled, and what the cache holds (a warm cache loads the callers only)
+        signatures = [*kernel.signatures, *(key[0] for key in kernel._cache._cache_file._load_index())]
+        assert signatures, kernel
+        for signature in signatures:
+            odd = [arg for arg in signature if isinstance(arg, types.Literal) or arg == types.uint64]
+            assert not odd, (kernel.py_func.__name__, odd)
