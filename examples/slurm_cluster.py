@@ -4,6 +4,7 @@
     python examples/slurm_cluster.py examples/photoz.toml --jobs 4            # on a SLURM login node
     python examples/slurm_cluster.py examples/photoz.toml --dry-run           # print the workers' job script
     python examples/slurm_cluster.py examples/photoz.toml --local 2           # the same flow on this machine
+    python examples/slurm_cluster.py examples/photoz_sweep.toml --sweep --jobs 8   # a sweep: one task per trial
 
 SLURM needs `python -m pip install dask-jobqueue` (its PBSCluster, SGECluster, LSFCluster work the same
 way). Each worker is one single-threaded process per job; the model and metrics are bit-identical to a
@@ -44,6 +45,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--local", type=int, metavar="N", help="use a LocalCluster of N workers instead of SLURM")
     parser.add_argument("--out", help="run directory (default: [run] out of the config)")
     parser.add_argument("--force", action="store_true", help="recompute an existing run directory")
+    parser.add_argument("--sweep", action="store_true", help="`astromlp sweep` the config's [sweep] instead of run")
+    parser.add_argument("--resume", action="store_true", help="with --sweep: keep the finished trials")
     args = parser.parse_args(argv)
     if args.dry_run and args.local:
         parser.error("--dry-run prints the SLURM job script; leave out --local")
@@ -59,9 +62,10 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if not args.local:
             cluster.scale(jobs=args.jobs)
-        command = [sys.executable, "-m", "astromlp.pipeline.cli", "run", args.config,
+        command = [sys.executable, "-m", "astromlp.pipeline.cli", "sweep" if args.sweep else "run", args.config,
                    "--scheduler", cluster.scheduler_address]  # `astromlp run` of this Python environment
         command += (["--out", args.out] if args.out else []) + (["--force"] if args.force else [])
+        command += ["--resume"] if args.resume else []
         return subprocess.run(command, check=False).returncode
 
 

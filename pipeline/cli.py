@@ -11,6 +11,7 @@ import click
 
 from astromlp.errors import AstromlpError, printable
 from astromlp.pipeline.commands import COMMANDS as PIPELINE_COMMANDS
+from astromlp.pipeline.sweep_cli import COMMANDS as SWEEP_COMMANDS
 
 
 def _fail(message: str) -> None:
@@ -60,7 +61,7 @@ def main(debug: bool) -> None:
     os.environ.setdefault("ASTROMLP_COMPILE_NOTICE", "1")  # a first run says it compiles (nn/compiling.py)
 
 
-for _command in PIPELINE_COMMANDS:  # run, demo, predict, init
+for _command in (*PIPELINE_COMMANDS, *SWEEP_COMMANDS):  # run, demo, predict, init, sweep, compare
     main.add_command(_command)
 
 

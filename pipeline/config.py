@@ -301,17 +301,21 @@ class Config:
 def load_config(path: str | Path) -> Config:
     """Read and validate a TOML config; every mistake raises AstromlpError naming file and key."""
     path = Path(path).resolve()
+    return parse_config(read_config_text(path), path)
+
+
+def read_config_text(path: Path) -> str:
+    """The text of a config file (`astromlp run` or `sweep`); one AstromlpError line if it cannot be read."""
     kind = not_regular(path)
     if kind and kind != "a directory":  # a directory keeps the system's own "is a directory" message
         raise AstromlpError(f"{path}: the config is {kind}, not a file; save the TOML config to a file and give "
                             "that")
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise AstromlpError(f"{path}: cannot read the config file ({exc.strerror}); check the path") from None
     except UnicodeDecodeError:
         raise AstromlpError(f"{path}: not a text file (a TOML config must be UTF-8 text); check the path") from None
-    return parse_config(text, path)
 
 
 def parse_config(text: str, path: Path) -> Config:

@@ -38,6 +38,7 @@ INGEST = "ingest.json"
 PREDICTIONS = "predictions.parquet"
 REPORT = "report.html"
 METRICS = "metrics.json"
+DATA_STAGES = ("ingest", "prepare")
 PACKAGES = ("numpy", "numba", "scipy", "scikit-learn", "pandas", "dask", "distributed", "astropy")
 
 
@@ -130,11 +131,19 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
     return RunResult(run_dir.path, run_dir / REPORT, metrics, ex.description, state.outcomes)
 
 
-def _run_stages(state: _Run) -> None:
-    """Every stage of STAGES in order, each keyed by what it declares."""
+def prepare_data(config: Config, run_dir: RunDirectory, ex: Executor, force: bool = False) -> list[StageOutcome]:
+    """Only the data stages (ingest, prepare) into a claimed run directory: a sweep prepares once, its trials
+    reuse the files by the same stage keys."""
+    state = _Run(config, run_dir, ex, force)
+    _run_stages(state, [stage for stage in STAGES if stage.name in DATA_STAGES])
+    return state.outcomes
+
+
+def _run_stages(state: _Run, stages=None) -> None:
+    """Every stage of `stages` (default STAGES) in order, each keyed by what it declares."""
     state.files = catalog_files(state.config)
     done: dict[str, object] = {CATALOGS: state.files}
-    for stage in STAGES:
+    for stage in stages or STAGES:
         entry = state.stage(stage.name, key_inputs(stage, state.config, done), partial(_compute, stage, state))
         done[stage.name] = entry["outputs"]
 

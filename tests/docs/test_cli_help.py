@@ -37,7 +37,7 @@ def _examples(command: click.Command) -> list[str]:
 
 
 def test_every_command_is_covered():
-    assert set(COMMANDS) == {"run", "demo", "predict", "init", "report", "inspect", "lr-find"}
+    assert set(COMMANDS) == {"run", "demo", "predict", "init", "report", "inspect", "lr-find", "sweep", "compare"}
 
 
 @pytest.mark.parametrize("name", [None, *COMMANDS])
