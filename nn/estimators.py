@@ -181,7 +181,7 @@ _PARAMETERS_DOC = """
         Epochs without improvement of the monitored loss before training stops.
     init : str or None, default None
         Weight initialisation: glorot_uniform, glorot_normal, he_normal, he_uniform, lecun_normal, or normal
-        (N(0, ``init_sigma``^2) whatever the layer's width); None picks He for the ReLU family and Glorot for
+        (``N(0, init_sigma**2)`` whatever the layer's width); None picks He for the ReLU family and Glorot for
         the others.
     init_sigma : float, default 0.01
         Standard deviation of ``init="normal"``; the other schemes ignore it.

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import confusion_matrix
 
-from astromlp.catalogs.features import compile_expression, evaluate
+from astromlp.catalogs.features import compile_expression, compile_features, evaluate
 from astromlp.errors import AstromlpError
 from astromlp.pipeline.config import FREE_TABLES, SECTIONS, parse_config
 from astromlp.reports import EvaluationInputs, compute_metrics
@@ -38,8 +38,8 @@ tokens = st.lists(st.sampled_from(HOSTILE), min_size=1, max_size=8).map(" ".join
 @FAST
 @given(st.one_of(tokens, st.text(max_size=40)))
 def test_parser_accepts_or_refuses_with_the_user_error_and_runs_nothing(text):
-    try:
-        expression = compile_expression(text, COLUMNS)
+    try:  # the feature path: parse, check, and refuse a value that is not a number or a condition
+        expression = compile_features({"feature": text}, COLUMNS, dict.fromkeys(COLUMNS, "float64"))["feature"]
     except AstromlpError as exc:
         assert "\n" not in str(exc) and str(exc)
     else:
