@@ -28,10 +28,15 @@ def cache_dir() -> Path:
     return Path(root) / "numba"
 
 
+#: The Python functions compiled through ``kernel``: the ones KernelCacheLocator places.
+_KERNELS: set = set()
+
+
 # Numba has no public hook for where one package's functions are cached: its locators are private classes,
-# tried in the order of caching._CacheImpl._locator_classes, the first that accepts a function wins.
+# tried in the order of caching.CacheImpl._locator_classes, the first that accepts a function wins.
 class KernelCacheLocator(caching._SourceFileBackedLocatorMixin, caching._CacheLocator):
-    """astromlp's kernels only: ``cache_dir()/<package>``, e.g. ``.../numba/astromlp.nn.kernels``."""
+    """Functions compiled through ``kernel`` only (astromlp's, and the test suite's):
+    ``cache_dir()/<package>``, e.g. ``.../numba/astromlp.nn.kernels``."""
 
     def __init__(self, py_func, py_file):
         self._py_file = py_file
@@ -48,7 +53,7 @@ class KernelCacheLocator(caching._SourceFileBackedLocatorMixin, caching._CacheLo
 
     @classmethod
     def from_function(cls, py_func, py_file):
-        if not py_func.__module__.startswith("astromlp."):
+        if py_func not in _KERNELS:
             return None  # someone else's function: Numba's own locators decide
         return super().from_function(py_func, py_file)
 
@@ -65,5 +70,11 @@ if KernelCacheLocator not in _LOCATORS:
 
 
 def kernel(**options):
-    """``numba.njit`` with the options every nn kernel shares, plus ``options``."""
-    return njit(**OPTIONS, **options)
+    """``numba.njit`` with the options every nn kernel shares, plus ``options``; cached in ``cache_dir()``."""
+    compile_ = njit(**OPTIONS, **options)
+
+    def decorate(func):
+        _KERNELS.add(func)  # before njit: Numba chooses the cache locator while it decorates
+        return compile_(func)
+
+    return decorate

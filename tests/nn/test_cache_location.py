@@ -55,3 +55,17 @@ def test_another_copy_of_the_same_package_loads_the_kernels_instead_of_compiling
     assert origin == PACKAGE and hits == 0
     origin, hits = _compile_one(tmp_path / "cache", pythonpath=copy)
     assert origin == copy / "astromlp" / "nn" and hits == 1
+
+
+def test_a_kernel_defined_outside_the_package_is_cached_in_the_cache_dir_too(tmp_path):
+    """`jit.kernel` places every function it compiles (the test suite's own kernels too), never beside the module:
+    a checkout would otherwise gather .nbi/.nbc files in its __pycache__ folders."""
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "outside.py").write_text("from astromlp.nn.kernels.jit import kernel\n\n\n"
+                                                 "@kernel()\ndef plus_one(x):\n    return x + 1\n")
+    env = {key: value for key, value in os.environ.items() if key not in ("NUMBA_CACHE_DIR", "ASTROMLP_CACHE_DIR")}
+    env.update({"ASTROMLP_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(tmp_path / "src")})
+    subprocess.run([sys.executable, "-c", "from outside import plus_one; assert plus_one(1) == 2"], env=env,
+                   check=True, timeout=300)
+    assert sorted((tmp_path / "cache").rglob("outside.plus_one-*.nbi")), "the kernel was not cached in the cache dir"
+    assert sorted((tmp_path / "src").rglob("*.nb[ic]")) == [], "a kernel cache file was written beside its module"
