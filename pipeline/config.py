@@ -206,7 +206,7 @@ class DataSection:
     weight: str | None = option("str", None, help=(
         "A catalog column of per-row weights (numbers, finite, >= 0, not all zero; e.g. inverse selection "
         "probabilities): training and early stopping's validation loss weight each row by it (scikit-learn's "
-        "sample_weight), times any [model] class_weight, and `[report] weighted = true` weights the metrics too."))
+        "sample_weight), times any [model] class_weight. The report's metrics count every test row once."))
     target_map: dict[str, str] | None = option("target_map", None, help=(
         "Classification: rename classes before training, e.g. `{ GALAXY = \"EXTRAGALACTIC\", QSO = "
         "\"EXTRAGALACTIC\" }` to classify stars against everything else; classes mapped to one name become one "
@@ -262,9 +262,6 @@ class ReportSection:
         "Which baselines the report compares the network with (default: the task's usual ones). Classification: "
         "`logistic` (multinomial, softmax), `logistic_ovr` (one-vs-rest), `logistic_ovo` (one-vs-one, scored as "
         "[model] multi_class = \"ovo\"), `majority`; regression and photo-z: `ols`, `ridge`."))
-    weighted: bool = option("bool", False, help=(
-        "With [data] weight: weight the test rows' metrics (accuracy, F1, log loss, ...) and their bootstrap by "
-        "the weight column; the report says so. Default: every test row counts once."))
     completeness: dict[str, float] = option("class_targets", None, help=(
         "Classification: a completeness target per class, e.g. `{ GALAXY = 0.98 }`; the highest threshold "
         "reaching it on the validation split is chosen, and judged on the test split as for purity."))
@@ -481,8 +478,7 @@ def _check_split(split: SplitSection, path: Path) -> None:
 
 
 def _check_kind_keys(sections: dict, path: Path) -> None:
-    """Keys that only some task kinds understand: target_map (labels), the baselines the kind has, weighted
-    metrics (with a weight column)."""
+    """Keys that only some task kinds understand: target_map (labels) and the baselines the kind has."""
     kind, data, report = task_kind(sections["task"].kind), sections["data"], sections["report"]
     if data.target_map and not kind.labelled:
         raise AstromlpError(f"{path}: [data] target_map renames classes, but kind = \"{kind.name}\" learns numbers; "
@@ -493,9 +489,6 @@ def _check_kind_keys(sections: dict, path: Path) -> None:
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise AstromlpError(f"{path}: [report] baselines names {name!r}, which is not a {kind.name} baseline; "
                                 f"expected some of {', '.join(kind.report.baseline_names)}{hint}")
-    if report.weighted and not data.weight:
-        raise AstromlpError(f"{path}: [report] weighted = true needs a weight column: set [data] weight = "
-                            "\"column\" or remove weighted")
 
 
 def _check_run(run: RunSection, path: Path) -> None:
