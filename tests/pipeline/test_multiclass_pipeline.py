@@ -124,6 +124,7 @@ def test_a_one_vs_rest_run_reports_against_the_three_logistic_regressions(ovr_ru
     assert [s["member"] for s in training["starts"]] == ["GALAXY vs rest", "QSO vs rest", "STAR vs rest"]
     page = result.report.read_text()
     assert "one-vs-rest: one sigmoid network per class" in page and "one-vs-one logistic regression" in page
+    assert "0: GALAXY vs rest (chosen)" in page and "2: STAR vs rest</th>" in page
 
 
 def test_predict_streams_the_members_and_equals_evaluate_bit_for_bit(ovr_run, tmp_path):
