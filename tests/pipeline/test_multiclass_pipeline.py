@@ -18,6 +18,7 @@ from astromlp.pipeline.predict import predict_catalogs
 from astromlp.pipeline.rundir import RunDirectory
 from astromlp.pipeline.runner import RunOptions, run
 from astromlp.pipeline.stages import check_weights
+from astromlp.pipeline.templates import template
 from tests.pipeline.test_config import MINIMAL
 
 QUIET = RunOptions(scheduler="synchronous", quiet=True)
@@ -186,3 +187,10 @@ def test_target_map_merges_classes_and_the_model_predicts_the_new_names(sdss_sma
     assert set(pd.read_parquet(out)["class_predicted"]) <= {"EXTRAGALACTIC", "STAR"}
     scores = class_scores(model, load_prepared(RunDirectory(result.run_dir)).X["test"])
     np.testing.assert_array_equal(evaluated[["probability_EXTRAGALACTIC", "probability_STAR"]].to_numpy(), scores)
+
+
+def test_the_stargalaxy_template_classifies_stars_against_everything_else(tmp_path):
+    config = parse_config(template("stargalaxy"), tmp_path / "stargalaxy.toml")
+    assert config.data.target_map == {"GALAXY": "EXTRAGALACTIC", "QSO": "EXTRAGALACTIC"}
+    assert config.data.select is None  # no class is dropped
+    assert dict(config.report.purity) == {"EXTRAGALACTIC": 0.99}
