@@ -50,11 +50,12 @@ def _row_shape(dtype: object) -> tuple[int, ...]:
     return () if length is None else (length,)
 
 
-def astropy_yaml(frame_meta: pd.DataFrame, info: ColumnInfos | None) -> str:
-    """astropy's table header YAML (names, datatypes, units, descriptions) for the columns of `frame_meta`."""
+def astropy_yaml(frame_meta: pd.DataFrame, info: ColumnInfos | None, records: Mapping[str, str] | None = None) -> str:
+    """astropy's table header YAML (names, datatypes, units, descriptions) for the columns of `frame_meta`, with
+    `records` as the table's meta (what Table.read returns in `.meta`, as it does a FITS header's cards)."""
     from astropy.table import Column, Table
     from astropy.table import meta as table_meta
 
     empty = Table([Column(np.zeros((0, *_row_shape(dtype)), numpy_dtype(dtype)), name=name)
-                   for name, dtype in frame_meta.dtypes.items()])
+                   for name, dtype in frame_meta.dtypes.items()], meta=dict(records or {}))
     return "\n".join(table_meta.get_yaml_from_table(annotate(empty, info)))

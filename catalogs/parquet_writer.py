@@ -41,7 +41,8 @@ def write_parquet(chunks: Iterable[pd.DataFrame], meta: pd.DataFrame, path: Path
             widths = {name: max(width, _longest(table, name)) for name, width in widths.items()}
             writer.write_table(table)
             rows += table.num_rows
-        records = {**(schema.metadata or {}), **(metadata or {}), ASTROPY_META_KEY: astropy_yaml(meta, info).encode(),
+        records = {**(schema.metadata or {}), **(metadata or {}),
+                   ASTROPY_META_KEY: astropy_yaml(meta, info, metadata).encode(),
                    **{f"table::len::{name}": str(n) for name, n in widths.items()}}
         writer.add_key_value_metadata({**records, **_arrow_schema_record(schema, records)})
     return rows

@@ -168,6 +168,7 @@ def test_a_fixed_length_array_column_round_trips_as_an_n_by_b_column(tmp_path, n
 
         arrow = pq.read_table(tmp_path / name)
         assert arrow.schema.field("pdf").type.list_size == 7 and arrow.schema.metadata[b"grid"] == b"[0, 1]"
+        assert table.meta["grid"] == "[0, 1]"  # astropy's own record too, as FITS gives its header cards
         np.testing.assert_array_equal(np.stack(pd.read_parquet(tmp_path / name)["pdf"]), values)
     else:
         header = fits.getheader(tmp_path / name, 1)
