@@ -8,6 +8,16 @@ predict   trains a small classifier on the bundled SDSS sample (`astromlp run`),
           workers) and keeps each one's VmHWM (peak resident memory). Prints rows per second, the peak of
           each worker and of the CLI process (which writes the output), and checks that the output has as
           many rows as the input. Target: worker peaks flat as rows grow.
+hats      (issue 23) the same trained model over generated HATS catalogs of --hats-sizes rows (make_hats.py:
+          uniform sky, HEALPix order chosen for <= 250k rows per pixel, as hats-import would) and over the same
+          rows as plain Parquet files, `--workers 2` each: rows per second (target: HATS within 20 % of
+          Parquet), worker peaks (target: flat as rows grow), output rows = input rows, and the HATS output
+          keeping the input's pixels. Then --match-labels labels (90 % moved 0-0.8 arcsec from a catalog
+          object, 10 % moved 20 arcsec) cross-matched within 1 arcsec against the --match-catalog-row catalog:
+          astromlp's crossmatch_labels (lsdb) against astropy's SkyCoord.match_to_catalog_sky on the same
+          positions read from the catalog, fresh process each, time and peak memory above imports, the matched
+          objects checked equal label by label. lsdb/hats compile their own Numba code on first use (not
+          cached): that first call is timed apart, on 100 labels.
 train     MLPClassifier (hidden [32, 32], batch 256, one start) on n x 5 float64 features in a fresh process
           per n (1M, 2M, 5M): each epoch is one partial_fit over all rows, timed alone; the fastest of
           --epochs epochs is the time per epoch (all are printed: other jobs slow some down). Peak memory
@@ -15,6 +25,7 @@ train     MLPClassifier (hidden [32, 32], batch 256, one start) on n x 5 float64
           Target: seconds per epoch / rows constant; extra memory a small multiple of the arrays.
 
     python benchmarks/bench_scale.py                      # 20 x 1M rows, about 10-20 minutes on 2 cores
+    python benchmarks/bench_scale.py --predict-sizes --train-sizes   # only the HATS part (2M/5M/20M, 100k x 5M)
     python benchmarks/bench_scale.py --files 4 --rows-per-file 500000 --predict-sizes 1000000 2000000 \
         --train-sizes 200000 400000                       # quick look
 

@@ -259,7 +259,7 @@ class FitsSource:
         into a native contiguous array in one pass (astropy's path decodes, masks and copies every column)."""
         rows = np.frombuffer(self._raw_rows(start, stop), dtype=self.records)
         return pd.DataFrame({name: rows[name].astype(rows.dtype[name].newbyteorder("=")) for name in columns},
-                            copy=False)
+                            index=pd.RangeIndex(len(rows)), copy=False)
 
     def _raw_rows(self, start: int, stop: int) -> bytes | np.ndarray:
         """The stored bytes of rows [start, stop): read from the file, or decompressed from the stream."""
