@@ -37,6 +37,18 @@ Measured 2026-11-23 on 2 cores shared with other jobs (load average 4-7 througho
            load (1M: 1.15-10.2 s), so linearity is not established by this run; an earlier quieter run gave
            2.5 s/epoch at 1M. Peak memory above the arrays: 46 MiB for 46 MiB of arrays (1M), 93 for 92 (2M),
            195 for 229 (5M), i.e. about one more copy of them (targets one-hot, float conversion).
+Measured 2026-11-30, HATS part, on 2 cores shared with five other engineers' tests and benchmarks (load
+average 20-33 throughout: every time is several times what the machine gives alone, and runs of one
+comparison were minutes apart under different load; 20M rows would have taken over an hour at this load,
+so 2M/5M/10M):
+  predict  Parquet 2M 188.1 s, 5M 346.0 s, 10M 451.0 s; HATS 251.1 s, 405.6 s, 479.9 s: HATS / Parquet rate
+           0.75 (load 23 -> 31 between the two), 0.85, 0.94 (target >= 0.8). Worker peaks HATS 512/531,
+           491/494, 546/552 MiB (pixels of 167k, 104k, 208k rows: flat, following the pixel size, not the
+           catalog), Parquet 766/782, 771/792, 777/793 MiB; CLI process HATS 375-387 MiB (the workers
+           write the pixels), Parquet 568-761 MiB; output rows = input rows, the HATS output keeps the pixels.
+  match    100k labels x 5M objects within 1 arcsec: astromlp (lsdb) 25.4 s + 137.6 s compiling hats/lsdb's
+           Numba code on first use in the process, 106 MiB above imports; astropy match_to_catalog_sky (reading
+           the positions included) 16.2 s, 941 MiB above imports; both matched the same 90,001 objects.
 """
 
 from __future__ import annotations
