@@ -3,13 +3,16 @@ inf or NaN (which training reports as divergence) instead of a Python-exception 
 which would keep LLVM from vectorising it.
 
 The on-disk cache lives in a per-user cache directory, never inside the installed package: files written there
-would survive ``pip uninstall`` and shadow a later (editable) install. Its folders are named after the modules,
-not after where the package is installed, and Numba keys a cached kernel by its source file's content hash, so
-every copy of the same astromlp (a wheel in site-packages, then an editable checkout of the same commit) loads
-the kernels the first one compiled instead of compiling them again."""
+would survive ``pip uninstall`` and shadow a later (editable) install. Its folders are named after the package and
+the content of its room (all of ``astromlp.nn``'s sources, say), not after where the package is installed, so every
+copy of the same astromlp (a wheel in site-packages, then an editable checkout of the same commit) loads the kernels
+the first one compiled instead of compiling them again, and a kernel is never loaded after an edit to a kernel it
+inlines (Numba itself only checks the caller's own file). Each version of a room gets its own folder: two versions
+used alternately do not recompile each other's kernels; an old version's folder stays until the cache is cleared."""
 
 import hashlib
 import os
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -36,12 +39,14 @@ _KERNELS: set = set()
 # tried in the order of caching.CacheImpl._locator_classes, the first that accepts a function wins.
 class KernelCacheLocator(caching._SourceFileBackedLocatorMixin, caching._CacheLocator):
     """Functions compiled through ``kernel`` only (astromlp's, and the test suite's):
-    ``cache_dir()/<package>``, e.g. ``.../numba/astromlp.nn.kernels``."""
+    ``cache_dir()/<package>-<room hash>``, e.g. ``.../numba/astromlp.nn.kernels-3f9c...``."""
 
     def __init__(self, py_func, py_file):
         self._py_file = py_file
         self._lineno = py_func.__code__.co_firstlineno
-        self._cache_path = str(cache_dir() / py_func.__module__.rpartition(".")[0])
+        package = py_func.__module__.rpartition(".")[0]
+        room = _room_hash(py_func.__module__)
+        self._cache_path = str(cache_dir() / (f"{package}-{room}" if room else package))
 
     def get_cache_path(self):
         return self._cache_path
@@ -62,6 +67,23 @@ class KernelCacheLocator(caching._SourceFileBackedLocatorMixin, caching._CacheLo
 def _content_hash(path: str, mtime_ns: int, size: int) -> str:
     """SHA-256 of a source file, computed once per version of the file (mtime and size are part of the key)."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _room_hash(module: str) -> str | None:
+    """The first 16 hex digits of a SHA-256 over every source of the module's room (``a.b`` of ``a.b.c``), or
+    None for a module outside any room: Numba links a kernel's callees into its cached code."""
+    parts = module.split(".")
+    room = sys.modules.get(".".join(parts[:2])) if len(parts) > 2 else None
+    paths = list(getattr(room, "__path__", ()))
+    return _tree_hash(paths[0]) if paths else None
+
+
+@cache
+def _tree_hash(folder: str) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(Path(folder).rglob("*.py")):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 _LOCATORS = (getattr(caching, "CacheImpl", None) or caching._CacheImpl)._locator_classes  # renamed in Numba 0.61

@@ -69,3 +69,26 @@ def test_a_kernel_defined_outside_the_package_is_cached_in_the_cache_dir_too(tmp
                    check=True, timeout=300)
     assert sorted((tmp_path / "cache").rglob("outside.plus_one-*.nbi")), "the kernel was not cached in the cache dir"
     assert sorted((tmp_path / "src").rglob("*.nb[ic]")) == [], "a kernel cache file was written beside its module"
+
+
+def test_an_edit_to_a_callee_recompiles_the_kernels_that_inline_it(tmp_path):
+    """Numba caches a kernel with its callees linked in but checks only the caller's own file: after an upgrade that
+    changes only a callee (an activation, say) the caller must not be loaded stale."""
+    room = tmp_path / "src" / "roomx" / "sub"
+    room.mkdir(parents=True)
+    (room.parent / "__init__.py").write_text("")
+    (room / "__init__.py").write_text("")
+    (room / "caller.py").write_text("from astromlp.nn.kernels.jit import kernel\n"
+                                    "from roomx.sub.callee import step\n\n\n"
+                                    "@kernel()\ndef twice(x):\n    return step(step(x))\n")
+    env = {key: value for key, value in os.environ.items() if key not in ("NUMBA_CACHE_DIR", "ASTROMLP_CACHE_DIR")}
+    env.update({"ASTROMLP_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": str(tmp_path / "src")})
+    run = [sys.executable, "-c",
+           "from roomx.sub.caller import twice; print(twice(1), sum(twice.stats.cache_hits.values()))"]
+    results = []
+    for increment in (1, 1, 5):
+        (room / "callee.py").write_text(f"from astromlp.nn.kernels.jit import kernel\n\n\n"
+                                        f"@kernel()\ndef step(x):\n    return x + {increment}\n")
+        done = subprocess.run(run, env=env, check=True, timeout=300, capture_output=True, text=True)
+        results.append(tuple(int(word) for word in done.stdout.split()))
+    assert results == [(3, 0), (3, 1), (11, 0)]
