@@ -215,15 +215,17 @@ ACTIVATIONS: dict[str, Activation] = {
 ALIASES = {"logistic": "sigmoid"}
 
 _FIXED = [row for row in ACTIVATIONS.values() if row.slope == "fixed"]
-_SLOPED = [row for row in ACTIVATIONS.values() if row.slope != "fixed"]
+# The sloped rows' distinct function pairs (PReLU and RReLU are both leaky_relu): each is one more case that
+# every fit compiles, so a pair shared by two rows is compiled once.
+_SLOPED = list(dict.fromkeys((row.value, row.derivative) for row in ACTIVATIONS.values() if row.slope != "fixed"))
 #: Kernel index of each activation: its position in its kernel table, the fixed-parameter one or the sloped one
 #: (``SLOPES``).
 ACTIVATION_CODES: dict[str, int] = {
-    **{name: i for i, name in enumerate(n for n, row in ACTIVATIONS.items() if row.slope == "fixed")},
-    **{name: i for i, name in enumerate(n for n, row in ACTIVATIONS.items() if row.slope != "fixed")},
+    name: _FIXED.index(row) if row.slope == "fixed" else _SLOPED.index((row.value, row.derivative))
+    for name, row in ACTIVATIONS.items()
 }
 
 VALUE_TABLE = tuple(row.value for row in _FIXED)
 DERIVATIVE_TABLE = tuple(row.derivative for row in _FIXED)
-SLOPED_VALUE_TABLE = tuple(row.value for row in _SLOPED)
-SLOPED_DERIVATIVE_TABLE = tuple(row.derivative for row in _SLOPED)
+SLOPED_VALUE_TABLE = tuple(value for value, _ in _SLOPED)
+SLOPED_DERIVATIVE_TABLE = tuple(derivative for _, derivative in _SLOPED)

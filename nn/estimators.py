@@ -272,8 +272,7 @@ class _BaseMLP(BaseEstimator):
                  activation_alpha=None, maxout_pieces=2, loss=None, batch_norm=False, bn_momentum=0.1, bn_eps=1e-5,
                  dropout=0.0, input_dropout=0.0, optimizer="adam", learning_rate=1e-2, momentum=0.9, beta1=0.9,
                  beta2=0.999, rho=0.9, epsilon=1e-8, weight_decay=None, schedule="reduce_on_plateau", lr_decay=0.01,
-                 lr_step=30,
-                 lr_factor=0.5, l1=0.0, l2=3e-4, batch_size=128, max_epochs=500, tol=1e-4, grad_tol=0.0,
+                 lr_step=30, lr_factor=0.5, l1=0.0, l2=3e-4, batch_size=128, max_epochs=500, tol=1e-4, grad_tol=0.0,
                  step_tol=0.0, early_stopping=True, validation_fraction=0.1, patience=30, init=None, init_sigma=0.01,
                  dtype="float64", random_state=None, n_starts=1, start_selection="best", n_jobs=None,
                  chunk_size=128, verbose=0):
