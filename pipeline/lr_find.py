@@ -8,7 +8,7 @@ from pathlib import Path
 from astromlp.nn import lr_find
 from astromlp.nn.lr_find import RangeTest
 from astromlp.pipeline.config import load_config
-from astromlp.pipeline.models import estimator_class
+from astromlp.pipeline.models import estimator_class, estimator_params
 from astromlp.pipeline.schedulers import executor
 from astromlp.pipeline.stages import catalog_files, ingest, prepare
 from astromlp.reports.figures_lr import write_range_test
@@ -26,6 +26,7 @@ def range_test(config_path: Path, output: Path, steps: int = 200, start: float =
 
 
 def config_range_test(config, prepared, **options) -> RangeTest:
-    """The range test of the config's [model] (seeded by [run] seed) on the prepared training split."""
-    estimator = estimator_class(config.task.kind)(**config.model, random_state=config.run.seed)
+    """The range test of the config's [model] (seeded by [run] seed) on the prepared training split; the
+    network's own parameters ([model] multi_class is the pipeline's: the test runs one softmax network)."""
+    estimator = estimator_class(config.task.kind)(**estimator_params(config.model), random_state=config.run.seed)
     return lr_find(estimator, prepared.X["train"], prepared.y["train"], **options)
