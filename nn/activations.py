@@ -152,13 +152,46 @@ def d_sqnl(x, y, alpha):
     return max(1.0 - abs(x) / 2.0, 0.0)
 
 
+@_jit
+def bipolar_relu(x, alpha):
+    """Bipolar ReLU (Eidnes & Noekland 2017): relu(x) on even units, -relu(-x) on odd ones, so that a layer's
+    mean output stays near zero; ``alpha`` is the unit's parity (0 even, 1 odd), which the kernel passes."""
+    return x if (x > 0 if alpha == 0 else x < 0) else 0.0 * x
+
+
+@_jit
+def d_bipolar_relu(x, y, alpha):
+    return 1.0 if (x > 0 if alpha == 0 else x < 0) else 0.0
+
+
+@_jit
+def d_slope_leaky_relu(x):
+    """d leaky_relu(x, alpha) / d alpha: the gradient of PReLU's learned slope."""
+    return min(x, 0.0)
+
+
 class Activation(NamedTuple):
-    """One row of the table: the function, its derivative, the default of its parameter, its init family."""
+    """One row of the table: the function, its derivative, the default of its parameter, its init family, and
+    where the kernel takes the parameter from (a key of ``SLOPES``)."""
 
     value: object
     derivative: object
     default_alpha: float
     init: str
+    slope: str = "fixed"
+
+
+#: Where an activation's parameter comes from, per element: the layer's alpha ("fixed"), a learned parameter
+#: per unit in theta ("learned", PReLU), a draw uniform in [alpha, alpha_upper] per element in training and
+#: their mean at prediction ("random", RReLU), or the unit's index mod 2 ("parity", bipolar ReLU). Only "fixed"
+#: rows go through the generic kernels; the others have their own small table, so that a default run does not
+#: compile them into the generic path.
+SLOPES: dict[str, int] = {"fixed": 0, "learned": 1, "random": 2, "parity": 3}
+
+#: RReLU's default range of negative slopes, [1/8, 1/3] (Xu et al. 2015, as in PyTorch).
+RRELU_RANGE = (1.0 / 8.0, 1.0 / 3.0)
+#: PReLU's initial slope (He et al. 2015).
+PRELU_INIT = 0.25
 
 
 ACTIVATIONS: dict[str, Activation] = {
@@ -174,12 +207,25 @@ ACTIVATIONS: dict[str, Activation] = {
     "isru": Activation(isru, d_isru, 1.0, "glorot_uniform"),
     "isrlu": Activation(isrlu, d_isrlu, 1.0, "he_normal"),
     "sqnl": Activation(sqnl, d_sqnl, 0.0, "glorot_uniform"),
+    "prelu": Activation(leaky_relu, d_leaky_relu, PRELU_INIT, "he_normal", "learned"),
+    "rrelu": Activation(leaky_relu, d_leaky_relu, RRELU_RANGE[0], "he_normal", "random"),
+    "bipolar_relu": Activation(bipolar_relu, d_bipolar_relu, 0.0, "he_normal", "parity"),
 }
 #: Other names users know these by (scikit-learn says "logistic").
 ALIASES = {"logistic": "sigmoid"}
 
-#: Kernel index of each activation: its row number in ``ACTIVATIONS``.
-ACTIVATION_CODES: dict[str, int] = {name: i for i, name in enumerate(ACTIVATIONS)}
+_FIXED = [row for row in ACTIVATIONS.values() if row.slope == "fixed"]
+# The sloped rows' distinct function pairs (PReLU and RReLU are both leaky_relu): each is one more case that
+# every fit compiles, so a pair shared by two rows is compiled once.
+_SLOPED = list(dict.fromkeys((row.value, row.derivative) for row in ACTIVATIONS.values() if row.slope != "fixed"))
+#: Kernel index of each activation: its position in its kernel table, the fixed-parameter one or the sloped one
+#: (``SLOPES``).
+ACTIVATION_CODES: dict[str, int] = {
+    name: _FIXED.index(row) if row.slope == "fixed" else _SLOPED.index((row.value, row.derivative))
+    for name, row in ACTIVATIONS.items()
+}
 
-VALUE_TABLE = tuple(row.value for row in ACTIVATIONS.values())
-DERIVATIVE_TABLE = tuple(row.derivative for row in ACTIVATIONS.values())
+VALUE_TABLE = tuple(row.value for row in _FIXED)
+DERIVATIVE_TABLE = tuple(row.derivative for row in _FIXED)
+SLOPED_VALUE_TABLE = tuple(value for value, _ in _SLOPED)
+SLOPED_DERIVATIVE_TABLE = tuple(derivative for _, derivative in _SLOPED)

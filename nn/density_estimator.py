@@ -55,6 +55,10 @@ class MLPDensity(RegressorMixin, _BaseMLP):
         inspect.Parameter("z_grid", inspect.Parameter.KEYWORD_ONLY, default=None),
         inspect.Parameter("label_width", inspect.Parameter.KEYWORD_ONLY, default=1.0)])
 
+    def _closed_form_refusal(self) -> str:
+        return ("MLPDensity has no closed-form solver: a softmax over redshift bins is fitted by gradient descent "
+                "only; use solver='gd' (the default)")
+
     # ----- targets: the grid and the soft labels -----------------------------------------------------------
     def _prepare_targets(self, y):
         y = np.asarray(y, dtype=np.float64)

@@ -22,12 +22,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from astromlp.errors import AstromlpError
-from astromlp.nn.activations import ACTIVATIONS
+from astromlp.nn.activations import ACTIVATIONS, RRELU_RANGE
 from astromlp.nn.activations import ALIASES as ACTIVATION_ALIASES
 from astromlp.nn.calibration import CALIBRATIONS, check_temperature, fit_temperature
 from astromlp.nn.footprint import available_memory, check_fits, layout_counts, training_bytes
 from astromlp.nn.init import INITIALIZERS
-from astromlp.nn.layers import B_OFF, BE_OFF, LayerSpec
+from astromlp.nn.layers import B_OFF, BE_OFF, LayerSpec, network_specs
 from astromlp.nn.linear import check_closed_form, fit_closed_form
 from astromlp.nn.losses import ALIASES as LOSS_ALIASES
 from astromlp.nn.losses import LOSSES, MAPE_MIN_ABS_TARGET
@@ -100,11 +100,15 @@ _PARAMETERS_DOC = """
     activation : str, default "relu"
         Hidden-layer nonlinearity: relu, leaky_relu, elu, softplus, tanh, sigmoid (alias logistic),
         softsign, arctan, isru (x / sqrt(1 + alpha x^2)), isrlu (x for x >= 0, isru below), sqnl (the square
-        nonlinearity, a tanh-like quadratic), identity, or maxout (each unit the maximum of ``maxout_pieces``
-        linear pieces).
-    activation_alpha : float or None, default None
-        Parameter of leaky_relu (slope for negative inputs, default 0.1), elu (value approached for
-        very negative inputs, default 1.0), isru and isrlu (alpha, default 1.0); None takes those defaults.
+        nonlinearity, a tanh-like quadratic), prelu (leaky_relu whose slope is learned, one per unit, He et al.
+        2015), rrelu (leaky_relu whose slope is drawn per element in training, their mean at prediction, Xu et
+        al. 2015), bipolar_relu (relu on even units, -relu(-x) on odd ones, Eidnes & Noekland 2017), identity,
+        or maxout (each unit the maximum of ``maxout_pieces`` linear pieces).
+    activation_alpha : float, pair of float or None, default None
+        Parameter of leaky_relu (slope for negative inputs, default 0.1), prelu (initial slope, default 0.25;
+        the slopes are learned and not penalised by ``l1``/``l2``), elu (value approached for very negative
+        inputs, default 1.0), isru and isrlu (alpha, default 1.0); for rrelu the range (lower, upper) of its
+        random slopes, default (1/8, 1/3). None takes those defaults.
     maxout_pieces : int, default 2
         Linear pieces per unit when ``activation="maxout"``.
     loss : str or None, default None
@@ -123,6 +127,9 @@ _PARAMETERS_DOC = """
     dropout : float or array-like of float, default 0.0
         Fraction of each hidden layer's units zeroed at random at every training step (inverted dropout,
         so nothing changes at prediction time): one rate in [0, 1) for all layers, or one per layer.
+    input_dropout : float, default 0.0
+        Fraction of the input features zeroed at random, row by row, at every training step (inverted
+        dropout of the input layer, Srivastava et al. 2014 use 0.2; nothing changes at prediction), in [0, 1).
     optimizer : str, default "adam"
         Update rule: sgd, momentum, nesterov, adagrad, rmsprop, adam, amsgrad or adamw.
     learning_rate : float, default 1e-2
@@ -220,13 +227,14 @@ class _BaseMLP(BaseEstimator):
         "solver": [StrOptions({"gd", "closed_form"})],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions({*ACTIVATIONS, *ACTIVATION_ALIASES, "maxout"})],
-        "activation_alpha": [Interval(Real, 0, None, closed="left"), None],
+        "activation_alpha": [Interval(Real, 0, None, closed="left"), "array-like", None],
         "maxout_pieces": [Interval(Integral, 2, None, closed="left")],
         "loss": [StrOptions({*LOSSES, *LOSS_ALIASES}), None],
         "batch_norm": ["boolean"],
         "bn_momentum": [Interval(Real, 0, 1, closed="right")],
         "bn_eps": [Interval(Real, 0, None, closed="neither")],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "input_dropout": [Interval(Real, 0, 1, closed="left")],
         "optimizer": [StrOptions(set(OPTIMIZERS))],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
@@ -262,9 +270,9 @@ class _BaseMLP(BaseEstimator):
 
     def __init__(self, hidden_layer_sizes=(64, 64), *, kind="mlp", solver="gd", activation="relu",
                  activation_alpha=None, maxout_pieces=2, loss=None, batch_norm=False, bn_momentum=0.1, bn_eps=1e-5,
-                 dropout=0.0, optimizer="adam", learning_rate=1e-2, momentum=0.9, beta1=0.9, beta2=0.999, rho=0.9,
-                 epsilon=1e-8, weight_decay=None, schedule="reduce_on_plateau", lr_decay=0.01, lr_step=30,
-                 lr_factor=0.5, l1=0.0, l2=3e-4, batch_size=128, max_epochs=500, tol=1e-4, grad_tol=0.0,
+                 dropout=0.0, input_dropout=0.0, optimizer="adam", learning_rate=1e-2, momentum=0.9, beta1=0.9,
+                 beta2=0.999, rho=0.9, epsilon=1e-8, weight_decay=None, schedule="reduce_on_plateau", lr_decay=0.01,
+                 lr_step=30, lr_factor=0.5, l1=0.0, l2=3e-4, batch_size=128, max_epochs=500, tol=1e-4, grad_tol=0.0,
                  step_tol=0.0, early_stopping=True, validation_fraction=0.1, patience=30, init=None, init_sigma=0.01,
                  dtype="float64", random_state=None, n_starts=1, start_selection="best", n_jobs=None,
                  chunk_size=128, verbose=0):
@@ -279,6 +287,7 @@ class _BaseMLP(BaseEstimator):
         self.bn_momentum = bn_momentum
         self.bn_eps = bn_eps
         self.dropout = dropout
+        self.input_dropout = input_dropout
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.momentum = momentum
@@ -329,8 +338,7 @@ class _BaseMLP(BaseEstimator):
                                 f"{self._linear_kind!r}")
         if self.solver == "closed_form":
             if self.kind != "linear":
-                raise AstromlpError(f"solver='closed_form' is for kind='linear' only, not {self.kind!r}; use "
-                                    "solver='gd'")
+                raise AstromlpError(self._closed_form_refusal())
             check_closed_form(self._loss_name(), self.l1)
         if self.kind != "mlp":
             return []
@@ -342,10 +350,27 @@ class _BaseMLP(BaseEstimator):
             raise AstromlpError(f"dropout rates must lie in [0, 1), got {self.dropout}")
         maxout = self.activation == "maxout"
         act = "identity" if maxout else ACTIVATION_ALIASES.get(self.activation, self.activation)
-        alpha = ACTIVATIONS[act].default_alpha if self.activation_alpha is None else self.activation_alpha
+        alpha, upper = self._activation_alphas(act)
         return [LayerSpec(s, act, alpha, self.maxout_pieces if maxout else 1, self.batch_norm, float(r),
-                          float(self.bn_momentum), float(self.bn_eps))
+                          float(self.bn_momentum), float(self.bn_eps), upper)
                 for s, r in zip(sizes, rates, strict=True)]
+
+    def _activation_alphas(self, act: str) -> tuple[float, float]:
+        """(alpha, alpha_upper) of the layers: ``activation_alpha`` or the activation's defaults; rrelu's is the
+        range (lower, upper) of its random slopes."""
+        given, rrelu = self.activation_alpha, ACTIVATIONS[act].slope == "random"
+        if given is None:
+            return ACTIVATIONS[act].default_alpha, RRELU_RANGE[1]
+        values = np.atleast_1d(np.asarray(given, dtype=float))
+        if rrelu and not (values.shape == (2,) and 0 <= values[0] <= values[1]):
+            raise AstromlpError(f"activation_alpha of rrelu is its slope range (lower, upper) with 0 <= lower <= "
+                                f"upper, got {given!r}; e.g. (0.125, 0.333)")
+        if not rrelu and (values.shape != (1,) or not values[0] >= 0):
+            raise AstromlpError(f"activation_alpha of {act} is one number >= 0, got {given!r}")
+        return float(values[0]), float(values[-1]) if rrelu else RRELU_RANGE[1]
+
+    def _closed_form_refusal(self) -> str:
+        return f"solver='closed_form' is for kind='linear' only, not {self.kind!r}; use solver='gd'"
 
     def _train_config(self, n_threads=None) -> TrainConfig:
         decay = {} if self.weight_decay is None else {"weight_decay": self.weight_decay}
@@ -381,7 +406,7 @@ class _BaseMLP(BaseEstimator):
     def _new_network(self, n_inputs: int, n_outputs: int, seed: int) -> Network:
         return Network.create(n_inputs, self._hidden_specs(), n_outputs, self._loss_name(),
                               rng=np.random.default_rng(seed), dtype=self._dtype, init=self.init,
-                              chunk=self.chunk_size, init_sigma=self.init_sigma)
+                              chunk=self.chunk_size, init_sigma=self.init_sigma, input_dropout=self.input_dropout)
 
     def _train_starts(self, X, Y, w, validation, seeds, on_epoch=None) -> list[StartOutcome]:
         """Train one network per seed; several starts run side by side, one per thread."""
@@ -405,7 +430,7 @@ class _BaseMLP(BaseEstimator):
 
     def _check_memory(self, shape: tuple[int, int], n_outputs: int, n_starts: int, validation_rows: int) -> None:
         """Refuse, before allocating anything, a fit whose layout would need more memory than is available."""
-        counts = layout_counts(shape[1], [*self._hidden_specs(), LayerSpec(n_outputs)])
+        counts = layout_counts(shape[1], network_specs(self._hidden_specs(), n_outputs, self.input_dropout))
         needed = training_bytes(counts, batch=max(1, min(self.batch_size, shape[0])), validation_rows=validation_rows,
                                 chunk=self.chunk_size, itemsize=self._dtype.itemsize, starts=n_starts)
         check_fits(needed, available_memory(),
@@ -514,7 +539,7 @@ class _BaseMLP(BaseEstimator):
         """Each network is the one these hyperparameters build: its inputs, loss, dtype and every layer."""
         outputs = self._n_outputs() or self.networks_[0].layout.n_outputs
         expected = {"inputs": self.n_features_in_, "loss": self._loss_name(), "dtype": self._dtype.name,
-                    "layers": (*self._hidden_specs(), LayerSpec(outputs))}
+                    "layers": network_specs(self._hidden_specs(), outputs, self.input_dropout)}
         for k, net in enumerate(self.networks_):
             found = {"inputs": net.layout.n_inputs, "loss": net.loss, "dtype": net.dtype.name,
                      "layers": net.layout.layers}

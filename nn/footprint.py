@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 
 from astromlp.errors import AstromlpError
+from astromlp.nn.activations import ACTIVATIONS
 
 #: Rows the evaluation forward pass (validation loss, predict) handles at once: ``Network.forward``'s block.
 FORWARD_BLOCK = 8192
@@ -21,19 +22,24 @@ class LayoutCounts:
     total_cols: int  # sum over layers of units * pieces
     total_units: int
     max_cols: int
+    slope_units: int = 0  # units of the workspace's per-element slopes: all of them if any layer is sloped
+    dropped_inputs: int = 0  # inputs per row of the workspace's input-dropout buffer
 
 
 def layout_counts(n_inputs: int, layers) -> LayoutCounts:
-    """Counts of a layout of LayerSpec-like ``layers`` ([W, b] per layer, or [W, gamma, beta] with batch norm)."""
+    """Counts of a layout of LayerSpec-like ``layers`` ([W, b] per layer, or [W, gamma, beta] with batch norm,
+    then PReLU's slopes)."""
     n_params = n_stats = total_cols = total_units = max_cols = 0
     n_in = n_inputs
+    sloped = any(ACTIVATIONS[spec.activation].slope != "fixed" for spec in layers)
     for spec in layers:
         cols = spec.units * spec.pieces
-        n_params += n_in * cols + (2 * cols if spec.batch_norm else cols)
+        n_params += n_in * cols + (2 * cols if spec.batch_norm else cols) + spec.learned_slopes
         n_stats += cols if spec.batch_norm else 0
         total_cols, total_units, max_cols = total_cols + cols, total_units + spec.units, max(max_cols, cols)
         n_in = spec.units
-    return LayoutCounts(n_params, n_stats, total_cols, total_units, max_cols)
+    dropped = n_inputs if layers and layers[0].input_dropout > 0 else 0
+    return LayoutCounts(n_params, n_stats, total_cols, total_units, max_cols, total_units if sloped else 0, dropped)
 
 
 def workspace_bytes(counts: LayoutCounts, capacity: int, chunk: int, itemsize: int) -> int:
@@ -42,6 +48,7 @@ def workspace_bytes(counts: LayoutCounts, capacity: int, chunk: int, itemsize: i
     cols, units = capacity * counts.total_cols, capacity * counts.total_units
     return (3 * cols * itemsize  # h, z, dh
             + units * (3 * itemsize + 8)  # a, dropout multipliers, da; maxout indices (int64)
+            + capacity * (counts.slope_units + counts.dropped_inputs) * itemsize  # slopes, dropped-out inputs
             + 2 * max(counts.n_stats, 1) * itemsize  # batch-norm batch statistics
             + max(n_chunks, 2) * counts.max_cols * 8 + n_chunks * 8  # per-chunk partial sums and losses
             + n_chunks * counts.n_params * itemsize)  # per-chunk gradients

@@ -1,11 +1,12 @@
 """Weight initialisation: Glorot/Xavier (uniform, normal), He (normal, uniform) for the ReLU family, LeCun, and a
-plain normal of a given sigma (the course's N(0, sigma^2)); biases and beta zero, gamma one."""
+plain normal of a given sigma (the course's N(0, sigma^2)); biases and beta zero, gamma one, PReLU's slopes the
+layer's alpha (0.25 by default, He et al. 2015)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from astromlp.nn.layers import BE_OFF, G_OFF, HAS_BN, NetworkLayout
+from astromlp.nn.layers import BE_OFF, G_OFF, HAS_BN, P_OFF, NetworkLayout
 
 
 def _glorot_uniform(rng, n_in, n_out, shape, sigma):
@@ -61,4 +62,7 @@ def initial_parameters(layout: NetworkLayout, schemes: list[str], rng: np.random
         if layout.ilayout[l, HAS_BN]:
             layout.segment(theta, l, G_OFF)[:] = 1
             layout.segment(theta, l, BE_OFF)[:] = 0
+        if spec.learned_slopes:
+            p = layout.ilayout[l, P_OFF]
+            theta[p:p + spec.learned_slopes] = spec.alpha
     return theta

@@ -70,6 +70,9 @@ LAYER: dict[str, Check] = {
     "batch_norm": _of_type(bool, "true or false"), "dropout": _number(0, 1, hi_open=True),
     "bn_momentum": _number(0, 1), "bn_eps": _number(0, 1, lo_open=True),  # a small epsilon beside the variance
 }
+#: Layer keys written since RReLU and input dropout; older files lack them (LayerSpec's defaults apply).
+LAYER_OPTIONAL: dict[str, Check] = {"alpha_upper": _number(0, math.inf, hi_open=True),
+                                    "input_dropout": _number(0, 1, hi_open=True)}
 NETWORK: dict[str, Check] = {
     "n_inputs": _integer(1, MAX_FEATURES), "loss": _one_of(LOSS_CODES), "chunk": _integer(1, MAX_CHUNK),
     "dtype": _one_of(DTYPES), "layers": _of_type(list, "a list of layers"),
@@ -260,7 +263,7 @@ def _check_networks(doc: dict, name: str) -> list[tuple[list[LayerSpec], dict]]:
         if not 1 <= len(net["layers"]) <= MAX_LAYERS:
             raise _fail(name, f"{where}.layers", f"a list of 1 to {MAX_LAYERS} layers", net["layers"])
         for i, layer in enumerate(net["layers"]):
-            _check_table(name, f"{where}.layers[{i}]", layer, LAYER)
+            _check_table(name, f"{where}.layers[{i}]", layer, LAYER, LAYER_OPTIONAL)
         for key in ("n_inputs", "loss", "dtype"):
             expected = doc["n_features_in"] if key == "n_inputs" else networks[0][key]
             if net[key] != expected:

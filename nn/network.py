@@ -11,7 +11,7 @@ from astromlp.nn.activations import ACTIVATIONS
 from astromlp.nn.init import DEFAULT_SIGMA, initial_parameters
 from astromlp.nn.kernels.interface import Batch, Layout, Params, Pass
 from astromlp.nn.kernels.network import batch_gradient, forward, reduce_chunks
-from astromlp.nn.layers import CUM_COLS, LayerSpec, NetworkLayout, build_layout
+from astromlp.nn.layers import CUM_COLS, LayerSpec, NetworkLayout, build_layout, network_specs
 from astromlp.nn.losses import LOSS_CODES
 from astromlp.nn.threads import kernel_threads
 from astromlp.nn.workspace import make_workspace
@@ -33,10 +33,10 @@ class Network:
     @classmethod
     def create(cls, n_inputs: int, hidden: list[LayerSpec], n_outputs: int, loss: str, *,
                rng: np.random.Generator, dtype=np.float64, init: str | None = None,
-               chunk: int = DEFAULT_CHUNK, init_sigma: float = DEFAULT_SIGMA) -> Network:
+               chunk: int = DEFAULT_CHUNK, init_sigma: float = DEFAULT_SIGMA, input_dropout: float = 0.0) -> Network:
         """Hidden layers as given, then a linear output layer of ``n_outputs`` units (``init_sigma``: the
-        standard deviation of ``init="normal"``)."""
-        specs = [*hidden, LayerSpec(n_outputs)]
+        standard deviation of ``init="normal"``; ``input_dropout``: the rate at which training drops inputs)."""
+        specs = network_specs(hidden, n_outputs, input_dropout)
         layout = build_layout(n_inputs, specs)
         schemes = [init or ACTIVATIONS[s.activation].init for s in hidden]
         schemes.append(init or (schemes[-1] if hidden else "glorot_uniform"))

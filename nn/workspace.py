@@ -27,6 +27,8 @@ def make_workspace(layout: NetworkLayout, capacity: int, chunk: int, dtype) -> W
         partial=np.zeros((max(n_chunks, 2), layout.max_cols), np.float64),
         grad_chunks=np.zeros((n_chunks, layout.n_params), dtype),
         loss_chunks=np.zeros(n_chunks, np.float64),
+        slope=np.zeros(units if layout.sloped else 0, dtype),
+        x_drop=np.zeros(capacity * layout.n_inputs if layout.layers[0].input_dropout > 0 else 0, dtype),
     )
 
 

@@ -265,6 +265,10 @@ class ReportSection:
     completeness: dict[str, float] = option("class_targets", None, help=(
         "Classification: a completeness target per class, e.g. `{ GALAXY = 0.98 }`; the highest threshold "
         "reaching it on the validation split is chosen, and judged on the test split as for purity."))
+    lr_find: bool = option("bool", False, help=(
+        "Run the learning-rate range test (as `astromlp lr-find` does) on the training split and show its figure, "
+        "loss against rate with the suggested rate, in the report's training section; costs a few hundred "
+        "minibatches."))
 
 
 SECTIONS: dict[str, type] = {

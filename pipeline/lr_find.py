@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from astromlp.nn import lr_find
+from astromlp.nn.lr_find import RangeTest
 from astromlp.pipeline.config import load_config
 from astromlp.pipeline.models import estimator_class, estimator_params
 from astromlp.pipeline.schedulers import executor
@@ -19,8 +20,13 @@ def range_test(config_path: Path, output: Path, steps: int = 200, start: float =
     config = load_config(config_path)
     with executor(config.run.scheduler, config.run.workers, show_progress=show_progress) as ex:
         prepared = prepare(config, ingest(config, catalog_files(config)), ex)
-    # the network's own parameters ([model] multi_class is the pipeline's: the test runs one softmax network)
-    estimator = estimator_class(config.task.kind)(**estimator_params(config.model), random_state=config.run.seed)
-    found = lr_find(estimator, prepared.X["train"], prepared.y["train"], start=start, stop=stop, steps=steps)
+    found = config_range_test(config, prepared, start=start, stop=stop, steps=steps)
     write_range_test(output, found.to_dict(), f"Learning-rate range test: {config_path.name}")
     return found.suggestion
+
+
+def config_range_test(config, prepared, **options) -> RangeTest:
+    """The range test of the config's [model] (seeded by [run] seed) on the prepared training split; the
+    network's own parameters ([model] multi_class is the pipeline's: the test runs one softmax network)."""
+    estimator = estimator_class(config.task.kind)(**estimator_params(config.model), random_state=config.run.seed)
+    return lr_find(estimator, prepared.X["train"], prepared.y["train"], **options)

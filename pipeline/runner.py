@@ -25,6 +25,7 @@ from astromlp.pipeline import artifacts, models
 from astromlp.pipeline.config import Config
 from astromlp.pipeline.domain import training_domain
 from astromlp.pipeline.evaluation import evaluation_inputs, network_thresholds, predictions_table
+from astromlp.pipeline.lr_find import config_range_test
 from astromlp.pipeline.progress import epoch_bars
 from astromlp.pipeline.rundir import RunDirectory, read_json
 from astromlp.pipeline.schedulers import Executor, executor
@@ -229,6 +230,8 @@ def _evaluate(state: _Run) -> None:
     provenance = {"config_text": config.text, "seed": config.run.seed, "astromlp_version": version("astromlp"),
                   "package_versions": {name: version(name) for name in PACKAGES}, "input_files": state.files,
                   "timings": {o.name: o.seconds for o in state.outcomes}, "scheduler": state.executor.description}
+    if config.report.lr_find:
+        training = {**training, "lr_find": config_range_test(config, prepared).to_dict()}
     inputs = evaluation_inputs(config, prepared, model, training, provenance)
     write_with(run_dir / PREDICTIONS,
                 lambda path: predictions_table(prepared, inputs).to_parquet(path, index=False))

@@ -11,6 +11,7 @@ from astromlp.reports import figures_classification as classification
 from astromlp.reports import figures_pdf as pdf
 from astromlp.reports import figures_regression as regression
 from astromlp.reports.figures_data import label_separations
+from astromlp.reports.figures_lr import range_test_svg
 from astromlp.reports.figures_training import loss_curves
 from astromlp.reports.kinds import report_kind
 from astromlp.reports.svg import report_style
@@ -46,6 +47,13 @@ TRAINING = FigureSpec(
     "the others grey.",
     lambda inputs, metrics: loss_curves(inputs.training),
 )
+LR_FIND = FigureSpec(
+    "lr_find",
+    "training",
+    "Learning-rate range test ([report] lr_find; Smith 2017): training loss per minibatch as the rate grows "
+    "exponentially, smoothed in blue; dashed: the suggested rate, where the loss falls fastest before its minimum.",
+    lambda inputs, metrics: range_test_svg(inputs.training["lr_find"]) if inputs.training.get("lr_find") else None,
+)
 LABEL_SEPARATIONS = FigureSpec(
     "label_separations",
     "data",
@@ -54,6 +62,7 @@ LABEL_SEPARATIONS = FigureSpec(
 )
 VALUE_FIGURES = (
     TRAINING,
+    LR_FIND,
     FigureSpec(
         "predicted_vs_true",
         "performance",
@@ -76,6 +85,7 @@ VALUE_FIGURES = (
 )
 CLASSIFICATION_FIGURES = (
     TRAINING,
+    LR_FIND,
     FigureSpec(
         "confusion_matrices",
         "performance",

@@ -1,8 +1,14 @@
-"""Numba kernels that apply a row of the activation table to a whole array (see ``nn/activations.py``)."""
+"""Numba kernels that apply a row of the activation table to a whole array (see ``nn/activations.py``): with the
+layer's one parameter (``activate``), or with one parameter per element (``activate_sloped``)."""
 
 from numba import literal_unroll
 
-from astromlp.nn.activations import DERIVATIVE_TABLE, VALUE_TABLE
+from astromlp.nn.activations import (
+    DERIVATIVE_TABLE,
+    SLOPED_DERIVATIVE_TABLE,
+    SLOPED_VALUE_TABLE,
+    VALUE_TABLE,
+)
 from astromlp.nn.kernels.jit import kernel
 
 
@@ -30,6 +36,28 @@ def _map_derivative(f, h, a, da, dh, alpha, mask, masked):
         dhf[i] = daf[i] * m * f(hf[i], af[i] / m, alpha) if m != 0 else 0.0 * daf[i]
 
 
+@kernel(inline="always")
+def _map_sloped_value(f, h, a, s):
+    hf = h.ravel()
+    af = a.ravel()
+    sf = s.ravel()
+    for i in range(hf.size):
+        af[i] = f(hf[i], sf[i])
+
+
+@kernel(inline="always")
+def _map_sloped_derivative(f, h, a, da, dh, s, mask, masked):
+    hf = h.ravel()
+    af = a.ravel()
+    daf = da.ravel()
+    dhf = dh.ravel()
+    sf = s.ravel()
+    mf = mask.ravel()
+    for i in range(hf.size):  # as in _map_derivative, with one parameter per element
+        m = mf[i] if masked else 1.0
+        dhf[i] = daf[i] * m * f(hf[i], af[i] / m, sf[i]) if m != 0 else 0.0 * daf[i]
+
+
 @kernel()
 def activate(code, h, a, alpha):
     """a = f(h) elementwise, for the activation with kernel index ``code``; h and a are C-contiguous."""
@@ -48,4 +76,25 @@ def activation_backward(code, h, a, da, dh, alpha, mask, masked):
     for f in literal_unroll(DERIVATIVE_TABLE):
         if k == code:
             _map_derivative(f, h, a, da, dh, alpha, mask, masked)
+        k += 1
+
+
+@kernel()
+def activate_sloped(code, h, a, s):
+    """a = f(h, s) elementwise for the sloped activation with kernel index ``code``; ``s`` (h's shape) holds
+    each element's parameter."""
+    k = 0
+    for f in literal_unroll(SLOPED_VALUE_TABLE):
+        if k == code:
+            _map_sloped_value(f, h, a, s)
+        k += 1
+
+
+@kernel()
+def activation_backward_sloped(code, h, a, da, dh, s, mask, masked):
+    """``activation_backward`` for a sloped activation, with each element's parameter in ``s``."""
+    k = 0
+    for f in literal_unroll(SLOPED_DERIVATIVE_TABLE):
+        if k == code:
+            _map_sloped_derivative(f, h, a, da, dh, s, mask, masked)
         k += 1

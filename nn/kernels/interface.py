@@ -13,8 +13,8 @@ from numba.extending import overload
 #: to the parameter dtype).
 Layout = namedtuple("Layout", ["il", "fl"])
 
-#: A forward pass: training (dropout, batch statistics) or evaluation, whether batch norm updates its running
-#: statistics, and the dropout masks' seed and step (``network._uniform``).
+#: A forward pass: training (dropout, RReLU's random slopes, batch statistics) or evaluation, whether batch norm
+#: updates its running statistics, and the random draws' seed and step (``network._uniform``).
 Pass = namedtuple("Pass", ["training", "update_running", "seed", "step"])
 
 #: Flat parameters and the batch-norm running mean and variance.
@@ -23,9 +23,11 @@ Params = namedtuple("Params", ["theta", "running_mean", "running_var"])
 #: Buffers of one forward/backward pass (``nn/workspace.py`` sizes them): pre-activations after batch norm (and
 #: the last layer's outputs), linear outputs before batch norm, layer outputs after activation and dropout,
 #: dropout multipliers, maxout winners, gradients of the outputs and of the pre-activations, batch-norm batch
-#: mean and 1/std, per-chunk partial sums, per-chunk gradients and per-chunk losses.
+#: mean and 1/std, per-chunk partial sums, per-chunk gradients and per-chunk losses; then each element's
+#: activation parameter for sloped activations (like ``a``; empty when no layer has one) and the dropped-out
+#: inputs (like the input rows; empty without input dropout).
 Workspace = namedtuple("Workspace", ["h", "z", "a", "drop", "argmax", "da", "dh", "bn_mean", "bn_invstd",
-                                     "partial", "grad_chunks", "loss_chunks"])
+                                     "partial", "grad_chunks", "loss_chunks", "slope", "x_drop"])
 
 #: Rows, targets and weights: the training set (2-D ``x``, ``y``) or a minibatch gathered from it (flat).
 Batch = namedtuple("Batch", ["x", "y", "w"])

@@ -18,13 +18,15 @@ import math
 import numpy as np
 from numba import literal_unroll, prange
 
-from astromlp.nn.kernels.elementwise import activate, activation_backward
+from astromlp.nn.activations import SLOPES, d_slope_leaky_relu
+from astromlp.nn.kernels.elementwise import activate, activate_sloped, activation_backward, activation_backward_sloped
 from astromlp.nn.kernels.interface import Pass
 from astromlp.nn.kernels.jit import kernel
 from astromlp.nn.kernels.splitmix import GOLDEN, mix
 from astromlp.nn.layers import (
     ACT,
     ALPHA,
+    ALPHA_HI,
     B_OFF,
     BE_OFF,
     BN_EPS,
@@ -34,13 +36,19 @@ from astromlp.nn.layers import (
     DROPOUT,
     G_OFF,
     HAS_BN,
+    IN_DROPOUT,
     N_IN,
     N_UNITS,
+    P_OFF,
     PIECES,
+    SLOPE,
     STAT_OFF,
     W_OFF,
 )
 from astromlp.nn.losses import KERNEL_TABLE
+
+# ``SLOPES`` codes as globals, which Numba freezes as constants (it cannot read a dict).
+_FIXED, _LEARNED, _RANDOM = SLOPES["fixed"], SLOPES["learned"], SLOPES["random"]
 
 
 @kernel(inline="always")
@@ -86,8 +94,54 @@ def _uniform(seed, step, layer, row, col):
     return (mix(x) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
+# The random streams of ``_uniform`` beside layer l's dropout (stream l): the input dropout's and layer l's RReLU
+# slopes'. Part of their definition, like the dropout masks'.
+@kernel(inline="always")
+def _input_stream(il):
+    return il.shape[0]
+
+
+@kernel(inline="always")
+def _rrelu_stream(il, l):
+    return il.shape[0] + 1 + l
+
+
 @kernel()
-def _finish(l, r0, r1, layout, ws, cap, mode):
+def _fill_slopes(l, r0, s, layout, theta, mode):
+    """Each element's activation parameter for a sloped layer (see ``activations.SLOPES``): PReLU's learned
+    slope of the unit, RReLU's draw in [alpha, alpha_hi] (their mean at evaluation), or the unit's parity."""
+    il, fl = layout.il, layout.fl
+    kind = il[l, SLOPE]
+    lo, hi = fl[l, ALPHA], fl[l, ALPHA_HI]
+    for i in range(s.shape[0]):
+        for j in range(s.shape[1]):
+            if kind == _LEARNED:
+                s[i, j] = theta[il[l, P_OFF] + j]
+            elif kind == _RANDOM:
+                u = _uniform(mode.seed, mode.step, _rrelu_stream(il, l), r0 + i, j) if mode.training else 0.5
+                s[i, j] = lo + (hi - lo) * u
+            else:
+                s[i, j] = j % 2
+
+
+@kernel()
+def _drop_inputs(r0, r1, layout, xbuf, ws, mode):
+    """The chunk's input rows with inverted dropout at rate ``IN_DROPOUT``, into ``ws.x_drop``; returns them."""
+    il = layout.il
+    n_in = il[0, N_IN]
+    rate = layout.fl[0, IN_DROPOUT]
+    keep = 1.0 / (1.0 - rate)
+    x = _rows(xbuf, 0, r0, r1, n_in)
+    out = _rows(ws.x_drop, 0, r0, r1, n_in)
+    for i in range(r1 - r0):
+        for j in range(n_in):
+            drop = _uniform(mode.seed, mode.step, _input_stream(il), r0 + i, j) < rate
+            out[i, j] = 0.0 * x[i, j] if drop else x[i, j] * keep
+    return out
+
+
+@kernel()
+def _finish(l, r0, r1, layout, theta, ws, cap, mode):
     """From the pre-activation h of a hidden layer to its output a: activation or maxout, then dropout."""
     il, fl = layout.il, layout.fl
     hbuf, abuf, mbuf, ibuf = ws.h, ws.a, ws.drop, ws.argmax
@@ -106,8 +160,12 @@ def _finish(l, r0, r1, layout, ws, cap, mode):
                         best = k
                 arg[i, j] = best
                 a[i, j] = h[i, j * pieces + best]
-    else:
+    elif il[l, SLOPE] == _FIXED:
         activate(il[l, ACT], h, a, fl[l, ALPHA])
+    else:
+        s = _rows(ws.slope, il[l, CUM_UNITS] * cap, r0, r1, units)
+        _fill_slopes(l, r0, s, layout, theta, mode)
+        activate_sloped(il[l, ACT], h, a, s)
     rate = fl[l, DROPOUT]
     if mode.training and rate > 0:
         m = _rows(mbuf, il[l, CUM_UNITS] * cap, r0, r1, units)
@@ -125,7 +183,10 @@ def _linear(l, r0, r1, layout, params, xbuf, ws, cap, mode):
     il, fl, theta = layout.il, layout.fl, params.theta
     hbuf, zbuf, abuf = ws.h, ws.z, ws.a
     cols = _cols(il, l)
-    a_in = _input(il, l, r0, r1, xbuf, abuf, cap)
+    if l == 0 and mode.training and fl[0, IN_DROPOUT] > 0:
+        a_in = _drop_inputs(r0, r1, layout, xbuf, ws, mode)
+    else:
+        a_in = _input(il, l, r0, r1, xbuf, abuf, cap)
     bn = il[l, HAS_BN] == 1
     if bn and mode.training:
         np.dot(a_in, _weights(il, theta, l), _rows(zbuf, il[l, CUM_COLS] * cap, r0, r1, cols))
@@ -146,7 +207,7 @@ def _linear(l, r0, r1, layout, params, xbuf, ws, cap, mode):
             for j in range(cols):
                 h[i, j] += bias[j]
     if l < il.shape[0] - 1:
-        _finish(l, r0, r1, layout, ws, cap, mode)
+        _finish(l, r0, r1, layout, theta, ws, cap, mode)
 
 
 @kernel(inline="always")
@@ -190,7 +251,7 @@ def _bn_normalise(l, r0, r1, layout, theta, ws, cap, mode):
         for j in range(cols):
             h[i, j] = gamma[j] * (z[i, j] - mu[j]) * istd[j] + beta[j]
     if l < il.shape[0] - 1:
-        _finish(l, r0, r1, layout, ws, cap, mode)
+        _finish(l, r0, r1, layout, theta, ws, cap, mode)
 
 
 @kernel()
@@ -309,7 +370,10 @@ def _linear_backward(l, c, r0, r1, layout, theta, xbuf, ws, cap):
     cols = _cols(il, l)
     n_in = il[l, N_IN]
     dz = _rows(dhbuf, il[l, CUM_COLS] * cap, r0, r1, cols)
-    a_in = _input(il, l, r0, r1, xbuf, abuf, cap)
+    if l == 0 and fl[0, IN_DROPOUT] > 0:  # the inputs the forward pass dropped out
+        a_in = _rows(ws.x_drop, 0, r0, r1, n_in)
+    else:
+        a_in = _input(il, l, r0, r1, xbuf, abuf, cap)
     grow = gchunks[c]
     np.dot(a_in.T, dz, grow[il[l, W_OFF]:il[l, W_OFF] + n_in * cols].reshape((n_in, cols)))
     if il[l, HAS_BN] == 0:
@@ -336,9 +400,25 @@ def _linear_backward(l, c, r0, r1, layout, theta, xbuf, ws, cap):
                 g = da[i, j] * m[i, j] if masked else da[i, j]
                 for k in range(pieces):
                     dh[i, j * pieces + k] = g if k == arg[i, j] else 0.0
-    else:
+    elif il[p, SLOPE] == _FIXED:
         h = _rows(ws.h, il[p, CUM_COLS] * cap, r0, r1, _cols(il, p))
         activation_backward(il[p, ACT], h, a, da, dh, fl[p, ALPHA], m, masked)
+    else:
+        h = _rows(ws.h, il[p, CUM_COLS] * cap, r0, r1, _cols(il, p))
+        s = _rows(ws.slope, il[p, CUM_UNITS] * cap, r0, r1, units)
+        activation_backward_sloped(il[p, ACT], h, a, da, dh, s, m, masked)
+        if il[p, SLOPE] == _LEARNED:
+            _slope_gradient(h, da, m, masked, grow[il[p, P_OFF]:il[p, P_OFF] + units])
+
+
+@kernel()
+def _slope_gradient(h, da, m, masked, dslope):
+    """Chunk's share of PReLU's slope gradients: the sum over rows of da * mask * min(h, 0), in row order."""
+    dslope[:] = 0.0
+    for i in range(h.shape[0]):
+        for j in range(h.shape[1]):
+            g = da[i, j] * m[i, j] if masked else da[i, j]
+            dslope[j] += g * d_slope_leaky_relu(h[i, j])
 
 
 @kernel()
