@@ -25,7 +25,13 @@ def range_test_svg(found: dict) -> str:
         axes.set_xscale("log")
         finite = smoothed[np.isfinite(smoothed)]
         if finite.size:
-            axes.set_ylim(top=float(finite.max()) * 1.1, bottom=min(0.0, float(finite.min())))
+            # The divergence at the largest rates would flatten the useful part: the axis stops at four times
+            # the starting loss, and the caption says where the loss leaves it.
+            top = min(float(finite.max()), 4.0 * max(float(finite[0]), float(finite.min())))
+            axes.set_ylim(top=top * 1.1, bottom=min(0.0, float(finite.min())))
+            if finite.max() > top * 1.1:
+                axes.set_title(f"the loss leaves the axis above {top * 1.1:.3g} as it diverges",
+                               fontsize=8, color=MUTED)
         axes.set_xlabel("learning rate")
         axes.set_ylabel("training loss")
         axes.legend(loc="upper left")
