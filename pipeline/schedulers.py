@@ -77,8 +77,9 @@ def executor(scheduler: str | None = None, workers: int | None = None,
 def _local_cluster(workers: int):
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    # one Numba thread per worker thread, as Dask pins BLAS and OpenMP: N workers then fill N cores, no more
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                      env={"NUMBA_NUM_THREADS": "1"}) as cluster, Client(cluster) as client:
         yield client
 
 
