@@ -28,6 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+import psutil
+
 CONFIG = """
 [task]
 kind = "classification"
@@ -59,6 +62,8 @@ method = ["standard", "robust"]
 learning_rate = {{ low = 1e-3, high = 1e-2, log = true }}
 """
 ASTROMLP = [sys.executable, "-m", "astromlp.pipeline.cli"]
+MAGNITUDES = ("u", "g", "r", "i", "z")
+MEMORY_LIMIT_GB = 1.5
 
 
 def timed(command: list[str]) -> float:
@@ -67,13 +72,77 @@ def timed(command: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=30)
-    args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
+def peak_memory(command: list[str], every: float = 0.2) -> tuple[float, dict[str, float]]:
+    """Run `command`, sampling the resident memory of it and of every process it starts; (wall seconds,
+    process label -> peak RSS in GB). The sweep process also holds the LocalCluster's scheduler."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    top, peaks, labels = psutil.Process(process.pid), {}, {process.pid: "sweep process (scheduler + client)"}
+    start = time.perf_counter()
+    while process.poll() is None:
+        try:
+            for proc in [top, *top.children(recursive=True)]:
+                if proc.pid not in labels:
+                    labels[proc.pid] = _label(proc, len(labels))
+                peaks[proc.pid] = max(peaks.get(proc.pid, 0), proc.memory_info().rss)
+        except psutil.Error:  # a process ended between listing and reading
+            pass
+        time.sleep(every)
+    seconds = time.perf_counter() - start
+    if process.returncode:
+        raise SystemExit(f"{' '.join(command)} failed with exit code {process.returncode}")
+    return seconds, {labels[pid]: rss / 1e9 for pid, rss in peaks.items()}
+
+
+def _label(proc: psutil.Process, n: int) -> str:
+    command = " ".join(proc.cmdline())
+    kind = "worker" if "spawn_main" in command or "forkserver" in command else "helper"
+    if "resource_tracker" in command:
+        kind = "resource tracker"
+    return f"{kind} (pid {proc.pid})"
+
+
+def big_catalog(folder: Path, rows: int, seed: int = 0) -> Path:
+    """`rows` objects resampled from the bundled sample with Gaussian noise (0.03 mag on every magnitude,
+    0.001 (1 + z) on redshift), as Parquet."""
+    from astropy.table import Table
+
+    from astromlp.catalogs.sample import sample_path
+
+    sample = Table.read(sample_path()).to_pandas()
+    rng = np.random.default_rng(seed)
+    frame = sample.iloc[rng.integers(0, len(sample), rows)].reset_index(drop=True)
+    for column in MAGNITUDES:
+        frame[column] = frame[column] + rng.normal(0.0, 0.03, rows)
+    frame["redshift"] = frame["redshift"] + rng.normal(0.0, 0.001, rows) * (1 + frame["redshift"])
+    path = folder / f"sample_{rows}.parquet"
+    frame[[*MAGNITUDES, "redshift", "class"]].to_parquet(path, index=False)
+    return path
+
+
+def memory(args, folder: Path) -> int:
+    """The memory target: a 12-trial sweep of `--rows` rows on a 2-worker LocalCluster."""
+    catalog = big_catalog(folder, args.rows)
+    config = folder / "memory.toml"
+    config.write_text(CONFIG.format(epochs=args.epochs).replace('"astromlp:sample"', f'"{catalog}"')
+                      .replace("n_bootstrap = 200", "n_bootstrap = 50"))
+    load = psutil.getloadavg()
+    seconds, peaks = peak_memory([*ASTROMLP, "sweep", str(config), "--workers", "2", "--quiet",
+                                  "--out", str(folder / "memory")])
+    print(f"{args.rows:,} rows, 12 trials, {args.epochs} epochs, 2 starts each, 2-worker LocalCluster: "
+          f"{seconds:.1f} s (load average {load[0]:.1f} at the start)")
+    for label, peak in sorted(peaks.items()):
+        print(f"  peak RSS {label}: {peak:.2f} GB")
+    worst = max(peak for label, peak in peaks.items() if not label.startswith("resource"))
+    verdict = "met" if worst < MEMORY_LIMIT_GB else "NOT met"
+    print(f"largest: {worst:.2f} GB (target < {MEMORY_LIMIT_GB} GB each): {verdict}")
+    return 0
+
+
+def speed(args, folder: Path) -> int:
+    """The speed target: the sweep on a 2-worker LocalCluster against 12 separate runs."""
     config = folder / "sweep.toml"
     config.write_text(CONFIG.format(epochs=args.epochs))
+    print(f"load average at the start: {psutil.getloadavg()[0]:.1f} (2 cores)")
     cluster = timed([*ASTROMLP, "sweep", str(config), "--workers", "2", "--quiet", "--out", str(folder / "cluster")])
     local = timed([*ASTROMLP, "sweep", str(config), "--scheduler", "synchronous", "--quiet",
                    "--out", str(folder / "local")])
@@ -92,9 +161,21 @@ def main() -> int:
     print(f"sweep on the local scheduler:     {local:.1f} s")
     print(f"{len(trials)} separate runs:            {separate:.1f} s")
     print(f"ratio cluster sweep / separate runs: {cluster / separate:.2f} (target <= 0.6)")
+    print(f"ratio local sweep / separate runs:   {local / separate:.2f}")
     print(f"ingest computed {data_log.count('ingest: started')}x, prepare {data_log.count('prepare: started')}x")
     print(f"trial metrics bit-identical, local scheduler vs LocalCluster: {identical}")
+    print(f"load average at the end: {psutil.getloadavg()[0]:.1f}")
     return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--memory", action="store_true", help="measure the memory target instead of the speed")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the --memory catalog")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
+    return memory(args, folder) if args.memory else speed(args, folder)
 
 
 if __name__ == "__main__":
