@@ -162,10 +162,23 @@ def speed(args, folder: Path) -> int:
     print(f"{len(trials)} separate runs:            {separate:.1f} s")
     print(f"ratio cluster sweep / separate runs: {cluster / separate:.2f} (target <= 0.6)")
     print(f"ratio local sweep / separate runs:   {local / separate:.2f}")
+    for mode in ("cluster", "local"):
+        print(f"mean seconds per trial, {mode}: {_stage_seconds(folder / mode)}")
     print(f"ingest computed {data_log.count('ingest: started')}x, prepare {data_log.count('prepare: started')}x")
     print(f"trial metrics bit-identical, local scheduler vs LocalCluster: {identical}")
     print(f"load average at the end: {psutil.getloadavg()[0]:.1f}")
     return 0
+
+
+def _stage_seconds(sweep_dir: Path) -> str:
+    """Where a trial's time goes, as means over the trials: fitting (the starts' own timers, summed, wherever
+    they ran) and the evaluate stage."""
+    import json
+
+    trials = sorted((sweep_dir / "trials").iterdir())
+    fits = [sum(s["seconds"] for s in json.loads((t / "training.json").read_text())["starts"]) for t in trials]
+    evaluate = [json.loads((t / "manifest.json").read_text())["stages"]["evaluate"]["seconds"] for t in trials]
+    return f"fitting (all starts) {np.mean(fits):.2f}, evaluate {np.mean(evaluate):.2f}"
 
 
 def main() -> int:
