@@ -178,7 +178,8 @@ def _outcomes(jobs: list[TrialJob], ex: Executor, force: bool):
     fitted = {job.name: None if recorded(job, "train", force) else starts(job, None) for job in jobs}
     folds = {job.name: None if job.folds is None or recorded(job, CV, force)
              else [starts(job, fold) for fold in range(job.folds.k)] for job in jobs}
+    # a trial finishes as soon as its starts are in (priority over the remaining starts), so results stream
     futures = {client.submit(finish_trial, job, fitted[job.name], folds[job.name], key=f"astromlp-{job.name}-{tag}",
-                             pure=False): job.name for job in jobs}
+                             pure=False, priority=1): job.name for job in jobs}
     for future in as_completed(futures):
         yield futures[future], future.result()
