@@ -8,15 +8,22 @@ Prints the wall times, the ratio sweep (cluster) / separate runs (target <= 0.6)
 and prepare were computed (target: once, from the stage logs), and whether every trial's metrics.json is
 byte-identical between the local scheduler and the LocalCluster.
 
-Measured on the shared 2-core machine (load ~9 from other jobs), --epochs 15: LocalCluster sweep 383.0 s,
-local-scheduler sweep 198.5 s, 12 separate runs 431.4 s: ratio 0.89 for the LocalCluster (target <= 0.6 not
-met), 0.46 for the local scheduler; metrics.json of every trial byte-identical between the two schedulers.
-Trials on a worker train ~3x slower than in the main thread (Numba's threads launched from a Dask worker
-thread, as pipeline/runner.py's _fit notes), which eats the parallel gain on 2 cores. This grid sweeps
-[normalise] too, so prepare runs twice (once per normaliser) and ingest once.
+Round 1 (trial = one task, 2 Numba threads per worker), load ~9, --epochs 15: LocalCluster sweep 383.0 s,
+local-scheduler sweep 198.5 s, 12 separate runs 431.4 s: ratio 0.89 (target <= 0.6 not met), 0.46 local.
+Round 2 changed the cluster path: every start is a task (then one finishing task per trial), and LocalCluster
+workers run one Numba thread each. Probing why a worker was slower (40-epoch, 2-start fit, load 8-12): the
+fit costs the same CPU on a worker as in the main thread (1.1-1.3 s both), so the kernels are not slower
+there; a fresh worker process pays 6-9 s CPU once (imports, loading the cached kernels); 2 workers x 2
+Numba threads put 4 kernel threads on 2 cores, and a worker spawned from `astromlp sweep` re-imports the
+command's module (numba with it) before the nanny's env reaches it, so NUMBA_NUM_THREADS must be set before
+spawning (seen with gdb: parallel_for num_threads=2 in a worker; now pre-spawn-environ). The speed figures could not be re-measured this round: the
+machine ran at load 30-37 (6 engineers' jobs), where a wall-time ratio measures the others' jobs.
+--memory (1M rows resampled from the sample, 12 trials, 2 epochs) at load ~31, peak RSS while preparing and
+fitting the starts: sweep process (scheduler + client) 0.46 GB, workers 0.64 and 0.53 GB (target < 1.5 GB).
 
     python benchmarks/bench_sweep.py                    # 12 trials, bundled sample
     python benchmarks/bench_sweep.py --epochs 10        # quicker
+    python benchmarks/bench_sweep.py --memory --epochs 2   # the memory target, 1M rows
 """
 
 from __future__ import annotations

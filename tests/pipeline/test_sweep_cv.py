@@ -91,7 +91,8 @@ def test_fold_comparison_is_the_corrected_paired_t_interval():
                                                                                                ddof=1))
     assert summary["difference_to_best"]["value"] == pytest.approx(-0.025)
     assert summary["difference_to_best"]["interval"] == pytest.approx([-0.025 - half, -0.025 + half])
-    assert summary["not_worse"] is (-0.025 + half >= 0)
+    assert half == pytest.approx(0.031379, abs=1e-6)  # t(0.975, 3) = 3.1824, s^2 = 1.667e-4, x (1/4 + 1/3)
+    assert summary["not_worse"] is True  # the uncorrected paired t (s^2 / 4, half 0.0205) would call it worse
     assert fold_summary(metric, [0.2, 0.3], [0.2, 0.3])["not_worse"]
 
 
@@ -178,3 +179,32 @@ def test_a_sweep_refuses_a_pdf_metric_for_a_point_network(cv_config, tmp_path):
     path.write_text(cv_config.read_text().replace("cv = 3", 'metric = "crps"'))
     with pytest.raises(AstromlpError, match="'crps' is not a classification metric"):
         load_sweep(path)
+
+
+WORKER_THREADS = """
+import astromlp.nn  # numba imported by the main module, as the command line does
+from astromlp.pipeline.schedulers import _local_cluster
+
+
+def threads():
+    import numba
+    return numba.config.NUMBA_NUM_THREADS
+
+
+if __name__ == "__main__":
+    with _local_cluster(2) as client:
+        print(sorted(client.run(threads).values()))
+"""
+
+
+def test_local_cluster_workers_run_one_numba_thread(tmp_path):
+    """Spawned workers re-import the main module before the nanny's env reaches them: the setting must be
+    there before their Python starts, or 2 workers run 4 kernel threads on 2 cores."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "threads.py"
+    script.write_text(WORKER_THREADS)
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[1, 1]"
