@@ -16,8 +16,9 @@ fit costs the same CPU on a worker as in the main thread (1.1-1.3 s both), so th
 there; a fresh worker process pays 6-9 s CPU once (imports, loading the cached kernels); 2 workers x 2
 Numba threads put 4 kernel threads on 2 cores, and a worker spawned from `astromlp sweep` re-imports the
 command's module (numba with it) before the nanny's env reaches it, so NUMBA_NUM_THREADS must be set before
-spawning (seen with gdb: parallel_for num_threads=2 in a worker; now pre-spawn-environ). The speed figures could not be re-measured this round: the
-machine ran at load 30-37 (6 engineers' jobs), where a wall-time ratio measures the others' jobs.
+spawning (seen with gdb: parallel_for num_threads=2 in a worker; now pre-spawn-environ). The speed figures
+could not be re-measured this round: the machine ran at load 30-37 (6 engineers' jobs), where a wall-time
+ratio measures the others' jobs.
 --memory (1M rows resampled from the sample, 12 trials, 2 epochs) at load ~31, peak RSS while preparing and
 fitting the starts: sweep process (scheduler + client) 0.46 GB, workers 0.64 and 0.53 GB (target < 1.5 GB).
 
