@@ -2,6 +2,7 @@
 
     python benchmarks/bench_quality.py [--seeds 5] [--quick] [--datasets sdss_class sdss_photoz pulsars]
     python benchmarks/bench_quality.py --quick --datasets sdss_photoz sdss_photoz_pdf   # the PDF rows (issue 19)
+    python benchmarks/bench_quality.py --quick --datasets sdss_class_targets   # the classification targets (issue 20)
 
 Datasets (../shared/data beside the repository):
 - SDSS DR14: GALAXY / STAR / QSO from the colours u-g, g-r, r-i, i-z and the r magnitude;
@@ -20,6 +21,8 @@ Under them, per-seed (paired) differences: more starts minus fewer, and the defa
 ``sdss_photoz_pdf`` scores redshift PDFs on the same galaxies and splits: MLPDensity with one start and as a deep
 ensemble of PDF_STARTS, against trainZ and the kNN PDF (k chosen on a validation part of the training split);
 its targets (issue 19) are printed under its own table.
+``sdss_class_targets`` prints issue 20's rows on the SDSS classes (temperature scaling, QSO at 95 % purity,
+balanced class weights, one-vs-rest and one-vs-one against softmax), computed by bench_classification.py.
 """
 
 from __future__ import annotations
@@ -308,14 +311,27 @@ def paired(group: list[Row], key: str) -> list[str]:
     return lines
 
 
+def _class_targets(seeds: list[int]) -> str:
+    """bench_classification's table (imported here: it reads this module's datasets)."""
+    try:
+        from bench_classification import targets_table
+    except ImportError:  # run as a module from the repository root
+        from benchmarks.bench_classification import targets_table
+    return targets_table(seeds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5, help="number of splits (seeds 0..N-1)")
     parser.add_argument("--quick", action="store_true", help="two seeds only")
-    parser.add_argument("--datasets", nargs="+", choices=[*DATASETS, "sdss_photoz_pdf"], default=list(DATASETS))
+    parser.add_argument("--datasets", nargs="+", choices=[*DATASETS, "sdss_photoz_pdf", "sdss_class_targets"],
+                        default=list(DATASETS))
     args = parser.parse_args()
     seeds = list(range(2 if args.quick else args.seeds))
-    rows = benchmark(args.datasets, seeds)
+    if "sdss_class_targets" in args.datasets:
+        print(f"\nissue 20's classification targets, seeds {seeds}, mean ± std over seeds\n")
+        print(_class_targets(seeds))
+    rows = benchmark([name for name in args.datasets if name != "sdss_class_targets"], seeds)
     print(f"\nastromlp vs scikit-learn, 70/30 splits, seeds {seeds}, mean ± std over seeds\n")
     point_rows = [row for row in rows if row.dataset != "SDSS galaxies, PDFs"]
     pdf_rows = [row for row in rows if row.dataset == "SDSS galaxies, PDFs"]

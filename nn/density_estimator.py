@@ -84,10 +84,11 @@ class MLPDensity(RegressorMixin, _BaseMLP):
 
     # ----- fit and predict ------------------------------------------------------------------------------------
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, on_epoch=None):
-        """Train on (X, y); ``X_val``/``y_val`` replace the internal validation split when given.
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None, on_epoch=None):
+        """Train on (X, y); ``X_val``/``y_val`` (weighted by ``sample_weight_val``) replace the internal
+        validation split when given.
         ``on_epoch(start, epoch, train_loss, monitored_loss)`` is called after every epoch of every start."""
-        return self._fit(X, y, sample_weight, X_val, y_val, on_epoch)
+        return self._fit(X, y, sample_weight, X_val, y_val, on_epoch, sample_weight_val)
 
     def predict_bins(self, X) -> np.ndarray:
         """Probability of each bin (rows sum to 1): the mixture (mean) of the starts' PDFs for an ensemble.

@@ -362,10 +362,10 @@ class _BaseMLP(BaseEstimator):
         name = self.loss or self._default_loss
         return LOSS_ALIASES.get(name, name)
 
-    def _split_validation(self, X, Y, w, X_val, y_val, stratify):
+    def _split_validation(self, X, Y, w, X_val, y_val, stratify, sample_weight_val=None):
         if X_val is not None:
             X_val = validate_data(self, X_val, reset=False, dtype=X.dtype)
-            w_val = self._row_weights(y_val, np.ones(X_val.shape[0], X.dtype))
+            w_val = self._row_weights(y_val, _check_sample_weight(sample_weight_val, X_val, dtype=X.dtype))
             return X, Y, w, (X_val, self._encode_targets(y_val), w_val)
         if not self.early_stopping or self.solver == "closed_form" or X.shape[0] < 10:  # nothing to stop early
             return X, Y, w, None
@@ -425,7 +425,7 @@ class _BaseMLP(BaseEstimator):
 
         return report
 
-    def _fit(self, X, y, sample_weight, X_val, y_val, on_epoch=None):
+    def _fit(self, X, y, sample_weight, X_val, y_val, on_epoch=None, sample_weight_val=None):
         X, y = validate_data(self, X, y, dtype=self._dtype, multi_output=self._multi_output,
                              y_numeric=not self._is_classifier)
         if not np.isfinite(X).all():
@@ -434,7 +434,8 @@ class _BaseMLP(BaseEstimator):
         self._prepare_targets(y[w > 0] if sample_weight is not None else y)
         Y = self._encode_targets(y)
         w = self._row_weights(y, w, fit=True)
-        X_tr, Y_tr, w_tr, validation = self._split_validation(X, Y, w, X_val, y_val, self._stratify(y))
+        X_tr, Y_tr, w_tr, validation = self._split_validation(X, Y, w, X_val, y_val, self._stratify(y),
+                                                              sample_weight_val)
         seeds = start_seeds(self.random_state, self.n_starts)
         outcomes = self._train_starts(X_tr, Y_tr, w_tr, validation, seeds, on_epoch)
         self._set_fitted(outcomes)
@@ -646,11 +647,11 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             X_val, Y_val, w_val = validation
             self.fit_temperature_on(X_val, Y_val, w_val)
 
-    def calibrate_temperature(self, X_val, y_val) -> float:
-        """Fit (again) the temperature on validation rows, e.g. after ``merge_starts``; returns it."""
+    def calibrate_temperature(self, X_val, y_val, sample_weight=None) -> float:
+        """Fit (again) the temperature on (weighted) validation rows, e.g. after ``merge_starts``; returns it."""
         check_is_fitted(self, "networks_")
         X_val = validate_data(self, X_val, reset=False, dtype=self._dtype)
-        w_val = self._row_weights(y_val, np.ones(X_val.shape[0], X_val.dtype))
+        w_val = self._row_weights(y_val, _check_sample_weight(sample_weight, X_val, dtype=X_val.dtype))
         return self.fit_temperature_on(X_val, self._encode_targets(y_val), w_val)
 
     def fit_temperature_on(self, X, Y, w) -> float:
@@ -719,10 +720,11 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         return y
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, on_epoch=None):
-        """Train on (X, y); ``X_val``/``y_val`` replace the internal validation split when given.
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None, on_epoch=None):
+        """Train on (X, y); ``X_val``/``y_val`` (weighted by ``sample_weight_val``) replace the internal
+        validation split when given.
         ``on_epoch(start, epoch, train_loss, monitored_loss)`` is called after every epoch of every start."""
-        return self._fit(X, y, sample_weight, X_val, y_val, on_epoch)
+        return self._fit(X, y, sample_weight, X_val, y_val, on_epoch, sample_weight_val)
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (the mean over networks with ``start_selection='ensemble'``)."""
@@ -803,10 +805,11 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return None
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, on_epoch=None):
-        """Train on (X, y); ``X_val``/``y_val`` replace the internal validation split when given.
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None, on_epoch=None):
+        """Train on (X, y); ``X_val``/``y_val`` (weighted by ``sample_weight_val``) replace the internal
+        validation split when given.
         ``on_epoch(start, epoch, train_loss, monitored_loss)`` is called after every epoch of every start."""
-        return self._fit(X, y, sample_weight, X_val, y_val, on_epoch)
+        return self._fit(X, y, sample_weight, X_val, y_val, on_epoch, sample_weight_val)
 
     def predict(self, X, return_std: bool = False):
         """Predictions (the ensemble mean); with ``return_std`` also the spread across the ensemble."""

@@ -33,6 +33,7 @@ from astromlp.nn.model_members import (
     read_document,
 )
 from astromlp.nn.model_schema import FORMAT, FORMAT_VERSION, SchemaError, check_document, first_non_finite
+from astromlp.nn.multiclass import meta_state, rebuild, strategy_of
 from astromlp.nn.network import Network
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "load", "save"]
@@ -63,14 +64,32 @@ def _params(estimator) -> dict:
     return params
 
 
+def _state(estimator) -> tuple[dict, object]:
+    """The fitted state to write and the estimator whose hyperparameters it records. A one-vs-rest / one-vs-one
+    classifier is its members' networks in order, the first member's history at the top (the schema's), and
+    per member its share of the networks, classes, history and calibration."""
+    if strategy_of(estimator) == "softmax":
+        return estimator._fitted_state(), estimator
+    members = [member._fitted_state() for member in estimator.estimators_]
+    meta = meta_state(estimator)
+    state = {**members[0], "classes": meta["classes"], "networks": [n for m in members for n in m["networks"]],
+             "multiclass": {"strategy": meta["strategy"], "pairs": meta["pairs"],
+                            "members": [{"networks": len(m["networks"]), "classes": m["classes"],
+                                         "training": m["training"], "calibration": m.get("calibration")}
+                                        for m in members]}}
+    state.pop("calibration", None)
+    return state, estimator.estimators_[0]
+
+
 def save(estimator, path, metadata: dict | None = None) -> Path:
-    """Write a fitted estimator to ``path`` atomically (a temporary file in the same folder, then renamed)."""
+    """Write a fitted estimator to ``path`` atomically (a temporary file in the same folder, then renamed);
+    scikit-learn's OneVsRestClassifier / OneVsOneClassifier around MLPClassifier too."""
     path = Path(path)
-    state = estimator._fitted_state()
+    state, member = _state(estimator)
     nets = state.pop("networks")
     metadata = metadata or {}
-    doc = {"format": FORMAT, "format_version": FORMAT_VERSION, "estimator": type(estimator).__name__,
-           "params": _params(estimator), **state,
+    doc = {"format": FORMAT, "format_version": FORMAT_VERSION, "estimator": type(member).__name__,
+           "params": _params(member), **state,
            "networks": [_network_entry(n) for n in nets], "metadata": metadata, "versions": _versions()}
     try:
         text = json.dumps(doc, indent=1, allow_nan=True)  # the training history may hold NaN (a diverged start)
@@ -141,7 +160,7 @@ def _rebuild_estimator(doc: dict, nets: list[Network], name: str):
     try:
         est = cls(**params)
         est._validate_params()  # scikit-learn's own checks of every hyperparameter (no public equivalent)
-        est._from_state(state)
+        est = _members(doc, state, cls, params, name) if "multiclass" in doc else est._from_state(state)
     except SchemaError:
         raise
     except (TypeError, ValueError, OverflowError) as exc:  # AstromlpError, scikit-learn's InvalidParameterError
@@ -150,3 +169,15 @@ def _rebuild_estimator(doc: dict, nets: list[Network], name: str):
     est.metadata_ = doc["metadata"]
     est.versions_ = doc["versions"]
     return est
+
+
+def _members(doc: dict, state: dict, cls: type, params: dict, name: str):
+    """A one-vs-rest / one-vs-one classifier: each member rebuilt from its share of the networks."""
+    meta, members, start = doc["multiclass"], [], 0
+    for entry in meta["members"]:
+        networks = state["networks"][start:start + entry["networks"]]
+        member_state = {**state, "classes": entry["classes"], "training": entry["training"],
+                        "calibration": entry["calibration"], "networks": networks}
+        members.append(cls(**params)._from_state(member_state))
+        start += entry["networks"]
+    return rebuild({**meta, "classes": doc["classes"]}, members, cls(**params), name)

@@ -84,7 +84,15 @@ TOP: dict[str, Check] = {
 #: Keys only some estimators write: the density's bin edges (MLPDensity, where it is required) and the
 #: classifier's calibration (files written before it lack it).
 TOP_OPTIONAL: dict[str, Check] = {"bin_edges": _of_type(list, "a list of bin edges"),
-                                  "calibration": _optional(_of_type(dict, "an object"))}
+                                  "calibration": _optional(_of_type(dict, "an object")),
+                                  "multiclass": _of_type(dict, "an object")}
+#: A one-vs-rest / one-vs-one classifier: its strategy, each member's class pair and, per member, its share of
+#: ``networks`` (in order) with the member's own classes, training history and calibration.
+MULTICLASS: dict[str, Check] = {"strategy": _one_of(("ovr", "ovo")), "pairs": _of_type(list, "a list of pairs"),
+                                "members": _of_type(list, "a list of members")}
+MEMBER: dict[str, Check] = {"networks": _integer(1, MAX_NETWORKS), "classes": _of_type(list, "[0, 1]"),
+                            "training": _of_type(dict, "an object"),
+                            "calibration": _optional(_of_type(dict, "an object"))}
 CALIBRATION: dict[str, Check] = {"method": _one_of(("none", "temperature")), "temperature": _number(1e-2, 1e2)}
 TRAINING: dict[str, Check] = {
     "best_start": _integer(0, MAX_NETWORKS - 1), "starts": _of_type(list, "a list of start records"),
@@ -167,6 +175,7 @@ def check_document(doc: dict, name: str) -> list[tuple[list[LayerSpec], dict]]:
             raise _fail(name, found[0], "a finite number (NaN and Infinity are refused outside the training history)",
                         found[1])
     _check_training(doc["training"], name)
+    _check_multiclass(doc, name)
     _check_labels(doc, name)
     _check_per_feature_metadata(doc, name)
     networks = _check_networks(doc, name)
@@ -185,6 +194,30 @@ def _check_training(training: dict, name: str) -> None:
     for key in ("loss_curve", "validation_loss_curve"):
         if any(type(v) not in (int, float) for v in training.get(key, ())):
             raise _fail(name, f"training.{key}", "a list of numbers", training[key])
+
+
+def _check_multiclass(doc: dict, name: str) -> None:
+    """A one-vs-rest / one-vs-one file: a classifier's, its members binary, their networks adding up."""
+    meta = doc.get("multiclass")
+    if meta is None:
+        return
+    _check_table(name, "multiclass", meta, MULTICLASS)
+    if doc["estimator"] != "MLPClassifier":
+        raise _fail(name, "multiclass", f"absent for {doc['estimator']}", meta)
+    members = meta["members"]
+    if not 1 <= len(members) <= MAX_NETWORKS or len(meta["pairs"]) != len(members):
+        raise _fail(name, "multiclass.members", f"1 to {MAX_NETWORKS} members, one per pair", members)
+    for k, member in enumerate(members):
+        _check_table(name, f"multiclass.members[{k}]", member, MEMBER)
+        if member["classes"] != [0, 1]:
+            raise _fail(name, f"multiclass.members[{k}].classes", "[0, 1] (a binary member)", member["classes"])
+        _check_training(member["training"], name)
+        if member["calibration"] is not None:
+            _check_table(name, f"multiclass.members[{k}].calibration", member["calibration"], CALIBRATION)
+    total = sum(member["networks"] for member in members)
+    if total != len(doc["networks"]):
+        raise _fail(name, "multiclass.members", f"networks adding up to {len(doc['networks'])} (the networks list)",
+                    total)
 
 
 def _check_labels(doc: dict, name: str) -> None:

@@ -20,8 +20,9 @@ from typing import Any
 from astromlp.catalogs.paths import HATS_FILES, HATS_PREFIX, is_hats, not_regular
 from astromlp.catalogs.selection import compile_select
 from astromlp.errors import AstromlpError
+from astromlp.nn.multiclass import STRATEGIES
 from astromlp.pipeline.kinds import TASK_KINDS, TaskKind, task_kind
-from astromlp.pipeline.models import check_params, estimator_class
+from astromlp.pipeline.models import MULTI_CLASS, check_params, estimator_class
 from astromlp.pipeline.normalisers import NORMALISERS
 from astromlp.pipeline.schedulers import check_scheduler
 
@@ -63,6 +64,11 @@ def _is_class_targets(value) -> bool:
     return isinstance(value, dict) and all(_is_number(v) and 0 < v <= 1 for v in value.values())
 
 
+def _is_target_map(value) -> bool:
+    """A table of class name = new class name (both non-empty text)."""
+    return isinstance(value, dict) and bool(value) and all(isinstance(v, str) and v.strip() for v in value.values())
+
+
 LABEL_DEFAULTS = {"radius_arcsec": 1.0, "ra": "ra", "dec": "dec"}
 
 
@@ -97,6 +103,8 @@ KINDS: dict[str, tuple[Callable[[Any], bool], str, Callable[[Any], Any]]] = {
                    lambda v: v),
     "class_targets": (_is_class_targets, "a table of class name = fraction in (0, 1], such as { QSO = 0.95 }",
                       lambda v: {str(k): float(x) for k, x in v.items()}),
+    "target_map": (_is_target_map, "a table of class = \"new class\", such as { GALAXY = \"EXTRAGALACTIC\", QSO = "
+                                   "\"EXTRAGALACTIC\" }", dict),
     "labels": (_is_labels, "a table { catalog = \"spec.fits\", radius_arcsec = 1.0, ra = \"ra\", dec = \"dec\" } "
                            "(radius from 0 to 3600 arcsec)", _labels_value),
     "select": (_is_select, "a condition such as \"(r < 19) & (0 < redshift < 2)\", a list of conditions, or a "
@@ -195,6 +203,15 @@ class DataSection:
     keep_columns: tuple[str, ...] = option("str_list", (), help=(
         "Catalog columns copied next to the test predictions and into `astromlp predict` output; default: "
         "the catalog's identifier columns (objid, source_id, id, ra, dec, ...)."))
+    weight: str | None = option("str", None, help=(
+        "A catalog column of per-row weights (numbers, finite, >= 0, not all zero; e.g. inverse selection "
+        "probabilities): training and early stopping's validation loss weight each row by it (scikit-learn's "
+        "sample_weight), times any [model] class_weight. The report's metrics count every test row once."))
+    target_map: dict[str, str] | None = option("target_map", None, help=(
+        "Classification: rename classes before training, e.g. `{ GALAXY = \"EXTRAGALACTIC\", QSO = "
+        "\"EXTRAGALACTIC\" }` to classify stars against everything else; classes mapped to one name become one "
+        "class, unnamed classes keep their label. Every key must be a class of the target; the model stores the "
+        "map and predicts the new names."))
     chunk_rows: int | None = option("int", None, low=1, help=(
         "Rows per Dask partition when reading; default: about 8 MiB of table data (Parquet: its row groups, "
         "CSV: byte blocks)."))
@@ -241,6 +258,10 @@ class ReportSection:
         "validation split, the probability threshold reaching it with the most members (for the network and "
         "each baseline), and the report shows the test purity and completeness at it; a target no threshold "
         "reaches stops the run with the best purity found."))
+    baselines: tuple[str, ...] | None = option("str_list", None, help=(
+        "Which baselines the report compares the network with (default: the task's usual ones). Classification: "
+        "`logistic` (multinomial, softmax), `logistic_ovr` (one-vs-rest), `logistic_ovo` (one-vs-one, scored as "
+        "[model] multi_class = \"ovo\"), `majority`; regression and photo-z: `ols`, `ridge`."))
     completeness: dict[str, float] = option("class_targets", None, help=(
         "Classification: a completeness target per class, e.g. `{ GALAXY = 0.98 }`; the highest threshold "
         "reaching it on the validation split is chosen, and judged on the test split as for purity."))
@@ -333,6 +354,7 @@ def parse_config(text: str, path: Path) -> Config:
     _check_split(sections["split"], path)
     compile_select(sections["data"].select, None, role=f"{path}: [data] select")
     _check_run(sections["run"], path)
+    _check_kind_keys(sections, path)
     catalogs = tuple(_expand_catalog(entry, path) for entry in sections["data"].catalogs)
     if not catalogs:
         raise AstromlpError(f"{path}: [data] catalogs is empty; list at least one catalog file")
@@ -432,7 +454,11 @@ def _model(table: Any, path: Path, task: str) -> dict[str, Any]:
     """[model] holds MLPClassifier / MLPRegressor parameters; names are checked against the estimator."""
     if not isinstance(table, dict):
         raise AstromlpError(f"{path}: 'model' must be a table ([model]), not {type(table).__name__}")
-    known = sorted(estimator_class(task)().get_params())
+    labelled = task_kind(task).labelled
+    known = sorted([*estimator_class(task)().get_params(), *([MULTI_CLASS] if labelled else [])])
+    if MULTI_CLASS in table and labelled and table[MULTI_CLASS] not in STRATEGIES:
+        raise AstromlpError(f"{path}: [model] {MULTI_CLASS} = {_toml(table[MULTI_CLASS])} is not one of "
+                            f"{', '.join(STRATEGIES)} (one softmax network, one-vs-rest or one-vs-one)")
     for name in table:
         if name in RESERVED_MODEL_KEYS:
             raise AstromlpError(f"{path}: [model] {name} is set by the pipeline; {RESERVED_MODEL_KEYS[name]}")
@@ -449,6 +475,20 @@ def _check_split(split: SplitSection, path: Path) -> None:
         total = split.test + split.validation
         raise AstromlpError(f"{path}: [split] test + validation = {total:g} leaves no training rows; "
                             "make their sum < 1")
+
+
+def _check_kind_keys(sections: dict, path: Path) -> None:
+    """Keys that only some task kinds understand: target_map (labels) and the baselines the kind has."""
+    kind, data, report = task_kind(sections["task"].kind), sections["data"], sections["report"]
+    if data.target_map and not kind.labelled:
+        raise AstromlpError(f"{path}: [data] target_map renames classes, but kind = \"{kind.name}\" learns numbers; "
+                            "remove it")
+    for name in report.baselines or ():
+        if name not in kind.report.baseline_names:
+            close = difflib.get_close_matches(name, list(kind.report.baseline_names), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise AstromlpError(f"{path}: [report] baselines names {name!r}, which is not a {kind.name} baseline; "
+                                f"expected some of {', '.join(kind.report.baseline_names)}{hint}")
 
 
 def _check_run(run: RunSection, path: Path) -> None:

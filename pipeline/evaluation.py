@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from astromlp.nn.multiclass import SCORE_NOTES, class_scores, strategy_of
 from astromlp.pipeline.config import Config
 from astromlp.pipeline.predict_pdf import is_density
 from astromlp.pipeline.stages import Prepared
@@ -20,7 +21,7 @@ NETWORK = "MLP"
 def network_outputs(model, X: np.ndarray, labelled: bool) -> tuple[np.ndarray, np.ndarray | None]:
     """Predicted labels (the most probable class) and class probabilities, or predicted values."""
     if labelled:
-        proba = model.predict_proba(X)
+        proba = class_scores(model, X)
         return np.asarray(model.classes_)[np.argmax(proba, axis=1)].astype(str), proba
     return np.asarray(model.predict(X), dtype=np.float64), None
 
@@ -32,11 +33,12 @@ def evaluation_inputs(config: Config, prepared: Prepared, model, training: dict,
     targets = operating_targets(config)
     predicted, proba = network_outputs(model, X_test, config.kind.labelled)
     predictions, probabilities = {NETWORK: predicted}, ({NETWORK: proba} if proba is not None else {})
-    validation = {NETWORK: model.predict_proba(X_val)} if targets and proba is not None else {}
+    validation = {NETWORK: class_scores(model, X_val)} if targets and proba is not None else {}
     # with targets, the baselines also predict the validation rows (after the test rows) to choose thresholds
     X_scored = np.concatenate([X_test, X_val]) if validation else X_test
     baselines = fit_baselines(task, prepared.X["train"], prepared.y["train"], X_scored,
-                              random_state=config.run.seed, classes=prepared.classes)
+                              random_state=config.run.seed, classes=prepared.classes,
+                              names=config.report.baselines)
     n_test = len(X_test)
     for name, baseline in baselines.items():
         predictions[name] = baseline.predicted[:n_test]
@@ -47,13 +49,22 @@ def evaluation_inputs(config: Config, prepared: Prepared, model, training: dict,
     magnitude_column = prepared.summary.get("magnitude_column")
     magnitude = prepared.test_rows[magnitude_column].to_numpy(np.float64) if magnitude_column else None
     summary = {**prepared.summary, "baselines": {name: b.description for name, b in baselines.items()}}
+    descriptions = {**_network_note(model), **summary["baselines"]}
     return EvaluationInputs(task=task, target=prepared.target, y_true=prepared.y["test"],
                             predictions=predictions, network_name=NETWORK, classes=prepared.classes,
+                            descriptions=descriptions,
                             probabilities=probabilities, magnitude=magnitude, data_summary=summary,
                             training=training, provenance=provenance, pdfs=_pdfs(config, prepared, model),
                             targets=targets,
                             validation={"y_true": prepared.y["validation"], "probabilities": validation}
                             if validation else None)
+
+
+def _network_note(model) -> dict[str, str]:
+    """How a one-vs-rest / one-vs-one network is built and what its scores are, shown under its name in the
+    report; nothing for one softmax network."""
+    note = SCORE_NOTES[strategy_of(model)]
+    return {NETWORK: note} if note else {}
 
 
 def _pdfs(config: Config, prepared: Prepared, model) -> dict:
@@ -73,7 +84,7 @@ def network_thresholds(config: Config, model, prepared: Prepared) -> list[dict]:
         return []
     classes = list(prepared.classes)
     check_target_classes(targets, classes)
-    proba = model.predict_proba(prepared.X["validation"])
+    proba = class_scores(model, prepared.X["validation"])
     both = set(targets.get("purity", {})) & set(targets.get("completeness", {}))
     points = []
     for target, per_class in targets.items():

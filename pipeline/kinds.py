@@ -79,13 +79,15 @@ _KINDS = (
                "# ... plus the PDF's grid: 200 bins from 0 to the training redshifts' 99.9th percentile plus a\n"
                "# margin (or a list of bin edges), and soft labels spread by a Gaussian of 1 bin.\n"))),
     TaskKind(STARGALAXY, MLPClassifier, ConfigTemplate(
-        "Star/galaxy separation of SDSS sources (quasars left out) from their colours and r magnitude, with "
-        "a 99 % purity cut on the galaxies.",
+        "Star/galaxy separation of SDSS sources, stars against everything else (galaxies and quasars "
+        "relabelled EXTRAGALACTIC), from their colours and r magnitude, with a 99 % purity cut on the "
+        "extragalactic sample.",
         '[task]\nkind = "stargalaxy"            # classification | regression | photoz | photoz-pdf | stargalaxy\n'
         'target = "class"              # the catalog column holding the labels\n',
-        select='select = { class = ["GALAXY", "STAR"] } # two classes: stars and galaxies\n',
+        select='# Two classes: STAR against everything else (the model stores the map and predicts these names).\n'
+               'target_map = { GALAXY = "EXTRAGALACTIC", QSO = "EXTRAGALACTIC" }\n',
         stratify="stratify = true                 # same class mix in every split\n",
-        report="purity = { GALAXY = 0.99 }      # the probability cut giving a 99 % pure galaxy sample "
+        report="purity = { EXTRAGALACTIC = 0.99 }   # the probability cut giving a 99 % pure extragalactic sample "
                "(chosen on validation)\n")),
 )
 TASK_KINDS: dict[str, TaskKind] = {kind.name: kind for kind in _KINDS}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from astromlp.nn import lr_find
 from astromlp.pipeline.config import load_config
-from astromlp.pipeline.models import estimator_class
+from astromlp.pipeline.models import estimator_class, estimator_params
 from astromlp.pipeline.schedulers import executor
 from astromlp.pipeline.stages import catalog_files, ingest, prepare
 from astromlp.reports.figures_lr import write_range_test
@@ -19,7 +19,8 @@ def range_test(config_path: Path, output: Path, steps: int = 200, start: float =
     config = load_config(config_path)
     with executor(config.run.scheduler, config.run.workers, show_progress=show_progress) as ex:
         prepared = prepare(config, ingest(config, catalog_files(config)), ex)
-    estimator = estimator_class(config.task.kind)(**config.model, random_state=config.run.seed)
+    # the network's own parameters ([model] multi_class is the pipeline's: the test runs one softmax network)
+    estimator = estimator_class(config.task.kind)(**estimator_params(config.model), random_state=config.run.seed)
     found = lr_find(estimator, prepared.X["train"], prepared.y["train"], start=start, stop=stop, steps=steps)
     write_range_test(output, found.to_dict(), f"Learning-rate range test: {config_path.name}")
     return found.suggestion

@@ -37,6 +37,7 @@ from astromlp.catalogs.hats_writer import hats_output, write_hats
 from astromlp.catalogs.paths import HATS_PREFIX, expand_paths
 from astromlp.errors import AstromlpError
 from astromlp.nn import load
+from astromlp.nn.multiclass import class_scores
 from astromlp.pipeline import domain as training_domain
 from astromlp.pipeline.artifacts import features_from, ordered_features
 from astromlp.pipeline.normalisers import Normaliser
@@ -134,7 +135,7 @@ def _predict_partition(part: pd.DataFrame, model, normaliser: Normaliser, fill_v
         proba = np.full((len(part), len(classes)), np.nan)
         labels = np.full(len(part), "", dtype=object)
         if usable.any():
-            proba[usable] = model.predict_proba(Z)
+            proba[usable] = class_scores(model, Z)
             labels[usable] = np.asarray(classes, dtype=object)[np.argmax(proba[usable], axis=1)]
         out[f"{target}_predicted"] = pd.Series(labels, index=part.index, dtype="str")
         for k, label in enumerate(classes):

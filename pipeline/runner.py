@@ -19,6 +19,7 @@ import dask
 from astromlp.errors import printable
 from astromlp.files import output_errors, write_json, write_with
 from astromlp.nn import load as load_model
+from astromlp.nn import save as save_model
 from astromlp.nn.sparsity import weight_sparsity
 from astromlp.pipeline import artifacts, models
 from astromlp.pipeline.config import Config
@@ -174,22 +175,24 @@ def _prepare(state: _Run) -> None:
 
 def _train(state: _Run) -> None:
     config, prepared = state.config, artifacts.load_prepared(state.dir)
+    weights = prepared.weights or {}
     data = models.TrainingData(prepared.X["train"], prepared.y["train"], prepared.X["validation"],
-                               prepared.y["validation"])
+                               prepared.y["validation"], weights.get("train"), weights.get("validation"))
     seeds = models.start_plan(config.model, config.run.seed)
     start = time.perf_counter()
     model = _fit(state, data, seeds)
     seconds = time.perf_counter() - start
     metadata = {**model_metadata(config, prepared, state.files),
                 "operating_points": network_thresholds(config, model, prepared)}
-    write_with(state.dir / MODEL, lambda path: model.save(path, metadata=metadata))
-    write_json(state.dir / TRAINING, {"starts": model.starts_, "chosen_start": model.best_start_,
-                                      "seeds": seeds, "fit_seconds": round(seconds, 3),
-                                      "sparsity": weight_sparsity(model.coefs_, list(prepared.features))})
+    write_with(state.dir / MODEL, lambda path: save_model(model, path, metadata=metadata))
+    write_json(state.dir / TRAINING, {**models.training_record(model), "seeds": seeds, "fit_seconds": round(seconds, 3),
+                                      "sparsity": weight_sparsity(models.primary(model).coefs_,
+                                                                  list(prepared.features))})
 
 
 def _fit(state: _Run, data, seeds: list[int]):
-    """Locally one K-start fit in this (main) thread; on a cluster one task per start, spread over workers.
+    """Locally one K-start fit in this (main) thread; on a cluster one task per start, spread over workers (a
+    one-vs-rest / one-vs-one model, whose members scikit-learn fits in turn, trains in this thread either way).
 
     Measured here: Numba's OpenMP kernels launched from a non-main thread (a Dask thread-pool task) run
     1.5 to 10 times slower, so local runs do not go through a scheduler thread for training.
@@ -199,14 +202,14 @@ def _fit(state: _Run, data, seeds: list[int]):
         return models.merge(state.starts, params, seed, data)
     client, show = state.executor.client, state.executor.show_progress
     with epoch_bars(seeds, models.max_epochs(params), show, client) as (bars, topic):
-        if client is None:
+        if client is None or models.multi_class(params) != "softmax":
             model = models.fit_all_starts(task, params, seed, data, bars.epoch)
         else:
             fit = dask.delayed(models.fit_one_start, pure=True)
             shared = dask.delayed(data, pure=True)
             tasks = [fit(task, params, start_seed, shared, topic if show else None) for start_seed in seeds]
             model = models.merge(list(state.executor.compute(*tasks, show_progress=False)), params, seed, data)
-        bars.finish(model.starts_)
+        bars.finish(models.primary(model).starts_)
     return model
 
 
@@ -217,7 +220,8 @@ def model_metadata(config: Config, prepared, files: list[dict] | None = None) ->
             "features": artifacts.ordered_features(prepared.features), "normaliser": prepared.normaliser.to_dict(),
             "fill_values": prepared.fill_values, "missing": config.data.missing,
             "sentinels": list(config.data.sentinels), "keep_columns": list(config.data.keep_columns),
-            "classes": prepared.classes, "training_files": files,
+            "classes": prepared.classes, "training_files": files, "multi_class": models.multi_class(config.model),
+            "target_map": dict(config.data.target_map or {}), "weight": config.data.weight,
             "domain": training_domain(prepared.X["train"], prepared.normaliser, config.data.select)}
 
 

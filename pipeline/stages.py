@@ -57,6 +57,12 @@ class ColumnRoles:
     magnitude: str | None
     key: list[str]
     warnings: list[str] = field(default_factory=list)  # what the run reports without stopping
+    weight: str | None = None  # the [data] weight column
+
+    @property
+    def weights(self) -> list[str]:
+        """The weight column as a list: empty without one."""
+        return [self.weight] if self.weight else []
 
     @property
     def magnitudes(self) -> list[str]:
@@ -67,7 +73,7 @@ class ColumnRoles:
     def needed(self) -> list[str]:
         """Every column the run reads, each once, in a fixed order."""
         return list(dict.fromkeys([self.target, *self.feature_sources, *self.keep, *self.select, *self.key,
-                                   *self.magnitudes]))
+                                   *self.magnitudes, *self.weights]))
 
 
 @dataclass
@@ -115,10 +121,10 @@ def output_columns(target: str) -> tuple[str, ...]:
 def check_roles(config: Config, roles: ColumnRoles, dtypes: pd.Series, source: str) -> None:
     """Refuse, before any training, a column that cannot play its role: a text magnitude or regression
     target, and kept columns that the predictions would overwrite."""
-    numeric = {"magnitude": roles.magnitude, "target": None if config.kind.labelled else roles.target}
-    for role, column in numeric.items():
+    numeric = {"[report] magnitude": roles.magnitude, "[data] weight": roles.weight,
+               "[task] target": None if config.kind.labelled else roles.target}
+    for key, column in numeric.items():
         if column is not None and not is_numeric(dtypes[column]):
-            key = "[report] magnitude" if role == "magnitude" else "[task] target"
             raise AstromlpError(f"{key} column {column!r} of {source} is {dtypes[column]}, not numeric; choose a "
                                 "column of numbers (see `astromlp inspect`)")
     reserved = {name.casefold() for name in output_columns(roles.target)}
@@ -157,9 +163,10 @@ def column_roles(config: Config, available: list[str], source: str,
     magnitude = (resolve_columns([config.report.magnitude], available, source)[0] if config.report.magnitude
                  else None)
     key = resolve_columns(list(config.split.key), available, source) if config.split.key else None
+    weight = resolve_columns([data.weight], available, source)[0] if data.weight else None
     return ColumnRoles(target, feature_sources, keep, select,
                        magnitude, key or sorted({target, *feature_sources, *keep}),
-                       _warnings(target, per_feature, config.features))
+                       _warnings(target, per_feature, config.features), weight)
 
 
 @dataclass
@@ -178,6 +185,7 @@ class Prepared:
     rows: dict[str, np.ndarray]
     summary: dict = field(default_factory=dict)
     counts: dict = field(default_factory=dict)
+    weights: dict[str, np.ndarray] | None = None  # per split, from the [data] weight column; None: equal weights
 
 
 def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
@@ -187,13 +195,16 @@ def prepare(config: Config, ingested: Ingested, executor: Executor) -> Prepared:
     derived = feature_columns(config.features)
     cuts = compile_select(config.data.select, list(cleaned.columns), cleaned.dtypes.to_dict(), source)
     frame = derive(select_rows(cleaned, cuts), derived, source=source, labels=_feature_names(derived))
-    columns = list(dict.fromkeys([*roles.key, roles.target, *derived, *roles.keep, *roles.magnitudes]))
+    columns = list(dict.fromkeys([*roles.key, roles.target, *derived, *roles.keep, *roles.magnitudes,
+                                  *roles.weights]))
     counting = [count_removed(cleaned, cuts)] if cuts else []  # in the same pass as the rows
     table, n_read, *removed = executor.compute(frame[columns], ingested.frame.index.size, *counting)
     selected = cut_report(cuts, removed[0]) if cuts else []
     _check_rows_left(table, int(n_read), selected, source)
     table, dropped = _clean(config, table, roles.target, list(derived), source)
     _check_counts(config, len(table), n_read, dropped, source)
+    if roles.weight:
+        check_weights(table[roles.weight].to_numpy(), roles.weight, source)
     labels = _class_labels(config, table[roles.target], source)
     codes = assign_splits(row_uniforms(table, roles.key, config.run.seed),
                           labels if config.split.stratify else None, config.split.test, config.split.validation)
@@ -242,6 +253,23 @@ def _check_counts(config: Config, n_left: int, n_read: int, dropped: dict, sourc
                         f"target column {config.task.target!r}, [data] select and missing, or give more rows")
 
 
+def check_weights(values: np.ndarray, column: str, source: str) -> None:
+    """Per-row weights are numbers, finite and >= 0, and not all zero (scikit-learn's sample_weight rules)."""
+    try:
+        weights = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise AstromlpError(f"[data] weight column {column!r} of {source} holds values that are not numbers; "
+                            "give a column of numbers >= 0") from None
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if bad.any():
+        raise AstromlpError(f"[data] weight column {column!r} of {source} has {int(bad.sum())} missing, infinite or "
+                            f"negative values among the rows used (first: {weights[bad][0]}); weights must be "
+                            "finite and >= 0: fix them or remove those rows with [data] select")
+    if not (weights > 0).any():
+        raise AstromlpError(f"[data] weight column {column!r} of {source} is zero in every row used; give some "
+                            "rows a positive weight")
+
+
 def _check_classes_in_training(codes: np.ndarray, labels: pd.Categorical | None, target: str,
                                source: str) -> None:
     """A class the network never sees in training cannot be predicted; refuse before training."""
@@ -286,12 +314,26 @@ def _class_labels(config: Config, target: pd.Series, source: str) -> pd.Categori
                                 f"{config.task.kind} task needs numbers (use kind = \"classification\" for labels)")
         return None
     codes, distinct = pd.factorize(target.astype(str), sort=True)  # hashing: one pass, no sort of the rows
+    if config.data.target_map:
+        codes, distinct = _renamed(codes, distinct, config.data.target_map, target.name, source)
     classes = [str(label) for label in distinct]
     if len(classes) < 2:
         found = f"only the class {classes[0]!r}" if classes else "no rows"
         raise AstromlpError(f"target column {target.name!r} of {source} has {found} after cleaning; "
                             "classification needs at least two classes")
     return pd.Categorical.from_codes(codes, classes)
+
+
+def _renamed(codes: np.ndarray, distinct, target_map: dict[str, str], target: str, source: str):
+    """Class codes after [data] target_map (classes mapped to one name merge); every key must be a class."""
+    found = [str(label) for label in distinct]
+    unknown = [name for name in target_map if name not in found]
+    if unknown:
+        raise AstromlpError(f"[data] target_map names class {unknown[0]!r}, which target column {target!r} of "
+                            f"{source} does not hold (classes: {', '.join(found)}); name only those classes")
+    renamed = np.asarray([target_map.get(label, label) for label in found], dtype=object)
+    merged, new_codes = np.unique(renamed.astype(str), return_inverse=True)
+    return (new_codes[codes] if len(codes) else codes), merged
 
 
 def _assemble(config: Config, table: pd.DataFrame, codes: np.ndarray, labels: pd.Categorical | None, roles,
@@ -312,5 +354,10 @@ def _assemble(config: Config, table: pd.DataFrame, codes: np.ndarray, labels: pd
                "features": [{"name": name, "expression": expr} for name, expr in config.features.items()],
                "magnitude_column": roles.magnitude}
     rows = {name: table.index.to_numpy()[codes == code] for code, name in enumerate(SPLITS)}
+    weights = None
+    if roles.weight:
+        w_all = table[roles.weight].to_numpy(dtype=np.float64)
+        weights = {name: w_all[codes == code] for code, name in enumerate(SPLITS)}
+        summary["weight"] = {"column": roles.weight, **{name: float(w.sum()) for name, w in weights.items()}}
     return Prepared(config.task.kind, roles.target, dict(config.features), X, y, classes, normaliser,
-                    fill_values, test_rows, rows, summary, counts)
+                    fill_values, test_rows, rows, summary, counts, weights)

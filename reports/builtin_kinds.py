@@ -6,7 +6,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from astromlp.reports import classification, photoz, regression
-from astromlp.reports.baselines import CLASSIFIER_BASELINES, REGRESSOR_BASELINES
+from astromlp.reports.baselines import (
+    CLASSIFIER_BASELINES,
+    CLASSIFIER_CHOICES,
+    REGRESSOR_BASELINES,
+    REGRESSOR_CHOICES,
+)
 from astromlp.reports.classification_sections import classification_sections
 from astromlp.reports.figures import CLASSIFICATION_FIGURES, PDF_FIGURES, VALUE_FIGURES
 from astromlp.reports.findings import class_findings, outlier_findings, pdf_findings
@@ -21,6 +26,7 @@ CLASSIFICATION = ReportKind(
     bin_metrics=classification.bin_metrics,
     details=classification.details,
     baselines=CLASSIFIER_BASELINES,
+    baseline_choices=CLASSIFIER_CHOICES,
     figures=CLASSIFICATION_FIGURES,
     worst_bin=("accuracy", "higher"),
     findings=class_findings,
@@ -34,6 +40,7 @@ REGRESSION = ReportKind(
     headline=tuple(regression.HEADLINE),
     bin_metrics=lambda classes: regression.BIN_METRICS,
     baselines=REGRESSOR_BASELINES,
+    baseline_choices=REGRESSOR_CHOICES,
     figures=VALUE_FIGURES,
     worst_bin=("rmse", "lower"),
 )

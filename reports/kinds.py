@@ -7,7 +7,7 @@ This module is a leaf (it imports no other report module), so every report modul
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -38,7 +38,8 @@ class ReportKind:
     labelled: the truth and predictions are class labels (with probabilities), not numbers.
     metrics / headline: every metric of the kind and the keys of those the summary leads with.
     bin_metrics(classes): the metrics of the metric-by-bin tables. details(case, classes): extra per-model
-    results (per-class table, confusion), or None. baselines: name -> fit(X_train, y_train, X_test, seed).
+    results (per-class table, confusion), or None. baselines: name -> fit(X_train, y_train, X_test, seed), the
+    default ones; baseline_choices: [report] baselines name -> (name, fit), every one the kind offers.
     figures: the FigureSpecs in display order. worst_bin: (bin metric, better) the findings name the worst bin
     of. findings(result, metrics): kind-specific sentences. residual, residual_label and outlier_bound: how
     the value figures measure an error, and the bound on its absolute value they draw (None: no bound).
@@ -68,6 +69,12 @@ class ReportKind:
     cases: Callable[[np.ndarray, dict, str], dict] | None = None
     notes: Callable[[dict, str], dict[str, str]] = _no_notes
     sections: Callable | None = None
+    baseline_choices: Mapping[str, tuple[str, Callable]] = field(default_factory=dict)
+
+    @property
+    def baseline_names(self) -> tuple[str, ...]:
+        """What [report] baselines may name for this kind."""
+        return tuple(self.baseline_choices)
 
 
 REPORT_KINDS: dict[str, ReportKind] = {}

@@ -12,7 +12,7 @@ from astromlp.pipeline.stage_keys import CATALOGS, key_inputs
 # A value of each kind of config rule that differs from any default or template value.
 OTHER = {"str": "changed", "int": 3, "float": 0.05, "bool": None, "str_list": ("changed",),
          "number_list": (-1.0,), "int_or_str": 2, "select": {"changed": ("value",)},
-         "class_targets": {"changed": 0.5},
+         "class_targets": {"changed": 0.5}, "target_map": {"changed": "other"},
          "labels": {"catalog": "changed.fits", "radius_arcsec": 2.0, "ra": "ra", "dec": "dec"}}
 ENTRIES = [f"{name}.{f.name}" for name, cls in SECTIONS.items() for f in dataclasses.fields(cls)] + list(FREE_TABLES)
 # What a change of each section reruns, written out by hand: the design, not a copy of the declarations.

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import LeaveOneOut, cross_val_score
+from sklearn.multiclass import OneVsOneClassifier, OneVsRestClassifier
 
 from astromlp.errors import AstromlpError
 from astromlp.reports import fit_baselines
@@ -48,6 +49,32 @@ def test_logistic_regression_is_sklearns_multinomial_model(class_split):
     np.testing.assert_array_equal(logistic.predicted, reference.predict(data.X_test))
     assert logistic.classes == ["GALAXY", "QSO", "STAR"]
     assert np.mean(logistic.predicted == data.y_test) > 0.9  # real colours separate the classes well
+
+
+def test_one_vs_rest_and_one_vs_one_logistic_regressions_are_sklearns(class_split):
+    """[report] baselines picks them; OvR's probabilities are scikit-learn's, OvO's scores its decision function
+    shifted by 1/3 and normalised (the network's OvO convention)."""
+    data = class_split
+    fitted = fit_baselines("classification", data.X_train, data.y_train, data.X_test, random_state=0,
+                           names=["logistic_ovr", "logistic_ovo", "majority"])
+    assert list(fitted) == ["logistic regression OvR", "logistic regression OvO", "majority class"]
+    ovr = OneVsRestClassifier(LogisticRegression(max_iter=2000)).fit(data.X_train, data.y_train)
+    np.testing.assert_allclose(fitted["logistic regression OvR"].proba, ovr.predict_proba(data.X_test), rtol=1e-6,
+                               atol=1e-9)
+    np.testing.assert_array_equal(fitted["logistic regression OvR"].predicted, ovr.predict(data.X_test))
+    ovo = OneVsOneClassifier(LogisticRegression(max_iter=2000)).fit(data.X_train, data.y_train)
+    shifted = ovo.decision_function(data.X_test) + 1 / 3
+    np.testing.assert_allclose(fitted["logistic regression OvO"].proba, shifted / shifted.sum(axis=1, keepdims=True),
+                               rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(fitted["logistic regression OvO"].predicted, ovo.predict(data.X_test))
+    assert "not calibrated probabilities" in fitted["logistic regression OvO"].description
+
+
+def test_an_unknown_baseline_name_is_one_line(class_split):
+    data = class_split
+    with pytest.raises(AstromlpError, match=r"baseline 'ridge' is not a classification baseline; choose some of "
+                                            r"logistic, logistic_ovr, logistic_ovo, majority"):
+        fit_baselines("classification", data.X_train, data.y_train, data.X_test, random_state=0, names=["ridge"])
 
 
 def test_majority_floor_predicts_the_most_frequent_training_class_with_its_frequencies():
