@@ -175,8 +175,9 @@ def _outcomes(jobs: list[TrialJob], ex: Executor, force: bool):
         return [client.submit(fit_start, job, seed, fold, key=f"astromlp-{job.name}-{fold}-{k}-{tag}", pure=False)
                 for k, seed in enumerate(job.seeds())]
 
-    fitted = {job.name: None if recorded(job, "train", force) else starts(job, None) for job in jobs}
-    folds = {job.name: None if job.folds is None or recorded(job, CV, force)
+    fitted = {job.name: None if recorded(job, "train", force) or not job.seeds() else starts(job, None)
+              for job in jobs}
+    folds = {job.name: None if job.folds is None or recorded(job, CV, force) or not job.seeds()
              else [starts(job, fold) for fold in range(job.folds.k)] for job in jobs}
     # a trial finishes as soon as its starts are in (priority over the remaining starts), so results stream
     futures = {client.submit(finish_trial, job, fitted[job.name], folds[job.name], key=f"astromlp-{job.name}-{tag}",

@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from astromlp.errors import AstromlpError
 from astromlp.pipeline import models
-from astromlp.pipeline.artifacts import ARRAYS
+from astromlp.pipeline.artifacts import load_prepared
 from astromlp.pipeline.config import parse_config
+from astromlp.pipeline.rundir import RunDirectory
 from astromlp.pipeline.rundir_manifest import read_manifest
 from astromlp.pipeline.runner import RunOptions, run
 from astromlp.pipeline.sweep_cv import Folds, write_cv
@@ -39,18 +38,23 @@ class TrialJob:
         return parse_config(self.text, Path(self.path))
 
     def seeds(self) -> list[int]:
+        """The start seeds, each one task; none for a one-vs-rest / one-vs-one model, whose members
+        scikit-learn fits in turn (its finishing task trains it, as the runner does)."""
         config = self.config()
+        if models.multi_class(config.model) != "softmax":
+            return []
         return models.start_plan(config.model, config.run.seed)
 
 
 def training_data(out: str, fold: int | None = None, folds: Folds | None = None) -> models.TrainingData:
-    """The trial's training and validation arrays, read from its directory; with a fold, its training rows."""
-    X, y = ({split: np.load(Path(out) / ARRAYS / f"{letter}_{split}.npy", allow_pickle=False)
-             for split in ("train", "validation")} for letter in ("X", "y"))
-    if fold is None:
-        return models.TrainingData(X["train"], y["train"], X["validation"], y["validation"])
-    fit, _ = folds.rows(y["train"], fold)
-    return models.TrainingData(X["train"][fit], y["train"][fit], X["validation"], y["validation"])
+    """The trial's training and validation arrays (and [data] weights), read from its directory, as the train
+    stage builds them; with a fold, that fold's training rows only."""
+    prepared = load_prepared(RunDirectory(out))
+    X, y, w = prepared.X, prepared.y, prepared.weights or {}
+    fit = slice(None) if fold is None else folds.rows(y["train"], fold)[0]
+    weight = w.get("train")
+    return models.TrainingData(X["train"][fit], y["train"][fit], X["validation"], y["validation"],
+                               None if weight is None else weight[fit], w.get("validation"))
 
 
 def fit_start(job: TrialJob, seed: int, fold: int | None = None):
