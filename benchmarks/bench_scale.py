@@ -8,6 +8,16 @@ predict   trains a small classifier on the bundled SDSS sample (`astromlp run`),
           workers) and keeps each one's VmHWM (peak resident memory). Prints rows per second, the peak of
           each worker and of the CLI process (which writes the output), and checks that the output has as
           many rows as the input. Target: worker peaks flat as rows grow.
+hats      (issue 23) the same trained model over generated HATS catalogs of --hats-sizes rows (make_hats.py:
+          uniform sky, HEALPix order chosen for <= 250k rows per pixel, as hats-import would) and over the same
+          rows as plain Parquet files, `--workers 2` each: rows per second (target: HATS within 20 % of
+          Parquet), worker peaks (target: flat as rows grow), output rows = input rows, and the HATS output
+          keeping the input's pixels. Then --match-labels labels (90 % moved 0-0.8 arcsec from a catalog
+          object, 10 % moved 20 arcsec) cross-matched within 1 arcsec against the --match-catalog-row catalog:
+          astromlp's crossmatch_labels (lsdb) against astropy's SkyCoord.match_to_catalog_sky on the same
+          positions read from the catalog, fresh process each, time and peak memory above imports, the matched
+          objects checked equal label by label. lsdb/hats compile their own Numba code on first use (not
+          cached): that first call is timed apart, on 100 labels.
 train     MLPClassifier (hidden [32, 32], batch 256, one start) on n x 5 float64 features in a fresh process
           per n (1M, 2M, 5M): each epoch is one partial_fit over all rows, timed alone; the fastest of
           --epochs epochs is the time per epoch (all are printed: other jobs slow some down). Peak memory
@@ -15,6 +25,7 @@ train     MLPClassifier (hidden [32, 32], batch 256, one start) on n x 5 float64
           Target: seconds per epoch / rows constant; extra memory a small multiple of the arrays.
 
     python benchmarks/bench_scale.py                      # 20 x 1M rows, about 10-20 minutes on 2 cores
+    python benchmarks/bench_scale.py --predict-sizes --train-sizes   # only the HATS part (2M/5M/20M, 100k x 5M)
     python benchmarks/bench_scale.py --files 4 --rows-per-file 500000 --predict-sizes 1000000 2000000 \
         --train-sizes 200000 400000                       # quick look
 
@@ -26,6 +37,18 @@ Measured 2026-11-23 on 2 cores shared with other jobs (load average 4-7 througho
            load (1M: 1.15-10.2 s), so linearity is not established by this run; an earlier quieter run gave
            2.5 s/epoch at 1M. Peak memory above the arrays: 46 MiB for 46 MiB of arrays (1M), 93 for 92 (2M),
            195 for 229 (5M), i.e. about one more copy of them (targets one-hot, float conversion).
+Measured 2026-11-30, HATS part, on 2 cores shared with five other engineers' tests and benchmarks (load
+average 20-33 throughout: every time is several times what the machine gives alone, and runs of one
+comparison were minutes apart under different load; 20M rows would have taken over an hour at this load,
+so 2M/5M/10M):
+  predict  Parquet 2M 188.1 s, 5M 346.0 s, 10M 451.0 s; HATS 251.1 s, 405.6 s, 479.9 s: HATS / Parquet rate
+           0.75 (load 23 -> 31 between the two), 0.85, 0.94 (target >= 0.8). Worker peaks HATS 512/531,
+           491/494, 546/552 MiB (pixels of 167k, 104k, 208k rows: flat, following the pixel size, not the
+           catalog), Parquet 766/782, 771/792, 777/793 MiB; CLI process HATS 375-387 MiB (the workers
+           write the pixels), Parquet 568-761 MiB; output rows = input rows, the HATS output keeps the pixels.
+  match    100k labels x 5M objects within 1 arcsec: astromlp (lsdb) 25.4 s + 137.6 s compiling hats/lsdb's
+           Numba code on first use in the process, 106 MiB above imports; astropy match_to_catalog_sky (reading
+           the positions included) 16.2 s, 941 MiB above imports; both matched the same 90,001 objects.
 """
 
 from __future__ import annotations
@@ -33,6 +56,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -40,6 +64,7 @@ import threading
 import time
 from pathlib import Path
 
+import make_hats
 import numpy as np
 from bench_ingest import stream_fits
 from bench_pipeline import CONFIG as PIPELINE_CONFIG
@@ -126,6 +151,17 @@ class PeakSampler(threading.Thread):
         return [kib for pid, kib in self.peaks.items() if pid != self.root and "spawn_main" in self.names[pid]]
 
 
+def _output_rows(output: Path) -> int:
+    """Rows of a Parquet output, or of a HATS output as hats reads its properties."""
+    import pyarrow.parquet as pq
+
+    if output.is_dir():
+        import hats
+
+        return int(hats.read_hats(output).catalog_info.total_rows)
+    return pq.ParquetFile(output).metadata.num_rows
+
+
 def measure_predict(model: Path, files: list[Path], output: Path) -> dict:
     command = [sys.executable, "-m", "astromlp.pipeline.cli", "predict", str(model), *map(str, files),
                "-o", str(output), "--workers", "2", "--quiet"]
@@ -139,9 +175,7 @@ def measure_predict(model: Path, files: list[Path], output: Path) -> dict:
     sampler.join()
     if process.returncode:
         sys.exit(f"astromlp predict failed:\n{stderr}")
-    import pyarrow.parquet as pq
-
-    return {"seconds": seconds, "output_rows": pq.ParquetFile(output).metadata.num_rows,
+    return {"seconds": seconds, "output_rows": _output_rows(output),
             "worker_peaks_mib": sorted(k / 1024 for k in sampler.workers()),
             "cli_peak_mib": sampler.peaks.get(process.pid, 0) / 1024}
 
@@ -214,6 +248,130 @@ def predict_part(args, folder: Path) -> None:
               f"{(large - small) / (t_large - t_small) / 1e6:.2f} M rows/s")
 
 
+def _same_pixels(output: Path, catalog: Path) -> bool:
+    import hats
+
+    return hats.read_hats(output).get_healpix_pixels() == hats.read_hats(catalog).get_healpix_pixels()
+
+
+def hats_predict(model: Path, size: int, base: Path, files: list[Path], folder: Path) -> dict[str, dict]:
+    """The same rows predicted from Parquet files and from the HATS catalog (output: a HATS catalog)."""
+    results = {}
+    for kind, inputs, output in (("parquet", files, folder / "out.parquet"), ("hats", [base], folder / "out_hats")):
+        result = measure_predict(model, inputs, output)
+        assert result["output_rows"] == size, (kind, result["output_rows"], size)
+        if kind == "hats":
+            assert _same_pixels(output, base), "the HATS output does not keep the input's pixels"
+        shutil.rmtree(output) if output.is_dir() else output.unlink()
+        workers = ", ".join(f"{m:,.0f}" for m in result["worker_peaks_mib"])
+        print(f"[load {os.getloadavg()[0]:.1f}] predict {kind:7s} {size:>11,} rows in {len(inputs):3d} "
+              f"{'files' if kind == 'parquet' else 'catalog'}: {result['seconds']:7.1f} s  "
+              f"{size / result['seconds'] / 1e6:5.2f} M rows/s  worker peaks [{workers}] MiB  "
+              f"CLI process peak {result['cli_peak_mib']:,.0f} MiB  output rows {result['output_rows']:,}",
+              flush=True)
+        results[kind] = result
+    print(f"    HATS / Parquet rate at {size:,} rows: {results['parquet']['seconds'] / results['hats']['seconds']:.2f} "
+          "(target >= 0.8)", flush=True)
+    return results
+
+
+MATCH_CHILD = """
+import json, sys, time
+from pathlib import Path
+import numpy as np
+import pandas as pd
+def vm(field):
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field + ":"))
+kind, catalog, labels, out = sys.argv[1:5]
+labels, warm = pd.read_parquet(labels), 0.0
+if kind == "lsdb":
+    from astromlp.catalogs.crossmatch import crossmatch_labels
+    # hats and lsdb compile their own Numba code on first use (not cached): timed apart, on 100 labels
+    start = time.perf_counter()
+    small = labels.iloc[:100]
+    crossmatch_labels(small.rename(columns={"RA": "ra", "Dec": "dec"}), small, ra=("ra", "RA"), dec=("dec", "Dec"),
+                      columns=[], label_columns=["z"], radius_arcsec=1.0)
+    warm = time.perf_counter() - start
+else:
+    import astropy.units as u
+    import pyarrow.parquet as pq
+    from astropy.coordinates import SkyCoord
+base = vm("VmRSS")
+start = time.perf_counter()
+if kind == "lsdb":
+    match = crossmatch_labels(Path(catalog), labels, ra=("ra", "RA"), dec=("dec", "Dec"), columns=["objid"],
+                              label_columns=["z"], radius_arcsec=1.0)
+    objids = match.frame["objid"].to_numpy()
+else:
+    table = pq.read_table(Path(catalog) / "dataset", columns=["objid", "ra", "dec"])
+    objects = SkyCoord(table["ra"].to_numpy() * u.deg, table["dec"].to_numpy() * u.deg)
+    index, separation, _ = SkyCoord(labels["RA"].to_numpy() * u.deg, labels["Dec"].to_numpy() * u.deg
+                                    ).match_to_catalog_sky(objects)
+    objids = table["objid"].to_numpy()[index[separation < 1 * u.arcsec]]
+seconds = time.perf_counter() - start
+np.save(out, objids)
+print(json.dumps({"seconds": seconds, "warm_up": warm, "peak_above_mib": (vm("VmHWM") - base) / 1024,
+                  "matched": len(objids)}))
+"""
+
+
+def _labels(files: list[Path], count: int, folder: Path) -> Path:
+    """`count` labels at objects of the catalog: 90 % moved 0-0.8 arcsec, 10 % moved 20 arcsec (unmatched)."""
+    import astropy.units as u
+    import pandas as pd
+    import pyarrow.parquet as pq
+    from astropy.coordinates import SkyCoord
+
+    positions = pd.concat([pq.read_table(f, columns=["ra", "dec"]).to_pandas() for f in files], ignore_index=True)
+    rng = np.random.default_rng(23)
+    rows = positions.iloc[rng.choice(len(positions), count, replace=False)]
+    near = int(count * 0.9)
+    moved = SkyCoord(rows["ra"].to_numpy() * u.deg, rows["dec"].to_numpy() * u.deg).directional_offset_by(
+        rng.uniform(0, 360, count) * u.deg, np.r_[rng.uniform(0, 0.8, near), np.full(count - near, 20.0)] * u.arcsec)
+    path = folder / "labels.parquet"
+    pd.DataFrame({"RA": moved.ra.deg, "Dec": moved.dec.deg, "z": rng.uniform(0, 1, count)}).to_parquet(path)
+    return path
+
+
+def hats_crossmatch(base: Path, files: list[Path], count: int, folder: Path) -> None:
+    """`count` labels cross-matched against the catalog by astromlp (lsdb) and by astropy, fresh process each."""
+    labels, found = _labels(files, count, folder), {}
+    for kind in ("lsdb", "astropy"):
+        out = folder / f"match_{kind}.npy"
+        done = subprocess.run([sys.executable, "-c", MATCH_CHILD, kind, str(base), str(labels), str(out)],
+                              check=True, capture_output=True, text=True)
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        found[kind] = np.load(out)
+        warm = f" (+ {result['warm_up']:.1f} s first-use Numba compile, 100 labels)" if kind == "lsdb" else ""
+        print(f"[load {os.getloadavg()[0]:.1f}] cross-match {count:,} labels x {_catalog_rows(base):,} objects, "
+              f"{kind:7s}: {result['seconds']:6.1f} s{warm}  peak above imports {result['peak_above_mib']:,.0f} MiB  "
+              f"matched {result['matched']:,}", flush=True)
+    assert np.array_equal(found["lsdb"], found["astropy"]), "lsdb and astropy matched different objects"
+    print("    same matched objects, label by label", flush=True)
+
+
+def _catalog_rows(base: Path) -> int:
+    import hats
+
+    return int(hats.read_hats(base).catalog_info.total_rows)
+
+
+def hats_part(args, folder: Path) -> None:
+    model = train_model(folder)
+    for size in sorted(set(args.hats_sizes) | ({args.match_catalog} if args.match_labels else set())):
+        start = time.perf_counter()
+        base, files = make_hats.build(folder, f"hats_{size}", size, seed=size % 997)
+        print(f"built a HATS catalog of {size:,} rows (order {make_hats.pixel_order(size)}) and the same rows as "
+              f"{len(files)} Parquet files in {time.perf_counter() - start:.0f} s", flush=True)
+        if size in args.hats_sizes:
+            hats_predict(model, size, base, files, folder)
+        if args.match_labels and size == args.match_catalog:
+            hats_crossmatch(base, files, args.match_labels, folder)
+        shutil.rmtree(base)
+        shutil.rmtree(files[0].parent)
+
+
 def train_part(args) -> None:
     results = [measure_training(rows, args.epochs) for rows in args.train_sizes]
     for r in results:
@@ -233,12 +391,19 @@ def main() -> None:
     parser.add_argument("--predict-sizes", type=int, nargs="*", default=[2_000_000, 5_000_000, 20_000_000])
     parser.add_argument("--train-sizes", type=int, nargs="*", default=[1_000_000, 2_000_000, 5_000_000])
     parser.add_argument("--epochs", type=int, default=6, help="training epochs timed per size")
+    parser.add_argument("--hats-sizes", type=int, nargs="*", default=[2_000_000, 5_000_000, 20_000_000],
+                        help="rows of the generated HATS catalogs predicted (against the same rows as Parquet)")
+    parser.add_argument("--match-labels", type=int, default=100_000, help="labels cross-matched (0: none)")
+    parser.add_argument("--match-catalog", type=int, default=5_000_000, help="rows of the catalog they match")
     parser.add_argument("--workdir", type=Path, default=None, help="where to build files (default: temporary)")
     args = parser.parse_args()
     print(f"cores: {os.cpu_count()}; load average at start: {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(dir=args.workdir) as folder:
         if args.predict_sizes:
             predict_part(args, Path(folder))
+    with tempfile.TemporaryDirectory(dir=args.workdir) as folder:
+        if args.hats_sizes or args.match_labels:
+            hats_part(args, Path(folder))
     if args.train_sizes:
         train_part(args)
 

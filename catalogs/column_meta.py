@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from astromlp.catalogs.columns import ColumnInfo
+from astromlp.catalogs.vector_columns import item_dtype, vector_length
 
 if TYPE_CHECKING:  # astropy is imported when a file is written, not with the package
     import astropy.units as u
@@ -18,7 +19,10 @@ ColumnInfos = Mapping[str, ColumnInfo]
 
 
 def numpy_dtype(dtype: object) -> np.dtype:
-    """The numpy dtype astropy would hold a pandas column of `dtype` in (text -> unicode)."""
+    """The numpy dtype astropy would hold a pandas column of `dtype` in (text -> unicode; a fixed-length list
+    -> its elements' dtype)."""
+    if vector_length(dtype) is not None:
+        return item_dtype(dtype)
     if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
         return np.dtype("U1")
     if isinstance(dtype, np.dtype):
@@ -41,10 +45,17 @@ def annotate(table: Table, info: ColumnInfos | None) -> Table:
     return table
 
 
-def astropy_yaml(frame_meta: pd.DataFrame, info: ColumnInfos | None) -> str:
-    """astropy's table header YAML (names, datatypes, units, descriptions) for the columns of `frame_meta`."""
+def _row_shape(dtype: object) -> tuple[int, ...]:
+    length = vector_length(dtype)
+    return () if length is None else (length,)
+
+
+def astropy_yaml(frame_meta: pd.DataFrame, info: ColumnInfos | None, records: Mapping[str, str] | None = None) -> str:
+    """astropy's table header YAML (names, datatypes, units, descriptions) for the columns of `frame_meta`, with
+    `records` as the table's meta (what Table.read returns in `.meta`, as it does a FITS header's cards)."""
     from astropy.table import Column, Table
     from astropy.table import meta as table_meta
 
-    empty = Table([Column(np.zeros(0, numpy_dtype(dtype)), name=name) for name, dtype in frame_meta.dtypes.items()])
+    empty = Table([Column(np.zeros((0, *_row_shape(dtype)), numpy_dtype(dtype)), name=name)
+                   for name, dtype in frame_meta.dtypes.items()], meta=dict(records or {}))
     return "\n".join(table_meta.get_yaml_from_table(annotate(empty, info)))

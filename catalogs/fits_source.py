@@ -36,6 +36,7 @@ BLOCK = 2880
 OPENERS = {"gzip": gzip.open, "bzip2": bz2.open}
 TABLE_HDUS = (fits.BinTableHDU, fits.TableHDU)
 _VARIABLE_LENGTH = re.compile(r"^\d*[PQ]")
+PLAIN_FORMATS = frozenset({"u1", "i2", "i4", "i8", "f4", "f8"})  # one number stored as is: B, I, J, K, E, D
 
 
 def _open(path: Path) -> fits.HDUList:
@@ -147,6 +148,24 @@ def _ascii_table_with_nulls(hdu: fits.TableHDU) -> Table:
     return Table(columns)
 
 
+def plain_columns(hdu: fits.BinTableHDU | fits.TableHDU, meta: pd.DataFrame) -> tuple[str, ...]:
+    """The binary-table columns that are one number stored as is (no scaling, TNULL or TDIM) and arrive in
+    `meta` under their own name and dtype: these are read straight from the file's bytes."""
+    if not isinstance(hdu, fits.BinTableHDU):
+        return ()
+    return tuple(col.name for col in hdu.columns
+                 if col.format.recformat in PLAIN_FORMATS and col.bscale in (None, 1) and col.bzero in (None, 0)
+                 and col.null is None and col.dim is None and col.name in meta.columns
+                 and meta[col.name].dtype == np.dtype(col.format.recformat))
+
+
+def record_dtype(hdu: fits.BinTableHDU | fits.TableHDU) -> np.dtype:
+    """The big-endian dtype of one stored row (field offsets and row size as in the file)."""
+    fields = hdu.data.dtype.fields
+    return np.dtype({"names": list(fields), "formats": [fields[n][0] for n in fields],
+                     "offsets": [fields[n][1] for n in fields], "itemsize": hdu.data.dtype.itemsize})
+
+
 def table_of_hdu(hdu: fits.BinTableHDU | fits.TableHDU) -> Table:
     """The astropy Table of a (chunk) table HDU: units kept, TNULL and NaN masked."""
     if isinstance(hdu, fits.TableHDU) and any(col.null is not None for col in hdu.columns):
@@ -169,6 +188,8 @@ class FitsSource:
     info: dict[str, ColumnInfo]
     meta: pd.DataFrame
     left_out: tuple[str, ...] = ()
+    plain: tuple[str, ...] = ()
+    records: np.dtype | None = None
 
     @classmethod
     def open(cls, path: Path, hdu: int | str | None = None, chunk_rows: int | None = None) -> FitsSource:
@@ -213,6 +234,7 @@ class FitsSource:
         dtypes = {name: nullable(np.dtype(dtype)) if origin[name] in nulls else dtype
                   for name, dtype in frame.dtypes.items() if isinstance(dtype, np.dtype)}
         self.meta = frame.iloc[:0].astype(dtypes)
+        self.plain, self.records = plain_columns(table_hdu, self.meta), record_dtype(table_hdu)
         self.info = {name: ColumnInfo(name, str(self.meta[name].dtype), info.unit, info.description)
                      for name, info in info_from_table(table, frame).items()}
 
@@ -221,6 +243,8 @@ class FitsSource:
 
     def read_rows(self, start: int, stop: int, columns: list[str] | None) -> pd.DataFrame:
         try:
+            if set(self.meta.columns if columns is None else columns) <= set(self.plain):
+                return self._plain_rows(start, stop, list(self.meta.columns) if columns is None else columns)
             table = table_of_hdu(self._chunk_hdu(start, stop))
         except AstromlpError:
             raise
@@ -229,6 +253,26 @@ class FitsSource:
                                 "check that the file is complete") from None
         meta = self.meta if columns is None else self.meta[columns]
         return conform(frame_from_table(table, list(meta.columns)), meta)
+
+    def _plain_rows(self, start: int, stop: int, columns: list[str]) -> pd.DataFrame:
+        """Rows [start, stop) of plain columns only: the stored rows read once, each column byte-swapped
+        into a native contiguous array in one pass (astropy's path decodes, masks and copies every column)."""
+        rows = np.frombuffer(self._raw_rows(start, stop), dtype=self.records)
+        return pd.DataFrame({name: rows[name].astype(rows.dtype[name].newbyteorder("=")) for name in columns},
+                            index=pd.RangeIndex(len(rows)), copy=False)
+
+    def _raw_rows(self, start: int, stop: int) -> bytes | np.ndarray:
+        """The stored bytes of rows [start, stop): read from the file, or decompressed from the stream."""
+        size = (stop - start) * self.row_bytes
+        if self.compression is None:
+            return np.fromfile(self.path, dtype=np.uint8, count=size, offset=self.data_offset + start * self.row_bytes)
+        with OPENERS[self.compression](self.path, "rb") as stream:
+            stream.seek(self.data_offset + start * self.row_bytes)
+            raw = stream.read(size)
+        if len(raw) < size:
+            raise AstromlpError(f"{self.path.name} is truncated: {self.label} ends before row {stop}; "
+                                "re-download or re-create it")
+        return raw
 
     def _chunk_hdu(self, start: int, stop: int) -> fits.BinTableHDU | fits.TableHDU:
         if self.compression is None:
@@ -243,15 +287,9 @@ class FitsSource:
 
     def _streamed_chunk(self, start: int, stop: int) -> fits.BinTableHDU | fits.TableHDU:
         """Rows [start, stop) decompressed from the stream into a small in-memory HDU of the same header."""
-        size = (stop - start) * self.row_bytes
-        with OPENERS[self.compression](self.path, "rb") as stream:
-            stream.seek(self.data_offset + start * self.row_bytes)
-            raw = stream.read(size)
-        if len(raw) < size:
-            raise AstromlpError(f"{self.path.name} is truncated: {self.label} ends before row {stop}; "
-                                "re-download or re-create it")
+        raw = self._raw_rows(start, stop)
         header = fits.Header.fromstring(self.header_text)
         header["NAXIS2"] = stop - start
         hdu_class = fits.BinTableHDU if header["XTENSION"].strip() == "BINTABLE" else fits.TableHDU
-        return hdu_class.fromstring(header.tostring().encode("ascii") + raw + bytes(-size % BLOCK))
+        return hdu_class.fromstring(header.tostring().encode("ascii") + raw + bytes(-len(raw) % BLOCK))
 

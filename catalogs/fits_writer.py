@@ -25,6 +25,7 @@ from astropy.io.fits.verify import VerifyWarning
 from astropy.table import Column, MaskedColumn, Table
 
 from astromlp.catalogs.column_meta import ColumnInfos, annotate, numpy_dtype
+from astromlp.catalogs.vector_columns import vector_length, vector_values
 from astromlp.errors import AstromlpError
 
 BLOCK = 2880
@@ -70,6 +71,8 @@ def chunk_table(chunk: pd.DataFrame, widths: Mapping[str, int], info: ColumnInfo
             columns.append(MaskedColumn(values, name=name, mask=series.isna().to_numpy()))
         elif isinstance(dtype, np.dtype):
             columns.append(Column(series.to_numpy(), name=name))
+        elif vector_length(dtype) is not None:  # a vector column: TFORM "<B>E" (or D, J...) with TDIM "(<B>)"
+            columns.append(Column(vector_values(series), name=name))
         else:
             base = numpy_dtype(dtype)
             filled = series.to_numpy(dtype=base, na_value=_null_value(base) if base.kind in "iu" else np.nan)

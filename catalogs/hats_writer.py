@@ -1,10 +1,9 @@
 """A Dask frame read from a HATS catalog written back as a HATS catalog with the same pixels, one Dask task
-per pixel, so lsdb can open and cross-match the output. The catalog is built in a temporary directory
-beside the target and renamed into place once complete."""
+per pixel, so lsdb can open and cross-match the output. The catalog is built by `astromlp.files.atomic_directory`
+(a temporary directory beside the target, moved into place once complete; only a HATS catalog is replaced)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from astromlp.catalogs.formats import by_suffix
 from astromlp.catalogs.hats_source import HatsSource, require
 from astromlp.catalogs.paths import HATS_PREFIX, is_hats
 from astromlp.errors import AstromlpError
-from astromlp.files import output_errors, temporary_name
+from astromlp.files import atomic_directory, output_errors
 
 
 def _write_pixel(part: pd.DataFrame, path: Path, schema: pa.Schema, metadata: Mapping[str, str]) -> int:
@@ -29,14 +28,6 @@ def _write_pixel(part: pd.DataFrame, path: Path, schema: pa.Schema, metadata: Ma
     table = pa.Table.from_pandas(part, schema=schema, preserve_index=False)
     pq.write_table(table.replace_schema_metadata({**(schema.metadata or {}), **metadata}), path)
     return table.num_rows
-
-
-def _check_target(out: Path, overwrite: bool) -> None:
-    if not out.parent.is_dir():
-        raise AstromlpError(f"cannot write {str(out)!r}: directory {str(out.parent)!r} does not exist; create it")
-    if out.exists() and not (overwrite and is_hats(out)):
-        what = "a HATS catalog" if is_hats(out) else "not a HATS catalog"
-        raise AstromlpError(f"{str(out)!r} already exists and is {what}; remove it or choose another output")
 
 
 def _write_structure(hats, source: HatsSource, target: Path, pixels: list, rows: list[int],
@@ -50,16 +41,6 @@ def _write_structure(hats, source: HatsSource, target: Path, pixels: list, rows:
     info.copy_and_update(catalog_name=target.name, total_rows=sum(rows), hats_max_rows=max(rows),
                          skymap_order=None, skymap_alt_orders=None, default_columns=None,
                          **properties).to_properties_file(target)
-
-
-def _replace(temporary: Path, out: Path) -> None:
-    """Move the finished catalog onto `out`; an older catalog there is removed only after the move."""
-    old = temporary_name(out) if out.exists() else None
-    if old is not None:
-        out.rename(old)
-    temporary.rename(out)
-    if old is not None:
-        shutil.rmtree(old)
 
 
 def hats_output(inputs: list[Path], out: Path) -> HatsSource | None:
@@ -84,22 +65,17 @@ def write_hats(df: dd.DataFrame, source: HatsSource, out: Path, *, metadata: Map
     pixels = [pixel for pixel, size in zip(source.pixels, sizes, strict=True) if size]
     if df.npartitions != len(pixels):
         raise ValueError(f"{df.npartitions} partitions for {len(pixels)} pixels of {source.label}")
-    _check_target(out, overwrite)
     pixels = [hats.pixel_math.HealpixPixel(order, pixel) for order, pixel in pixels]
     schema = pa.Schema.from_pandas(df._meta, preserve_index=False)
-    temporary = temporary_name(out)
     advice = f"free some space or choose another output (any previous {out.name} is unchanged)"
-    try:
-        with output_errors(str(out), advice):
-            files = [Path(str(hats.io.paths.pixel_catalog_file(temporary, pixel))) for pixel in pixels]
-            tasks = [dask.delayed(_write_pixel)(part, path, schema, dict(metadata or {}))
-                     for part, path in zip(df.to_delayed(), files, strict=True)]
-            rows = list(dask.compute(*tasks))
-            written = [(pixel, count) for pixel, count in zip(pixels, rows, strict=True) if count]
-            if not written:
-                raise AstromlpError(f"no rows to write to {out}: every row was left out; loosen the selection")
-            _write_structure(hats, source, temporary, *map(list, zip(*written, strict=True)), metadata or {})
-            _replace(temporary, out)
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
+    with output_errors(str(out), advice), atomic_directory(
+            out, overwrite=overwrite, replaceable=is_hats, kind="a HATS catalog") as temporary:
+        files = [Path(str(hats.io.paths.pixel_catalog_file(temporary, pixel))) for pixel in pixels]
+        tasks = [dask.delayed(_write_pixel)(part, path, schema, dict(metadata or {}))
+                 for part, path in zip(df.to_delayed(), files, strict=True)]
+        rows = list(dask.compute(*tasks))
+        written = [(pixel, count) for pixel, count in zip(pixels, rows, strict=True) if count]
+        if not written:
+            raise AstromlpError(f"no rows to write to {out}: every row was left out; loosen the selection")
+        _write_structure(hats, source, temporary, *map(list, zip(*written, strict=True)), metadata or {})
     return sum(rows)

@@ -2,11 +2,16 @@
 
 astropy reads text columns back at the width recorded under `table::len::<name>`, known only after the last
 chunk; the file's key-value metadata (pandas dtypes, astropy YAML, widths) is therefore written at close,
-and the Arrow schema is not stored separately (it would carry the metadata as it was at the start).
+and the Arrow schema is not stored by the writer (it would carry the metadata as it was at the start). Parquet
+has no fixed-length list, so a file with a vector column (one PDF per row) gets the Arrow schema record
+(`ARROW:schema`, base64 of its IPC serialisation, as pyarrow stores it) at close, with the final metadata:
+pyarrow and astropy then read that column back as fixed-size lists, an (n, B) column.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -26,7 +31,7 @@ def _longest(table: pa.Table, name: str) -> int:
 def write_parquet(chunks: Iterable[pd.DataFrame], meta: pd.DataFrame, path: Path,
                   info: ColumnInfos | None = None, metadata: Mapping[str, str] | None = None) -> int:
     """Stream `chunks` into one Parquet file at `path`, `metadata` among its key-value metadata; returns rows."""
-    schema = pa.Schema.from_pandas(meta, preserve_index=False)
+    schema = _readable_by_pandas(pa.Schema.from_pandas(meta, preserve_index=False))
     widths = {f.name: 1 for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)}
     rows = 0
     dictionary = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
@@ -36,7 +41,26 @@ def write_parquet(chunks: Iterable[pd.DataFrame], meta: pd.DataFrame, path: Path
             widths = {name: max(width, _longest(table, name)) for name, width in widths.items()}
             writer.write_table(table)
             rows += table.num_rows
-        writer.add_key_value_metadata({**(schema.metadata or {}), **(metadata or {}),
-                                       ASTROPY_META_KEY: astropy_yaml(meta, info).encode(),
-                                       **{f"table::len::{name}": str(n) for name, n in widths.items()}})
+        records = {**(schema.metadata or {}), **(metadata or {}),
+                   ASTROPY_META_KEY: astropy_yaml(meta, info, metadata).encode(),
+                   **{f"table::len::{name}": str(n) for name, n in widths.items()}}
+        writer.add_key_value_metadata({**records, **_arrow_schema_record(schema, records)})
     return rows
+
+
+def _readable_by_pandas(schema: pa.Schema) -> pa.Schema:
+    """`schema` with fixed-size list columns recorded as object columns in its pandas metadata: pandas cannot
+    rebuild their Arrow dtype from its name, so pd.read_parquet would fail; it now gives one array per row."""
+    vectors = {field.name for field in schema if pa.types.is_fixed_size_list(field.type)}
+    if not vectors:
+        return schema
+    record = json.loads(schema.metadata[b"pandas"])
+    record["columns"] = [{**c, "numpy_type": "object"} if c["name"] in vectors else c for c in record["columns"]]
+    return schema.with_metadata({**schema.metadata, b"pandas": json.dumps(record).encode()})
+
+
+def _arrow_schema_record(schema: pa.Schema, records: Mapping) -> dict[str, bytes]:
+    """The `ARROW:schema` record when a column is a fixed-size list (the only type Parquet cannot say)."""
+    if not any(pa.types.is_fixed_size_list(field.type) for field in schema):
+        return {}
+    return {"ARROW:schema": base64.b64encode(schema.with_metadata(records).serialize().to_pybytes())}

@@ -1,7 +1,8 @@
 """The one atomic writer: readers see the old file or the complete new one, never half of one.
 
 Every write goes to a unique temporary name in the target's directory (so two processes never share one),
-is flushed to disk, then renamed onto the target; any error removes the temporary.
+is flushed to disk, then renamed onto the target; any error removes the temporary. A directory output (a HATS
+catalog) is built the same way in a temporary directory beside the target (`atomic_directory`).
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +85,60 @@ def atomic_path(path: Path, *, overwrite: bool = True) -> Iterator[Path]:
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+@contextmanager
+def atomic_directory(path: Path, *, overwrite: bool = True, replaceable: Callable[[Path], bool] | None = None,
+                     kind: str = "an output of this writer") -> Iterator[Path]:
+    """A new temporary directory beside `path` for a writer that builds a directory; moved into place once
+    the block succeeds, removed (with all it holds) on any error.
+
+    An existing `path` is replaced only when `overwrite` and `replaceable(path)` say it is this writer's kind
+    of output (`kind`, say "a HATS catalog"): a folder or file the writer did not create is never removed. The old
+    directory is moved aside, the new one moved in, then the old one removed, so `path` never holds half of
+    either; if moving in fails the old one is put back."""
+    path = Path(path)
+    check = partial(_check_directory_target, path, overwrite, replaceable, kind)
+    check()
+    temporary = temporary_name(path)
+    temporary.mkdir()
+    try:
+        yield temporary
+        check()  # again: something may have appeared at `path` meanwhile
+        _swap_in(temporary, path)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+def _check_directory_target(path: Path, overwrite: bool, replaceable: Callable[[Path], bool] | None,
+                            kind: str) -> None:
+    """AstromlpError unless `path`'s directory is writable and `path` is absent or replaceable."""
+    parent = path.parent
+    if not parent.is_dir():
+        raise AstromlpError(f"cannot write {str(path)!r}: directory {str(parent)!r} does not exist; create it first")
+    if not os.access(parent, os.W_OK):
+        raise AstromlpError(f"cannot write into {str(parent)!r} (permission denied); choose another directory")
+    if not (path.exists() or path.is_symlink()):
+        return
+    if not overwrite:
+        raise AstromlpError(f"{str(path)!r} already exists; remove it or allow overwriting")
+    if replaceable is None or path.is_symlink() or not path.is_dir() or not replaceable(path):
+        raise AstromlpError(f"{str(path)!r} already exists and is not {kind}; remove it or choose another output")
+
+
+def _swap_in(temporary: Path, path: Path) -> None:
+    """Move the finished directory onto `path`; an older output there is removed only after the move."""
+    old = temporary_name(path) if path.exists() else None
+    if old is not None:
+        os.rename(path, old)
+    try:
+        os.rename(temporary, path)
+    except OSError:
+        if old is not None:
+            os.rename(old, path)
+        raise
+    if old is not None:
+        shutil.rmtree(old)
 
 
 def write_with(path: Path, write: Callable[[Path], Any], *, overwrite: bool = True) -> Path:

@@ -41,7 +41,17 @@ from astromlp.nn.multiclass import class_scores
 from astromlp.pipeline import domain as training_domain
 from astromlp.pipeline.artifacts import features_from, ordered_features
 from astromlp.pipeline.normalisers import Normaliser
-from astromlp.pipeline.predict_pdf import column_names, is_density, pdf_columns, wants_qp, write_qp
+from astromlp.pipeline.predict_pdf import (
+    TABLE_DTYPE,
+    column_names,
+    count_true,
+    is_density,
+    pdf_column,
+    pdf_columns,
+    pdf_records,
+    wants_qp,
+    write_qp,
+)
 from astromlp.pipeline.rundir import sha256_file
 from astromlp.pipeline.stages import feature_columns
 
@@ -106,7 +116,8 @@ def _domain_flags(part: pd.DataFrame, Z: np.ndarray, usable: np.ndarray, metadat
 def _check_keep(keep_columns: list[str], metadata: dict, requested: list[str]) -> None:
     """A kept column may not share its name (in any case: FITS ignores it) with a prediction column, which
     would overwrite it."""
-    written = [*column_names(metadata["target"]), *(f"probability_{label}" for label in metadata["classes"] or []),
+    written = [*column_names(metadata["target"]), pdf_column(metadata["target"]),
+               *(f"probability_{label}" for label in metadata["classes"] or []),
                *(point["column"] for point in metadata.get("operating_points") or []),
                *([training_domain.FLAG] if _domain_columns(metadata, []) is not None else [])]
     clashes = {name.casefold(): name for name in written}
@@ -120,9 +131,9 @@ def _check_keep(keep_columns: list[str], metadata: dict, requested: list[str]) -
 
 def _predict_partition(part: pd.DataFrame, model, normaliser: Normaliser, fill_values: dict | None,
                        keep: list[str], metadata: dict, domain_columns: dict[str, str] | None = None,
-                       pdf_prefix: str | None = None) -> pd.DataFrame:
-    """The kept columns and the predictions of one partition; a density model's PDFs too (one column per bin
-    named `pdf_prefix<k>`) when `pdf_prefix` is given."""
+                       pdf_dtype: type = TABLE_DTYPE) -> pd.DataFrame:
+    """The kept columns and the predictions of one partition; a density model's PDFs as one fixed-length array
+    column of `pdf_dtype` bin probabilities."""
     internal = list(feature_columns(metadata["features"]))
     X = part[internal].to_numpy(dtype=np.float64, na_value=np.nan)
     if fill_values:
@@ -143,10 +154,8 @@ def _predict_partition(part: pd.DataFrame, model, normaliser: Normaliser, fill_v
         for point in metadata.get("operating_points") or []:  # NaN (no prediction) is never selected
             out[point["column"]] = proba[:, classes.index(point["class"])] >= point["threshold"]
     elif is_density(model):
-        columns, prob = pdf_columns(model, Z, usable, target)
-        out = out.assign(**columns)
-        if pdf_prefix is not None:
-            out = pd.concat([out, pd.DataFrame(prob, index=part.index).add_prefix(pdf_prefix)], axis=1)
+        out = out.assign(**{name: pd.Series(values, index=part.index)
+                            for name, values in pdf_columns(model, Z, usable, target, pdf_dtype).items()})
     else:
         values = np.full(len(part), np.nan)
         if usable.any():
@@ -157,14 +166,12 @@ def _predict_partition(part: pd.DataFrame, model, normaliser: Normaliser, fill_v
     return out
 
 
-def _pdf_prefix(model, out, model_path: Path) -> str | None:
-    """The PDF columns' prefix when `out` is a qp file (which only a density model can fill), else None."""
-    if not wants_qp(out):
-        return None
-    if not is_density(model):
+def _check_qp(model, out, model_path: Path) -> bool:
+    """Whether `out` is a qp file, which only a density model can fill."""
+    if wants_qp(out) and not is_density(model):
         raise AstromlpError(f"{Path(out).name} is a qp PDF file, but model {model_path.name} predicts no PDFs "
                             "(train it with [task] kind = \"photoz-pdf\"); write .parquet or .fits instead")
-    return "pdf_"
+    return wants_qp(out)
 
 
 def _domain_columns(metadata: dict, available: list[str]) -> dict[str, str] | None:
@@ -177,8 +184,10 @@ def _domain_columns(metadata: dict, available: list[str]) -> dict[str, str] | No
 
 
 def _warn_out_of_domain(out: Path, rows: int, metadata: dict, warn: Callable[[str], None]) -> None:
-    """One line with the count of flagged rows, read back from the written file's flag column."""
-    flagged = int(read([out], columns=[training_domain.FLAG])[training_domain.FLAG].sum().compute())
+    """One line with the count of flagged rows, read back from the written file's flag column (a qp file's
+    ancillary column)."""
+    flagged = (count_true(out, training_domain.FLAG) if wants_qp(out) else
+               int(read([out], columns=[training_domain.FLAG])[training_domain.FLAG].sum().compute()))
     if flagged:
         features = list(metadata["features"])
         warn(f"{flagged} of {rows} rows are outside the model's training domain "
@@ -221,19 +230,23 @@ def predict_catalogs(model_path: Path, catalogs: list[str], out: Path, keep: lis
                                                           for column, name in zip(derived, metadata["features"],
                                                                                   strict=True)})
     normaliser = Normaliser.from_dict(metadata["normaliser"])
-    pdf_prefix = _pdf_prefix(model, out, model_path)
-    arguments = (model, normaliser, metadata["fill_values"], keep_columns, metadata, domain_columns, pdf_prefix)
+    to_qp = _check_qp(model, out, model_path)
+    arguments = (model, normaliser, metadata["fill_values"], keep_columns, metadata, domain_columns,
+                 np.float64 if to_qp else TABLE_DTYPE)
     meta = _predict_partition(frame._meta, *arguments)
     predictions = frame.map_partitions(_predict_partition, *arguments, meta=meta)
-    if pdf_prefix is not None:  # the row count first (a read of the inputs), as the qp file is allocated whole
-        return write_qp(predictions, model.bin_edges_, int(frame.map_partitions(len).compute().sum()), Path(out),
-                        pdf_prefix)
-    if hats_source is not None:
+    records, info = provenance(model_path, metadata), {column: described[column] for column in keep_columns}
+    if is_density(model):
+        grid, pdf_info = pdf_records(model, metadata["target"])
+        records, info = {**records, **grid}, {**info, **pdf_info}
+    if to_qp:  # the row count first (a read of the inputs), as the qp file is allocated whole
+        rows = write_qp(predictions, model.bin_edges_, int(frame.map_partitions(len).compute().sum()), Path(out),
+                        pdf_column(metadata["target"]))
+    elif hats_source is not None:
         out = Path(str(out).removeprefix(HATS_PREFIX))
-        rows = write_hats(predictions, hats_source, out, metadata=provenance(model_path, metadata))
+        rows = write_hats(predictions, hats_source, out, metadata=records)
     else:
-        rows = write(predictions, out, metadata=provenance(model_path, metadata),
-                     info={column: described[column] for column in keep_columns})
+        rows = write(predictions, out, metadata=records, info=info)
     if domain_columns is not None:
         _warn_out_of_domain(Path(out), rows, metadata, warn or (lambda line: warnings.warn(line, stacklevel=3)))
     return rows

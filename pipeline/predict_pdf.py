@@ -1,15 +1,20 @@
 """The PDF part of `astromlp predict` for an MLPDensity model: point-estimate, interval and ODDS columns, and the
-PDFs themselves as a `qp` histogram ensemble (`-o pdfs.hdf5`) that `qp.read` opens, one PDF per row in input
-order, written partition by partition (flat memory) through one temporary file renamed into place."""
+PDFs themselves: a fixed-length array column `<target>_pdf` (bin probabilities, the grid's edges in the file's
+metadata) in Parquet/FITS, or a `qp` histogram ensemble (`-o pdfs.hdf5`) that `qp.read` opens, one PDF per row
+in input order. Both are written partition by partition (flat memory) through one temporary file renamed into
+place."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from astromlp.catalogs.columns import ColumnInfo
 from astromlp.catalogs.partitions import iter_chunks
+from astromlp.catalogs.vector_columns import vector_array, vector_values
 from astromlp.errors import AstromlpError
 from astromlp.files import atomic_path, check_destination, output_errors
 from astromlp.nn import MLPDensity
@@ -20,6 +25,10 @@ QP_SUFFIXES = (".hdf5", ".h5")
 #: point_estimates key -> output column suffix (the median is the `<target>_predicted` column itself).
 COLUMNS = {"median": "predicted", "mode": "mode", "mean": "mean", "lo68": "lo68", "hi68": "hi68",
            "lo95": "lo95", "hi95": "hi95", "odds": "odds"}
+#: The file-metadata key (FITS HIERARCH card, Parquet key-value) holding the grid's B + 1 bin edges as JSON.
+EDGES_KEY = "astromlp_pdf_bin_edges"
+#: The PDF column's element type in Parquet/FITS (FITS TFORM "<B>E"); the qp file keeps float64.
+TABLE_DTYPE = np.float32
 
 
 def is_density(model) -> bool:
@@ -27,20 +36,33 @@ def is_density(model) -> bool:
 
 
 def column_names(target: str) -> list[str]:
+    """The point-estimate, interval and ODDS columns."""
     return [f"{target}_{suffix}" for suffix in COLUMNS.values()]
 
 
-def pdf_columns(model: MLPDensity, Z: np.ndarray, usable: np.ndarray, target: str
-                ) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """The point-estimate columns (NaN where a row has no usable features) and the bin probabilities (NaN rows
-    there too), for the rows of one partition."""
+def pdf_column(target: str) -> str:
+    return f"{target}_pdf"
+
+
+def pdf_columns(model: MLPDensity, Z: np.ndarray, usable: np.ndarray, target: str, dtype=np.float64
+                ) -> dict[str, object]:
+    """The point-estimate columns (NaN where a row has no usable features) and the PDF column of bin
+    probabilities in `dtype` (all NaN there too), for the rows of one partition."""
     prob = np.full((len(usable), len(model.bin_edges_) - 1), np.nan)
     columns = {name: np.full(len(usable), np.nan) for name in column_names(target)}
     if usable.any():
         prob[usable] = model.predict_bins(Z)
         for key, values in point_estimates(prob[usable], model.bin_edges_).items():
             columns[f"{target}_{COLUMNS[key]}"][usable] = values
-    return columns, prob
+    return {**columns, pdf_column(target): vector_array(prob.astype(dtype, copy=False))}
+
+
+def pdf_records(model: MLPDensity, target: str) -> tuple[dict[str, str], dict[str, ColumnInfo]]:
+    """The file metadata (the grid's edges) and the PDF column's description, for a Parquet/FITS output."""
+    column = pdf_column(target)
+    described = ColumnInfo(column, "float32", description=f"probability of each of the {len(model.bin_edges_) - 1} "
+                           f"bins of {target} whose edges are the file's {EDGES_KEY} record (JSON); sums to 1")
+    return {EDGES_KEY: json.dumps(model.bin_edges_.tolist())}, {column: described}
 
 
 def wants_qp(out: Path) -> bool:
@@ -56,9 +78,9 @@ def _qp():
     return qp
 
 
-def write_qp(predictions, edges: np.ndarray, n_rows: int, out: Path, pdf_prefix: str) -> int:
-    """Stream `predictions` (point columns plus one `pdf_prefix<k>` column per bin) into a qp hist ensemble at
-    `out`; numeric non-PDF columns become its ancillary table. Returns rows written."""
+def write_qp(predictions, edges: np.ndarray, n_rows: int, out: Path, pdf_name: str) -> int:
+    """Stream `predictions` (point columns plus the PDF column `pdf_name`) into a qp hist ensemble at `out`;
+    numeric non-PDF columns become its ancillary table. Returns rows written."""
     qp = _qp()
     out = Path(out)
     check_destination(out, True)
@@ -66,7 +88,7 @@ def write_qp(predictions, edges: np.ndarray, n_rows: int, out: Path, pdf_prefix:
                                  "unchanged)"), atomic_path(out) as temporary:
         groups, handle, start = None, None, 0
         for part in iter_chunks(predictions):
-            ensemble = _ensemble(qp, part, edges, pdf_prefix)
+            ensemble = _ensemble(qp, part, edges, pdf_name)
             if groups is None:
                 groups, handle = ensemble.initializeHdf5Write(str(temporary), n_rows)
             ensemble.writeHdf5Chunk(groups, start, start + len(part))
@@ -77,9 +99,17 @@ def write_qp(predictions, edges: np.ndarray, n_rows: int, out: Path, pdf_prefix:
     return start
 
 
-def _ensemble(qp, part: pd.DataFrame, edges: np.ndarray, pdf_prefix: str):
-    pdf_names = [f"{pdf_prefix}{k}" for k in range(len(edges) - 1)]
-    prob = part[pdf_names].to_numpy(np.float64)
+def count_true(path: Path, column: str) -> int:
+    """True values of the boolean ancillary column `column` of the qp file at `path`, read alone (h5py, which
+    qp writes with), not the PDFs."""
+    import h5py
+
+    with h5py.File(path, "r") as handle:
+        return int(np.count_nonzero(handle["ancil"][column][()]))
+
+
+def _ensemble(qp, part: pd.DataFrame, edges: np.ndarray, pdf_name: str):
+    prob = vector_values(part[pdf_name])
     ancil = {name: part[name].to_numpy() for name in part.columns
-             if name not in pdf_names and pd.api.types.is_numeric_dtype(part[name])}
+             if name != pdf_name and pd.api.types.is_numeric_dtype(part[name])}
     return qp.Ensemble(qp.hist, data={"bins": edges, "pdfs": prob / np.diff(edges)}, ancil=ancil)

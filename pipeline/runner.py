@@ -28,8 +28,8 @@ from astromlp.pipeline.evaluation import evaluation_inputs, network_thresholds, 
 from astromlp.pipeline.progress import epoch_bars
 from astromlp.pipeline.rundir import RunDirectory, read_json
 from astromlp.pipeline.schedulers import Executor, executor
-from astromlp.pipeline.stage_keys import CATALOGS, Stage, key_inputs
-from astromlp.pipeline.stages import Ingested, catalog_files, ingest, prepare
+from astromlp.pipeline.stage_keys import CATALOGS, LABELS, Stage, key_inputs
+from astromlp.pipeline.stages import Ingested, catalog_files, ingest, labels_file, prepare
 from astromlp.reports import save_inputs, write_report
 from astromlp.reports.storage import INPUTS_FILE, PREDICTIONS_FILE
 
@@ -145,7 +145,7 @@ def prepare_data(config: Config, run_dir: RunDirectory, ex: Executor, force: boo
 def _run_stages(state: _Run, stages=None) -> None:
     """Every stage of `stages` (default STAGES) in order, each keyed by what it declares."""
     state.files = catalog_files(state.config)
-    done: dict[str, object] = {CATALOGS: state.files}
+    done: dict[str, object] = {CATALOGS: state.files, LABELS: labels_file(state.config)}
     for stage in stages or STAGES:
         entry = state.stage(stage.name, key_inputs(stage, state.config, done), partial(_compute, stage, state))
         done[stage.name] = entry["outputs"]
@@ -245,7 +245,8 @@ def _evaluate(state: _Run) -> None:
 # The stages in order. A stage's key covers its config entries and the outputs of its inputs, so changing an
 # entry reruns the stages declaring it and every stage downstream (tests/pipeline/test_stage_keys.py).
 STAGES = (
-    Stage("ingest", config=("data", "task", "features", "split.key", "report.magnitude"), inputs=(CATALOGS,),
+    Stage("ingest", config=("data", "task", "features", "split.key", "report.magnitude"),
+          inputs=(CATALOGS, LABELS),
           outputs=(INGEST,), compute=_ingest),
     Stage("prepare", config=("data", "task", "features", "split", "normalise", "run.seed"), inputs=("ingest",),
           outputs=artifacts.PREPARED_FILES, compute=_prepare),

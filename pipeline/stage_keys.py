@@ -12,11 +12,13 @@ from typing import Any
 
 CATALOGS = "catalogs"
 """The input naming the configured catalog files (their paths and content hashes)."""
+LABELS = "labels"
+"""The input naming the [data] labels catalog (its path and content hash), None without one."""
 
 
 @dataclass(frozen=True)
 class Stage:
-    """One stage: its name, the config entries and inputs (CATALOGS or an earlier stage) of its key, the files
+    """One stage: its name, the config entries and inputs (CATALOGS, LABELS or an earlier stage) of its key, the files
     it writes (relative to the run directory) and `compute(run)`, which writes them."""
 
     name: str

@@ -30,7 +30,7 @@ from astromlp.catalogs import (
 from astromlp.catalogs.cleaning import is_numeric
 from astromlp.errors import AstromlpError
 from astromlp.pipeline.config import Config
-from astromlp.pipeline.labels import match_labels, open_labels, with_target
+from astromlp.pipeline.labels import labels_path, match_labels, open_labels, with_target
 from astromlp.pipeline.normalisers import Normaliser
 from astromlp.pipeline.rundir import sha256_file
 from astromlp.pipeline.schedulers import Executor
@@ -91,6 +91,15 @@ class Ingested:
 def catalog_files(config: Config) -> list[dict]:
     """Each configured catalog file with its content hash (the identity of the data for resuming)."""
     return [{"path": str(path), "sha256": sha256_file(path)} for path in config.catalog_paths]
+
+
+def labels_file(config: Config) -> dict | None:
+    """The [data] labels catalog with its content hash (None without labels): editing it alone reruns ingest.
+    A missing file has no hash here; ingest then says in one line that it cannot be read."""
+    if not config.data.labels:
+        return None
+    path = labels_path(config)
+    return {"path": str(path), "sha256": sha256_file(path) if path.exists() else None}
 
 
 def ingest(config: Config, files: list[dict]) -> Ingested:

@@ -55,10 +55,7 @@ max_epochs = 500
 early_stopping = true           # stop when the validation loss has not improved for `patience` epochs
 patience = 30
 tol = 0.0001                    # smallest relative validation-loss change that counts as an improvement
-n_starts = 1                    # independent initialisations (multi-start), the lowest validation loss wins;
-                                # each may run on a different Dask worker
-start_selection = "best"        # best (lowest validation loss) | ensemble (average of all starts)
-
+{starts}
 [run]
 seed = 42                       # one seed for the split, the initialisations and the bootstrap
 {out}
@@ -73,9 +70,22 @@ magnitude = "r"                 # metrics per bin of this column
 TASK_NAMES = tuple(TASK_KINDS)
 
 
+#: The multi-start lines of [model], written in their place with the kind's values when its template sets them.
+_STARTS = {"n_starts": (1, "# independent initialisations (multi-start), the lowest validation loss wins;\n"
+                           "                                # each may run on a different Dask worker"),
+           "start_selection": ("best", "# best (lowest validation loss) | ensemble (average of all starts)")}
+
+
 def _task_model(template) -> str:
     values, why = template.model
-    return why + "".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items())  # JSON scalars are TOML
+    return why + "".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items()  # JSON scalars are TOML
+                         if key not in _STARTS)
+
+
+def _starts(template) -> str:
+    values = template.model[0]
+    return "".join(f"{key} = {json.dumps(values.get(key, default))}".ljust(31) + f" {comment}\n"
+                   for key, (default, comment) in _STARTS.items())
 
 
 def template(task: str, out: str | None = None) -> str:
@@ -88,5 +98,6 @@ def template(task: str, out: str | None = None) -> str:
               "# Runs as written on the bundled sample:  astromlp run THIS_FILE\n"
               "# Point [data] catalogs at your own files and adapt [task] and [features] to them.\n\n")
     data = "[data]\n" + _COMMON_DATA + kind.select
-    rest = _REST.format(stratify=kind.stratify, out=out_line, task_model=_task_model(kind), report=kind.report)
+    rest = _REST.format(stratify=kind.stratify, out=out_line, task_model=_task_model(kind), starts=_starts(kind),
+                        report=kind.report)
     return "\n".join([header + kind.task_table, data, _FEATURES, rest])

@@ -13,6 +13,7 @@ from astromlp.reports import bootstrap
 from astromlp.reports.binning import bin_table
 from astromlp.reports.classification import LabelledCase
 from astromlp.reports.inputs import EvaluationInputs
+from astromlp.reports.pdf_evaluation import rejudged
 from astromlp.reports.regression import ValuedCase
 from astromlp.reports.scoring import Metric
 
@@ -61,7 +62,7 @@ def compute_metrics(
             "comparisons": comparisons,
             "sections": sections,
             "primary": _primary(inputs, models, headline, comparisons),
-            **({"pdfs": {k: v for k, v in inputs.pdfs.items() if k != "figures"}} if inputs.pdfs else {}),
+            **({"pdfs": rejudged(inputs.pdfs, inputs.network_name, n_bootstrap, random_state)} if inputs.pdfs else {}),
             "bootstrap": {
                 "n_resamples": n_bootstrap,
                 "random_state": random_state,

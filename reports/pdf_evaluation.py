@@ -41,24 +41,41 @@ def _resampled(values: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.
 def judge_pdfs(y_true: np.ndarray, probabilities: dict[str, np.ndarray], edges: np.ndarray, network: str,
                n_bootstrap: int = 200, random_state: int = 0, block: int = 50) -> dict:
     """model -> {metrics, intervals, points}; plus comparisons (network vs each baseline on COMPARED)."""
-    rng = np.random.default_rng(random_state)
     values = {name: per_object(prob, edges, y_true) for name, prob in probabilities.items()}
-    samples: dict[str, dict[str, list]] = {name: {} for name in probabilities}
+    return judge_values(values, point_metrics(y_true, probabilities, edges), network, n_bootstrap, random_state,
+                        block)
+
+
+def point_metrics(y_true: np.ndarray, probabilities: dict[str, np.ndarray], edges: np.ndarray) -> dict:
+    """model -> mode / median -> sigma_NMAD, bias and outlier fraction of that point estimate."""
+    points = {}
+    for name, prob in probabilities.items():
+        estimates = point_estimates(prob, edges)
+        points[name] = {which: {key: float(f(ValuedCase(y_true, estimates[which]))) for key, f in _POINTS.items()}
+                        for which in ("mode", "median")}
+    return points
+
+
+def judge_values(values: dict[str, dict[str, np.ndarray]], points: dict[str, dict], network: str,
+                 n_bootstrap: int, random_state: int, block: int = 50) -> dict:
+    """`judge_pdfs` from each model's per-object values (`pdf_metrics.per_object`) and point metrics: what
+    `astromlp report --bootstrap N` redoes without the PDFs."""
+    rng = np.random.default_rng(random_state)
+    n_objects = len(values[network]["pit"])
+    samples: dict[str, dict[str, list]] = {name: {} for name in values}
     for start in range(0, n_bootstrap, block):
-        rows = rng.integers(0, len(y_true), (min(block, n_bootstrap - start), len(y_true)))
-        for name in probabilities:
+        rows = rng.integers(0, n_objects, (min(block, n_bootstrap - start), n_objects))
+        for name in values:
             for key, draw in _resampled(values[name], rows).items():
                 samples[name].setdefault(key, []).append(draw)
     samples = {name: {key: np.concatenate(parts) for key, parts in by_key.items()} for name, by_key in samples.items()}
     result = {"models": {}, "comparisons": {}, "n_bootstrap": n_bootstrap, "random_state": random_state}
-    for name, prob in probabilities.items():
-        estimates = point_estimates(prob, edges)
+    for name in values:
         result["models"][name] = {
             "metrics": summarise(values[name]),
             "intervals": {key: percentile_interval(draws) for key, draws in samples[name].items()},
-            "points": {which: {key: float(f(ValuedCase(y_true, estimates[which]))) for key, f in _POINTS.items()}
-                       for which in ("mode", "median")}}
-    for name in probabilities:
+            "points": points[name]}
+    for name in values:
         if name == network:
             continue
         result["comparisons"][name] = {
@@ -66,6 +83,20 @@ def judge_pdfs(y_true: np.ndarray, probabilities: dict[str, np.ndarray], edges: 
                              samples[network].get(key, _NONE), samples[name].get(key, _NONE))
             for key in COMPARED}
     return result
+
+
+#: Keys of a stored PDF section that are not part of the judgement metrics.json shows.
+_NOT_JUDGEMENT = ("figures", "per_object")
+
+
+def rejudged(pdfs: dict, network: str, n_bootstrap: int, random_state: int) -> dict:
+    """The PDF judgement metrics.json shows at this bootstrap count and seed: redone from the per-object values
+    the run kept (`per_object`), or as stored by a run that kept none."""
+    kept = {key: value for key, value in pdfs.items() if key not in _NOT_JUDGEMENT}
+    if not pdfs.get("per_object"):
+        return kept
+    points = {name: model["points"] for name, model in pdfs["models"].items()}
+    return {**kept, **judge_values(pdfs["per_object"], points, network, n_bootstrap, random_state)}
 
 
 def _comparison(network: float, baseline: float, network_draws: np.ndarray, baseline_draws: np.ndarray) -> dict:
@@ -132,9 +163,10 @@ def pdf_section(model, splits: dict[str, tuple[np.ndarray, np.ndarray]], network
     probabilities = {network: model.predict_bins(X_test), "trainZ": train_z(y_train, edges, width)(X_test),
                      "kNN PDF": knn_predict(X_test)}
     spread = model.predict_bins_std(X_test) if len(model.networks_) > 1 else None
-    result = judge_pdfs(y_test, probabilities, edges, network, n_bootstrap, random_state)
+    values = {name: per_object(prob, edges, y_test) for name, prob in probabilities.items()}
+    result = judge_values(values, point_metrics(y_test, probabilities, edges), network, n_bootstrap, random_state)
     descriptions = {"trainZ": "the training split's n(z) for every galaxy (RAIL's trainZ)",
                     "kNN PDF": f"histogram of the redshifts of the {k} nearest training galaxies (k by validation "
                                "CRPS)"}
     return {**result, "descriptions": descriptions, "n_starts": len(model.networks_),
-            "figures": figure_data(y_test, probabilities, edges, network, spread)}
+            "figures": figure_data(y_test, probabilities, edges, network, spread), "per_object": values}

@@ -39,6 +39,7 @@ def save_inputs(run_dir, inputs: EvaluationInputs) -> Path:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     columns, layout = _columns(inputs)
+    pdfs = _pdf_record(inputs.pdfs, columns, layout) if inputs.pdfs else None
     table = pa.table(columns)
     write_with(run_dir / PREDICTIONS_FILE, lambda temporary: pq.write_table(table, temporary))
     record = {
@@ -56,7 +57,7 @@ def save_inputs(run_dir, inputs: EvaluationInputs) -> Path:
         "provenance": inputs.provenance,
         "targets": inputs.targets,
         "validation": inputs.validation,
-        **({"pdfs": inputs.pdfs} if inputs.pdfs else {}),
+        **({"pdfs": pdfs} if pdfs else {}),
     }
     text = json.dumps(to_jsonable(record), indent=1, allow_nan=False, ensure_ascii=False)
     return write_text(run_dir / INPUTS_FILE, text + "\n")
@@ -81,6 +82,15 @@ def _columns(inputs: EvaluationInputs) -> tuple[dict[str, np.ndarray], dict]:
             ]
         layout["models"][name] = entry
     return columns, layout
+
+
+def _pdf_record(pdfs: dict, columns: dict, layout: dict) -> dict:
+    """The PDF section for the JSON, its per-object values (what `astromlp report --bootstrap N` resamples)
+    moved into Parquet columns `pdf:MODEL:VALUE`, named in layout["pdf_values"]."""
+    values = pdfs.get("per_object") or {}
+    layout["pdf_values"] = {name: {key: _unique(columns, f"pdf:{name}:{key}", array) for key, array in by_key.items()}
+                            for name, by_key in values.items()}
+    return {key: value for key, value in pdfs.items() if key != "per_object"}
 
 
 def _unique(columns: dict, wanted: str, values: np.ndarray) -> str:
@@ -120,12 +130,25 @@ def load_inputs(run_dir) -> EvaluationInputs:
             provenance=record["provenance"],
             targets=record.get("targets") or {},
             validation=_validation(record.get("validation")),
-            pdfs=record.get("pdfs") or {},
+            pdfs=_pdfs(record, column),
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise AstromlpError(
             f"{run_dir / INPUTS_FILE}: malformed entry {exc}; rerun the evaluate stage to rewrite it"
         ) from exc
+
+
+def _pdfs(record: dict, column) -> dict:
+    """The PDF section with its per-object values read back from the Parquet columns the layout names."""
+    pdfs = record.get("pdfs") or {}
+    named = record["columns"].get("pdf_values") or {}
+    if not pdfs or not named:
+        return pdfs
+    if set(named) != set(pdfs.get("models") or {}):
+        raise AstromlpError(f"pdfs.models {sorted(pdfs.get('models') or {})} and columns.pdf_values "
+                            f"{sorted(named)} name different models; rerun the evaluate stage to rewrite it")
+    values = {name: {key: column(c) for key, c in by_key.items()} for name, by_key in named.items()}
+    return {**pdfs, "per_object": values}
 
 
 def _validation(record: dict | None) -> dict | None:

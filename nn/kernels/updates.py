@@ -37,117 +37,149 @@ def sum_squares(x):
 @kernel(inline="always")
 def _clip(x, tau):
     """The part of ``x`` that soft thresholding by ``tau`` removes: ``x - _clip(x, tau)`` is the proximal step
-    of ``tau |x|`` (0 when ``|x| <= tau``). With tau = 0 it is 0, so theta and the step are bit-identical to
-    the rule without L1."""
+    of ``tau |x|`` (0 when ``|x| <= tau``)."""
     return min(max(x, -tau), tau)
+
+
+@kernel(inline="always")
+def _apply(step, theta, g, s0, s1, s2, mask, k, l1):
+    """theta += the rule's step for every parameter (``step(i, theta, g, s0, s1, s2, mask, k)`` returns it and
+    the parameter's rate; ``k`` holds the rule's constants), then the L1 proximal step; leaves each step taken
+    in ``g`` and returns its squared norm. The test of l1 is outside the loops: without L1 (the default) the
+    loop has no clip and reads no mask, and still no second kernel is compiled."""
+    if l1 == 0:
+        for i in range(theta.size):
+            d = step(i, theta, g, s0, s1, s2, mask, k)[0]
+            theta[i] += d
+            g[i] = d
+    else:
+        for i in range(theta.size):
+            d, rate = step(i, theta, g, s0, s1, s2, mask, k)
+            c = _clip(theta[i] + d, rate * l1 * mask[i])
+            theta[i] += d - c
+            g[i] = d - c
+    return sum_squares(g)
+
+
+@kernel(inline="always")
+def _sgd_step(i, theta, g, s0, s1, s2, mask, k):
+    lr = k[0]
+    return -lr * g[i], lr
 
 
 @kernel()
 def sgd(theta, g, s0, s1, s2, hyper, t, lr, mask, l1):
-    for i in range(theta.size):
-        d = -lr * g[i]
-        c = _clip(theta[i] + d, lr * l1 * mask[i])
-        theta[i] += d - c
-        g[i] = d - c
-    return sum_squares(g)
+    return _apply(_sgd_step, theta, g, s0, s1, s2, mask, (lr,), l1)
+
+
+@kernel(inline="always")
+def _momentum_step(i, theta, g, s0, s1, s2, mask, k):
+    mu, lr = k
+    s0[i] = mu * s0[i] - lr * g[i]
+    return s0[i], lr
 
 
 @kernel()
 def momentum(theta, g, s0, s1, s2, hyper, t, lr, mask, l1):
     """v = mu v - lr g; theta += v."""
-    mu = hyper.momentum
-    v = s0
-    for i in range(theta.size):
-        v[i] = mu * v[i] - lr * g[i]
-        c = _clip(theta[i] + v[i], lr * l1 * mask[i])
-        theta[i] += v[i] - c
-        g[i] = v[i] - c
-    return sum_squares(g)
+    return _apply(_momentum_step, theta, g, s0, s1, s2, mask, (hyper.momentum, lr), l1)
+
+
+@kernel(inline="always")
+def _nesterov_step(i, theta, g, s0, s1, s2, mask, k):
+    mu, lr = k
+    s0[i] = mu * s0[i] - lr * g[i]
+    return mu * s0[i] - lr * g[i], lr
 
 
 @kernel()
 def nesterov(theta, g, s0, s1, s2, hyper, t, lr, mask, l1):
     """v = mu v - lr g; theta += mu v - lr g (Sutskever et al. 2013, the form that needs no look-ahead)."""
-    mu = hyper.momentum
-    v = s0
-    for i in range(theta.size):
-        v[i] = mu * v[i] - lr * g[i]
-        d = mu * v[i] - lr * g[i]
-        c = _clip(theta[i] + d, lr * l1 * mask[i])
-        theta[i] += d - c
-        g[i] = d - c
-    return sum_squares(g)
+    return _apply(_nesterov_step, theta, g, s0, s1, s2, mask, (hyper.momentum, lr), l1)
+
+
+@kernel(inline="always")
+def _adagrad_step(i, theta, g, s0, s1, s2, mask, k):
+    eps, lr = k
+    s0[i] += g[i] * g[i]
+    rate = lr / (math.sqrt(s0[i]) + eps)
+    return -rate * g[i], rate
 
 
 @kernel()
 def adagrad(theta, g, s0, s1, s2, hyper, t, lr, mask, l1):
     """G += g^2; theta -= lr g / (sqrt(G) + eps)."""
-    eps = hyper.eps
-    acc = s0
-    for i in range(theta.size):
-        acc[i] += g[i] * g[i]
-        rate = lr / (math.sqrt(acc[i]) + eps)
-        d = -rate * g[i]
-        c = _clip(theta[i] + d, rate * l1 * mask[i])
-        theta[i] += d - c
-        g[i] = d - c
-    return sum_squares(g)
+    return _apply(_adagrad_step, theta, g, s0, s1, s2, mask, (hyper.eps, lr), l1)
+
+
+@kernel(inline="always")
+def _rmsprop_step(i, theta, g, s0, s1, s2, mask, k):
+    rho, eps, lr = k
+    s0[i] = rho * s0[i] + (1 - rho) * g[i] * g[i]
+    rate = lr / (math.sqrt(s0[i]) + eps)
+    return -rate * g[i], rate
 
 
 @kernel()
 def rmsprop(theta, g, s0, s1, s2, hyper, t, lr, mask, l1):
     """s = rho s + (1 - rho) g^2; theta -= lr g / (sqrt(s) + eps) (Hinton's lecture 6e; rho its own
     hyperparameter, 0.9 there, not Adam's beta2)."""
-    rho, eps = hyper.rho, hyper.eps
-    s = s0
-    for i in range(theta.size):
-        s[i] = rho * s[i] + (1 - rho) * g[i] * g[i]
-        rate = lr / (math.sqrt(s[i]) + eps)
-        d = -rate * g[i]
-        c = _clip(theta[i] + d, rate * l1 * mask[i])
-        theta[i] += d - c
-        g[i] = d - c
-    return sum_squares(g)
+    return _apply(_rmsprop_step, theta, g, s0, s1, s2, mask, (hyper.rho, hyper.eps, lr), l1)
 
 
 @kernel(inline="always")
-def _adam_like(theta, g, s0, s1, s2, hyper, t, lr, mask, l1, amsgrad, decay):
+def _adam_like(i, theta, g, m, v, vmax, mask, k, amsgrad, decay):
     """Adam with bias correction (Kingma & Ba 2015); AMSGrad keeps the running maximum of v (Reddi et al.
     2018, bias-corrected as in PyTorch); AdamW first shrinks weights by lr * weight_decay (Loshchilov &
-    Hutter 2019). The L1 threshold is l1 times the per-parameter rate that divides m."""
-    b1, b2, eps, wd = hyper.beta1, hyper.beta2, hyper.eps, hyper.weight_decay
-    m, v, vmax = s0, s1, s2
-    r1 = lr / (1.0 - b1 ** t)  # the bias corrections as factors: a division per element is what costs
-    r2 = 1.0 / (1.0 - b2 ** t)
-    for i in range(theta.size):
-        d = -lr * wd * theta[i] if decay and mask[i] else 0.0
-        m[i] = b1 * m[i] + (1 - b1) * g[i]
-        v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
-        vhat = v[i]
-        if amsgrad:
-            vmax[i] = max(vmax[i], v[i])
-            vhat = vmax[i]
-        rate = r1 / (math.sqrt(vhat * r2) + eps)
-        d -= rate * m[i]
-        c = _clip(theta[i] + d, rate * l1 * mask[i])
-        theta[i] += d - c
-        g[i] = d - c
-    return sum_squares(g)
+    Hutter 2019). The rate that divides m is also the L1 threshold's."""
+    b1, b2, eps, shrink, r1, r2 = k
+    d = -shrink * theta[i] if decay and mask[i] else 0.0
+    m[i] = b1 * m[i] + (1 - b1) * g[i]
+    v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+    vhat = v[i]
+    if amsgrad:
+        vmax[i] = max(vmax[i], v[i])
+        vhat = vmax[i]
+    rate = r1 / (math.sqrt(vhat * r2) + eps)
+    return d - rate * m[i], rate
+
+
+@kernel(inline="always")
+def _adam_constants(hyper, t, lr):
+    """beta1, beta2, eps, the weight-decay factor and the bias corrections as factors (a division per element
+    is what costs)."""
+    b1, b2 = hyper.beta1, hyper.beta2
+    return b1, b2, hyper.eps, lr * hyper.weight_decay, lr / (1.0 - b1 ** t), 1.0 / (1.0 - b2 ** t)
+
+
+@kernel(inline="always")
+def _adam_step(i, theta, g, s0, s1, s2, mask, k):
+    return _adam_like(i, theta, g, s0, s1, s2, mask, k, False, False)
+
+
+@kernel(inline="always")
+def _amsgrad_step(i, theta, g, s0, s1, s2, mask, k):
+    return _adam_like(i, theta, g, s0, s1, s2, mask, k, True, False)
+
+
+@kernel(inline="always")
+def _adamw_step(i, theta, g, s0, s1, s2, mask, k):
+    return _adam_like(i, theta, g, s0, s1, s2, mask, k, False, True)
 
 
 @kernel()
 def adam(theta, g, s0, s1, s2, hyper, t, lr, mask, l1):
-    return _adam_like(theta, g, s0, s1, s2, hyper, t, lr, mask, l1, False, False)
+    return _apply(_adam_step, theta, g, s0, s1, s2, mask, _adam_constants(hyper, t, lr), l1)
 
 
 @kernel()
 def amsgrad(theta, g, s0, s1, s2, hyper, t, lr, mask, l1):
-    return _adam_like(theta, g, s0, s1, s2, hyper, t, lr, mask, l1, True, False)
+    return _apply(_amsgrad_step, theta, g, s0, s1, s2, mask, _adam_constants(hyper, t, lr), l1)
 
 
 @kernel()
 def adamw(theta, g, s0, s1, s2, hyper, t, lr, mask, l1):
-    return _adam_like(theta, g, s0, s1, s2, hyper, t, lr, mask, l1, False, True)
+    return _apply(_adamw_step, theta, g, s0, s1, s2, mask, _adam_constants(hyper, t, lr), l1)
 
 
 UPDATE_TABLE = (sgd, momentum, nesterov, adagrad, rmsprop, adam, amsgrad, adamw)

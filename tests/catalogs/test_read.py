@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import gzip
 import shutil
 
 import astropy.units as u
@@ -16,6 +17,7 @@ from astropy.io import fits
 from astropy.table import Table
 
 from astromlp.catalogs import describe_columns, read
+from astromlp.catalogs.fits_source import FitsSource
 from tests.catalogs.conftest import ASTROPY_FITS_DATA, catalog_table
 
 FORMATS = ["fits", "fits.gz", "votable", "ecsv", "parquet", "csv"]
@@ -118,6 +120,35 @@ def test_tnull_and_nan_become_missing(tmp_path):
     assert frame["COUNTS"].dropna().tolist() == [5, 7]
     assert frame["FLUX"].isna().tolist() == [False, True, False, False]
     assert describe_columns(tmp_path / "nulls.fits")["FLUX"].unit == "nmgy"
+
+
+NUMBERS = {"b": np.uint8, "i": np.int16, "j": np.int32, "k": np.int64, "e": np.float32, "d": np.float64}
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_plain_fits_numbers_read_from_the_bytes_equal_astropy(tmp_path, compressed):
+    """Columns of one unscaled number (B I J K E D) skip astropy's decoding; the values and dtypes are
+    astropy's, NaN included, plain or gzipped, alone or beside a text, scaled or TNULL column."""
+    rng = np.random.default_rng(4)
+    table = Table({name: (rng.normal(0, 1e3, 1000) if dtype().dtype.kind == "f" else rng.integers(0, 200, 1000)
+                          ).astype(dtype) for name, dtype in NUMBERS.items()})
+    table["e"][::7] = np.nan
+    table["name"], table["u16"] = [f"obj{i}" for i in range(1000)], np.arange(1000, dtype=np.uint16)
+    path = tmp_path / "numbers.fits"
+    table.write(path)
+    if compressed:
+        path = tmp_path / "numbers.fits.gz"
+        with open(tmp_path / "numbers.fits", "rb") as raw, gzip.open(path, "wb") as packed:
+            shutil.copyfileobj(raw, packed)
+    source = FitsSource.open(path)
+    assert source.plain == tuple(NUMBERS)  # not the text column, nor uint16 (stored with TZERO = 32768)
+    expected = Table.read(path).to_pandas()
+    plain = read(path, columns=list(NUMBERS), chunk_rows=333).compute()
+    pd.testing.assert_frame_equal(plain, expected[list(NUMBERS)])
+    assert list(plain.dtypes) == [np.dtype(dtype) for dtype in NUMBERS.values()]
+    mixed = read(path, chunk_rows=333).compute()  # astropy's path for every column of a chunk
+    pd.testing.assert_frame_equal(mixed[list(NUMBERS)], plain)
+    assert mixed["u16"].tolist() == list(range(1000)) and mixed["name"].iloc[999] == "obj999"
 
 
 def test_hdu_chosen_by_name_in_any_case_or_by_index(tmp_path):

@@ -146,3 +146,30 @@ def test_predictions_for_rows_the_catalog_lacks_are_refused(catalog_files):
     catalog = read(catalog_files["fits"])
     with pytest.raises(AstromlpError, match="row 50 which"):
         join_predictions(catalog, pd.DataFrame({"p": [1.0]}, index=[50]))
+
+
+@pytest.mark.parametrize("name", OUTPUTS)
+def test_a_fixed_length_array_column_round_trips_as_an_n_by_b_column(tmp_path, name):
+    """One PDF per row (issue 19): a fixed-size list in Parquet, a TDIM vector column in FITS, over partitions."""
+    from astromlp.catalogs.vector_columns import vector_array
+
+    values = np.random.default_rng(3).random((25, 7)).astype(np.float32)
+    values[4] = np.nan  # a row without a prediction
+    frame = pd.DataFrame({"id": np.arange(25), "label": [f"g{k}" for k in range(25)], "pdf": vector_array(values)})
+    info = {"pdf": ColumnInfo("pdf", "float32", description="bin probabilities")}
+    assert write(dd.from_pandas(frame, npartitions=4), tmp_path / name, info=info, metadata={"grid": "[0, 1]"}) == 25
+    table = astropy_read(tmp_path / name)
+    assert table["pdf"].shape == (25, 7) and table["pdf"].dtype.str[1:] == "f4"
+    np.testing.assert_array_equal(np.asarray(table["pdf"]), values)
+    assert table["pdf"].description == "bin probabilities"
+    assert list(table["label"]) == list(frame["label"])
+    if name.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        arrow = pq.read_table(tmp_path / name)
+        assert arrow.schema.field("pdf").type.list_size == 7 and arrow.schema.metadata[b"grid"] == b"[0, 1]"
+        assert table.meta["grid"] == "[0, 1]"  # astropy's own record too, as FITS gives its header cards
+        np.testing.assert_array_equal(np.stack(pd.read_parquet(tmp_path / name)["pdf"]), values)
+    else:
+        header = fits.getheader(tmp_path / name, 1)
+        assert (header["TFORM3"], header["TDIM3"], header["grid"]) == ("7E", "(7)", "[0, 1]")

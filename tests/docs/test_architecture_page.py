@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from astromlp.pipeline.runner import STAGES
-from astromlp.pipeline.stage_keys import CATALOGS
+from astromlp.pipeline.stage_keys import CATALOGS, LABELS
 from tests.test_architecture import ALLOWED
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,3 +67,4 @@ def test_the_pipeline_guide_lists_what_each_stage_key_declares():
         listed = [_guide_entry(part) for part in rows[stage.name].split(", ")]
         assert tuple(entry for entry in listed if entry) == stage.config
         assert ("catalog files" in rows[stage.name]) == (CATALOGS in stage.inputs)
+        assert ("`[data] labels` catalog" in rows[stage.name]) == (LABELS in stage.inputs)

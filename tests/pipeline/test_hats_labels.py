@@ -12,6 +12,8 @@ from astropy.coordinates import SkyCoord
 from click.testing import CliRunner
 
 from astromlp.pipeline.cli import main
+from astromlp.pipeline.config import load_config
+from astromlp.pipeline.runner import RunOptions, run
 from tests.catalogs.hats_samples import sdss_frame, write_hats
 
 pytest.importorskip("lsdb")
@@ -51,3 +53,21 @@ def test_a_run_trains_on_the_matched_objects_and_reports_the_counts(catalogs, co
     histogram = labels["separation_histogram"]
     assert sum(histogram["counts"]) == 1000 and histogram["edges"][-1] == 1.0
     assert sum(histogram["counts"][16:]) == 0  # no separation beyond the 0.8 arcsec the spectra were moved
+
+
+def test_editing_only_the_labels_catalog_reruns_ingest_on_resume(catalogs, config_text):
+    """The labels file's content is part of the ingest key: 100 unmatched spectra removed, same config."""
+    spectra = catalogs / "edited_spectra.parquet"
+    pd.read_parquet(catalogs / "spectra.parquet").to_parquet(spectra)
+    config = catalogs / "edited.toml"
+    config.write_text(config_text(catalogs / "photometry",
+                                  extra_data=f'labels = {{ catalog = "{spectra.name}", radius_arcsec = 1.0 }}'))
+    options = RunOptions(scheduler="synchronous", quiet=True, resume=True)
+    run(load_config(config), options)
+    again = run(load_config(config), options)
+    assert all(stage.reused for stage in again.stages)
+    pd.read_parquet(catalogs / "spectra.parquet").iloc[:1100].to_parquet(spectra)
+    edited = run(load_config(config), options)
+    assert not any(stage.reused for stage in edited.stages)
+    labels = json.loads((edited.run_dir / "ingest.json").read_text())["labels"]
+    assert (labels["matched"], labels["unmatched"]) == (1000, 100)

@@ -7,7 +7,7 @@ import pytest
 
 from astromlp.pipeline.config import FREE_TABLES, SECTIONS, parse_config
 from astromlp.pipeline.runner import STAGES
-from astromlp.pipeline.stage_keys import CATALOGS, key_inputs
+from astromlp.pipeline.stage_keys import CATALOGS, LABELS, key_inputs
 
 # A value of each kind of config rule that differs from any default or template value.
 OTHER = {"str": "changed", "int": 3, "float": 0.05, "bool": None, "str_list": ("changed",),
@@ -56,21 +56,35 @@ def _reruns(entry: str) -> list[str]:
     return RERUNS.get(entry, RERUNS.get(entry.split(".")[0]))
 
 
-@pytest.mark.parametrize("entry", ENTRIES)
-def test_a_config_change_reruns_exactly_the_stages_that_depend_on_it(config, entry):
-    changed, files = _changed(config, entry), [{"path": "a.fits", "sha256": "0" * 64}]
-    before, after, rerun = {CATALOGS: files}, {CATALOGS: files}, []
+def _stages_rerun(config, changed, before: dict, after: dict) -> list[str]:
+    """The stages whose key differs between (config, inputs `before`) and (changed, inputs `after`)."""
+    rerun = []
     for stage in STAGES:
         old, new = key_inputs(stage, config, before), key_inputs(stage, changed, after)
         if old != new:  # a rerun stage writes other outputs, which the stages reading them see
             rerun.append(stage.name)
         before[stage.name] = {"outputs": stage.name}
         after[stage.name] = {"outputs": stage.name + ("-rerun" if old != new else "")}
-    assert rerun == _reruns(entry)
+    return rerun
+
+
+@pytest.mark.parametrize("entry", ENTRIES)
+def test_a_config_change_reruns_exactly_the_stages_that_depend_on_it(config, entry):
+    files = [{"path": "a.fits", "sha256": "0" * 64}]
+    inputs = {CATALOGS: files, LABELS: None}
+    assert _stages_rerun(config, _changed(config, entry), dict(inputs), dict(inputs)) == _reruns(entry)
+
+
+def test_an_edited_labels_catalog_alone_reruns_ingest_and_all_after_it(config):
+    """The [data] labels file's hash is an ingest input: the same config with the file's content changed."""
+    files = [{"path": "a.fits", "sha256": "0" * 64}]
+    before = {CATALOGS: files, LABELS: {"path": "spec.fits", "sha256": "1" * 64}}
+    after = {CATALOGS: files, LABELS: {"path": "spec.fits", "sha256": "2" * 64}}
+    assert _stages_rerun(config, config, before, after) == [stage.name for stage in STAGES]
 
 
 def test_every_stage_reads_only_earlier_stages_and_writes_distinct_files():
-    seen, written = {CATALOGS}, []
+    seen, written = {CATALOGS, LABELS}, []
     for stage in STAGES:
         assert set(stage.inputs) <= seen, f"{stage.name} reads a stage that runs after it"
         seen.add(stage.name)

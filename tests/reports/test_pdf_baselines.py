@@ -57,3 +57,26 @@ def test_calibrated_pdfs_beat_train_z_on_crps_beyond_the_interval():
     assert low <= net["metrics"]["crps"] <= high
     assert net["points"]["median"]["sigma_nmad"] == pytest.approx(0.03 / 1.5, rel=0.25)  # dz = 0.03 / (1 + z)
     assert "MLP against trainZ: CRPS better beyond the bootstrap interval" in headline(result, "MLP")[0]
+
+
+def test_rejudging_from_per_object_values_repeats_the_judgement_or_redraws_it():
+    """What `astromlp report --bootstrap N` does: the same count and seed give the run's numbers exactly."""
+    from astromlp.reports.pdf_evaluation import point_metrics, rejudged
+    from astromlp.reports.pdf_metrics import per_object
+
+    rng = np.random.default_rng(5)
+    edges = np.linspace(0, 1, 101)
+    z = rng.uniform(0.2, 0.8, 400)
+    probabilities = {"MLP": np.diff(norm.cdf((edges[None, :] - z[:, None]) / 0.05), axis=1),
+                     "trainZ": train_z(z, edges, 1.0)(z[:, None])}
+    judged = judge_pdfs(z, probabilities, edges, "MLP", n_bootstrap=40, random_state=7)
+    stored = {**judged, "descriptions": {}, "figures": {"edges": []},
+              "per_object": {name: per_object(p, edges, z) for name, p in probabilities.items()}}
+    assert judged["models"]["MLP"]["points"] == point_metrics(z, probabilities, edges)["MLP"]
+    same = rejudged(stored, "MLP", 40, 7)
+    assert same == {**judged, "descriptions": {}}
+    more = rejudged(stored, "MLP", 80, 7)
+    assert more["n_bootstrap"] == 80 and more["models"]["MLP"]["metrics"] == judged["models"]["MLP"]["metrics"]
+    assert more["models"]["MLP"]["intervals"] != judged["models"]["MLP"]["intervals"]
+    kept_nothing = {key: value for key, value in stored.items() if key != "per_object"}
+    assert rejudged(kept_nothing, "MLP", 80, 7)["n_bootstrap"] == 40  # an older run: shown as it was judged

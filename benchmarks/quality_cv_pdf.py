@@ -1,0 +1,97 @@
+"""The photo-z PDF template's number of starts (and soft-label width), chosen by cross-validation on the TRAINING
+part of one split only, with the protocol of quality_cv.py (benchmarks/quality_selection.md, round 7).
+
+    python benchmarks/quality_cv_pdf.py [--starts 5] [--label-widths 1.0 0.5 2.0] [--repeats 1]
+
+The seed-0 70/30 split of the SDSS galaxies is drawn and its 30 % test part is never read; the 70 % is cut into
+3 folds. On every fold one MLPDensity with the template's settings and ``--starts`` starts is fitted on two folds
+(standardised with their statistics) and scored on the third. Its starts are independent (start k of a K-start
+fit equals a one-start fit with the k-th child seed, nn/multistart.py), so the first k of them ARE a k-start
+fit: the candidates "k starts, ensemble" (mixture of the first k PDFs) and "k starts, best" (the lowest
+validation loss among them) are read from the one fit. Scores: CRPS, PIT KS, coverage of the 68 %/95 %
+intervals, and sigma_NMAD / outlier fraction of the PDF's mode and median; the last column is the fold-by-fold
+CRPS difference with the first row (mean ± standard error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from bench_quality import photoz_scores, sdss_photoz, split
+from quality_cv import SEED, folds
+from sklearn.preprocessing import StandardScaler
+
+from astromlp.nn import MLPDensity
+from astromlp.nn.density import point_estimates
+from astromlp.nn.multistart import best_start
+from astromlp.reports.pdf_metrics import per_object, summarise
+
+KEYS = ("crps", "pit_ks", "coverage_68", "coverage_95", "sigma_nmad (mode)", "outlier_fraction (mode)",
+        "sigma_nmad (median)", "outlier_fraction (median)")
+
+
+def scores(data, prob: np.ndarray, edges: np.ndarray, z: np.ndarray) -> dict[str, float]:
+    """The PDF metrics and the point metrics of the mode and the median, for one fold's scored rows."""
+    metrics = summarise(per_object(prob, edges, z))
+    points = point_estimates(prob, edges)
+    return {**metrics, **{f"{key} ({which})": value for which in ("mode", "median")
+                          for key, value in photoz_scores(data, z, points[which]).items()}}
+
+
+def paired(runs: list[dict], other: list[dict], key: str = "crps") -> str:
+    """Mean ± standard error over folds of the fold-by-fold difference in ``key`` (5 decimals: CRPS is small)."""
+    diff = np.array([r[key] - o[key] for r, o in zip(runs, other, strict=True)])
+    return f"{diff.mean():+.5f} ± {diff.std(ddof=1) / np.sqrt(len(diff)):.5f}"
+
+
+def candidates(n_starts: int) -> dict[str, object]:
+    """label -> (per-start probabilities, start records) -> one PDF per row."""
+    found = {"1 start": lambda p, r: p[0]}
+    for k in (k for k in (2, 3, 5, 7, 10) if k <= n_starts):
+        found[f"{k} starts, ensemble"] = lambda p, r, k=k: p[:k].mean(axis=0)
+        found[f"{k} starts, best"] = lambda p, r, k=k: p[best_start(r[:k])]
+    return found
+
+
+def fold_runs(data, X, y, n_starts: int, label_width: float, repeats: int) -> dict[str, list[dict]]:
+    """label -> the scores on every fold, from one n_starts fit per fold."""
+    runs: dict[str, list[dict]] = {}
+    for k, (fit_rows, score_rows) in enumerate(folds(data, X, y, repeats)):
+        scaler = StandardScaler().fit(X[fit_rows])
+        model = MLPDensity(z_grid=200, label_width=label_width, n_starts=n_starts, start_selection="ensemble",
+                           random_state=SEED + k)
+        started = time.perf_counter()
+        model.fit(scaler.transform(X[fit_rows]), y[fit_rows])
+        seconds = time.perf_counter() - started
+        per_start = model._linked(scaler.transform(X[score_rows]))  # (starts, rows, bins)
+        for name, pick in candidates(n_starts).items():
+            run = scores(data, pick(per_start, model.starts_), model.bin_edges_, y[score_rows])
+            runs.setdefault(name, []).append({**run, "fit s": seconds})
+        print(f"  fold {k}, label_width {label_width}: {n_starts} starts in {seconds:.0f} s", flush=True)
+    return runs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--starts", type=int, default=5, help="starts fitted per fold (candidates up to it)")
+    parser.add_argument("--label-widths", type=float, nargs="+", default=[1.0])
+    parser.add_argument("--repeats", type=int, default=1, help="repeat the 3-fold cut with other shuffles")
+    args = parser.parse_args()
+    data = sdss_photoz()
+    X, _, y, _ = split(data, SEED)
+    print(f"{data.name} PDFs: 3-fold CV x {args.repeats} on the {len(y)} training rows of split {SEED}")
+    results = {f"label_width {w}, {name}": runs for w in args.label_widths
+               for name, runs in fold_runs(data, X, y, args.starts, w, args.repeats).items()}
+    first = next(iter(results.values()))
+    header = ["candidate", *KEYS, "fit s (all starts)", "CRPS minus the first row (± s.e.)"]
+    print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
+    for name, runs in results.items():
+        means = [f"{np.mean([r[key] for r in runs]):.{5 if key == 'crps' else 4}f}" for key in KEYS]
+        print(f"| {name} | " + " | ".join([*means, f"{np.mean([r['fit s'] for r in runs]):.0f}"])
+              + f" | {paired(runs, first)} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
