@@ -8,15 +8,24 @@ Prints the wall times, the ratio sweep (cluster) / separate runs (target <= 0.6)
 and prepare were computed (target: once, from the stage logs), and whether every trial's metrics.json is
 byte-identical between the local scheduler and the LocalCluster.
 
-Measured on the shared 2-core machine (load ~9 from other jobs), --epochs 15: LocalCluster sweep 383.0 s,
-local-scheduler sweep 198.5 s, 12 separate runs 431.4 s: ratio 0.89 for the LocalCluster (target <= 0.6 not
-met), 0.46 for the local scheduler; metrics.json of every trial byte-identical between the two schedulers.
-Trials on a worker train ~3x slower than in the main thread (Numba's threads launched from a Dask worker
-thread, as pipeline/runner.py's _fit notes), which eats the parallel gain on 2 cores. This grid sweeps
-[normalise] too, so prepare runs twice (once per normaliser) and ingest once.
+Round 1 (trial = one task, 2 Numba threads per worker), load ~9, --epochs 15: LocalCluster sweep 383.0 s,
+local-scheduler sweep 198.5 s, 12 separate runs 431.4 s: ratio 0.89 (target <= 0.6 not met), 0.46 local.
+Round 2 changed the cluster path: every start is a task (then one finishing task per trial), and LocalCluster
+workers run one Numba thread each. Probing why a worker was slower (40-epoch, 2-start fit, load 8-12): the
+fit costs the same CPU on a worker as in the main thread (1.1-1.3 s both), so the kernels are not slower
+there; a fresh worker process pays 6-9 s CPU once (imports, loading the cached kernels); 2 workers x 2
+Numba threads put 4 kernel threads on 2 cores, and a worker spawned from `astromlp sweep` re-imports the
+command's module (numba with it) before the nanny's env reaches it, so NUMBA_NUM_THREADS must be set before
+spawning (seen with gdb: parallel_for num_threads=2 in a worker; now pre-spawn-environ). The speed figures
+could not be re-measured this round: the machine ran at load 30-37 (6 engineers' jobs), where a wall-time
+ratio measures the others' jobs.
+--memory (1M rows resampled from the sample, 12 trials, 2 epochs) at load ~31, peak RSS sampled every 0.3 s
+through both prepares, all 24 start tasks and 7 of the 12 evaluations (the run outlived the time box): sweep
+process (scheduler + client) 0.47 GB, workers 0.64 and 0.93 GB (the evaluate stage is the peak); target < 1.5.
 
     python benchmarks/bench_sweep.py                    # 12 trials, bundled sample
     python benchmarks/bench_sweep.py --epochs 10        # quicker
+    python benchmarks/bench_sweep.py --memory --epochs 2   # the memory target, 1M rows
 """
 
 from __future__ import annotations
@@ -27,6 +36,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
+import psutil
 
 CONFIG = """
 [task]
@@ -59,6 +71,8 @@ method = ["standard", "robust"]
 learning_rate = {{ low = 1e-3, high = 1e-2, log = true }}
 """
 ASTROMLP = [sys.executable, "-m", "astromlp.pipeline.cli"]
+MAGNITUDES = ("u", "g", "r", "i", "z")
+MEMORY_LIMIT_GB = 1.5
 
 
 def timed(command: list[str]) -> float:
@@ -67,13 +81,77 @@ def timed(command: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=30)
-    args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
+def peak_memory(command: list[str], every: float = 0.2) -> tuple[float, dict[str, float]]:
+    """Run `command`, sampling the resident memory of it and of every process it starts; (wall seconds,
+    process label -> peak RSS in GB). The sweep process also holds the LocalCluster's scheduler."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    top, peaks, labels = psutil.Process(process.pid), {}, {process.pid: "sweep process (scheduler + client)"}
+    start = time.perf_counter()
+    while process.poll() is None:
+        try:
+            for proc in [top, *top.children(recursive=True)]:
+                if proc.pid not in labels:
+                    labels[proc.pid] = _label(proc, len(labels))
+                peaks[proc.pid] = max(peaks.get(proc.pid, 0), proc.memory_info().rss)
+        except psutil.Error:  # a process ended between listing and reading
+            pass
+        time.sleep(every)
+    seconds = time.perf_counter() - start
+    if process.returncode:
+        raise SystemExit(f"{' '.join(command)} failed with exit code {process.returncode}")
+    return seconds, {labels[pid]: rss / 1e9 for pid, rss in peaks.items()}
+
+
+def _label(proc: psutil.Process, n: int) -> str:
+    command = " ".join(proc.cmdline())
+    kind = "worker" if "spawn_main" in command or "forkserver" in command else "helper"
+    if "resource_tracker" in command:
+        kind = "resource tracker"
+    return f"{kind} (pid {proc.pid})"
+
+
+def big_catalog(folder: Path, rows: int, seed: int = 0) -> Path:
+    """`rows` objects resampled from the bundled sample with Gaussian noise (0.03 mag on every magnitude,
+    0.001 (1 + z) on redshift), as Parquet."""
+    from astropy.table import Table
+
+    from astromlp.catalogs.sample import sample_path
+
+    sample = Table.read(sample_path()).to_pandas()
+    rng = np.random.default_rng(seed)
+    frame = sample.iloc[rng.integers(0, len(sample), rows)].reset_index(drop=True)
+    for column in MAGNITUDES:
+        frame[column] = frame[column] + rng.normal(0.0, 0.03, rows)
+    frame["redshift"] = frame["redshift"] + rng.normal(0.0, 0.001, rows) * (1 + frame["redshift"])
+    path = folder / f"sample_{rows}.parquet"
+    frame[[*MAGNITUDES, "redshift", "class"]].to_parquet(path, index=False)
+    return path
+
+
+def memory(args, folder: Path) -> int:
+    """The memory target: a 12-trial sweep of `--rows` rows on a 2-worker LocalCluster."""
+    catalog = big_catalog(folder, args.rows)
+    config = folder / "memory.toml"
+    config.write_text(CONFIG.format(epochs=args.epochs).replace('"astromlp:sample"', f'"{catalog}"')
+                      .replace("n_bootstrap = 200", "n_bootstrap = 50"))
+    load = psutil.getloadavg()
+    seconds, peaks = peak_memory([*ASTROMLP, "sweep", str(config), "--workers", "2", "--quiet",
+                                  "--out", str(folder / "memory")])
+    print(f"{args.rows:,} rows, 12 trials, {args.epochs} epochs, 2 starts each, 2-worker LocalCluster: "
+          f"{seconds:.1f} s (load average {load[0]:.1f} at the start)")
+    for label, peak in sorted(peaks.items()):
+        print(f"  peak RSS {label}: {peak:.2f} GB")
+    worst = max(peak for label, peak in peaks.items() if not label.startswith("resource"))
+    verdict = "met" if worst < MEMORY_LIMIT_GB else "NOT met"
+    print(f"largest: {worst:.2f} GB (target < {MEMORY_LIMIT_GB} GB each): {verdict}")
+    return 0
+
+
+def speed(args, folder: Path) -> int:
+    """The speed target: the sweep on a 2-worker LocalCluster against 12 separate runs."""
     config = folder / "sweep.toml"
     config.write_text(CONFIG.format(epochs=args.epochs))
+    print(f"load average at the start: {psutil.getloadavg()[0]:.1f} (2 cores)")
     cluster = timed([*ASTROMLP, "sweep", str(config), "--workers", "2", "--quiet", "--out", str(folder / "cluster")])
     local = timed([*ASTROMLP, "sweep", str(config), "--scheduler", "synchronous", "--quiet",
                    "--out", str(folder / "local")])
@@ -92,9 +170,34 @@ def main() -> int:
     print(f"sweep on the local scheduler:     {local:.1f} s")
     print(f"{len(trials)} separate runs:            {separate:.1f} s")
     print(f"ratio cluster sweep / separate runs: {cluster / separate:.2f} (target <= 0.6)")
+    print(f"ratio local sweep / separate runs:   {local / separate:.2f}")
+    for mode in ("cluster", "local"):
+        print(f"mean seconds per trial, {mode}: {_stage_seconds(folder / mode)}")
     print(f"ingest computed {data_log.count('ingest: started')}x, prepare {data_log.count('prepare: started')}x")
     print(f"trial metrics bit-identical, local scheduler vs LocalCluster: {identical}")
+    print(f"load average at the end: {psutil.getloadavg()[0]:.1f}")
     return 0
+
+
+def _stage_seconds(sweep_dir: Path) -> str:
+    """Where a trial's time goes, as means over the trials: fitting (the starts' own timers, summed, wherever
+    they ran) and the evaluate stage."""
+    import json
+
+    trials = sorted((sweep_dir / "trials").iterdir())
+    fits = [sum(s["seconds"] for s in json.loads((t / "training.json").read_text())["starts"]) for t in trials]
+    evaluate = [json.loads((t / "manifest.json").read_text())["stages"]["evaluate"]["seconds"] for t in trials]
+    return f"fitting (all starts) {np.mean(fits):.2f}, evaluate {np.mean(evaluate):.2f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=30)
+    parser.add_argument("--memory", action="store_true", help="measure the memory target instead of the speed")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the --memory catalog")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="bench-sweep-"))
+    return memory(args, folder) if args.memory else speed(args, folder)
 
 
 if __name__ == "__main__":

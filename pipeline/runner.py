@@ -54,6 +54,7 @@ class RunOptions:
     scheduler: str | None = None
     workers: int | None = None
     quiet: bool = False
+    starts: list | None = None  # this run's single-start fits, made elsewhere (a sweep's tasks): train merges them
 
 
 @dataclass
@@ -83,6 +84,7 @@ class _Run:
     outcomes: list[StageOutcome] = field(default_factory=list)
     files: list[dict] = field(default_factory=list)
     ingested: Ingested | None = None  # this process's ingest, handed to prepare so files are opened once
+    starts: list | None = None
 
     def stage(self, name: str, inputs: dict, compute: Callable[[], list[str]]) -> dict:
         """Reuse `name` if finished with the same key and intact outputs, else compute and record it."""
@@ -125,7 +127,7 @@ def run(config: Config, options: RunOptions | None = None) -> RunResult:
         write_json(run_dir / "config.json", config.resolved())
         write_with(run_dir / "config.toml", lambda path: path.write_text(config.text, encoding="utf-8"))
         with executor(*where, show_progress=show) as ex:
-            state = _Run(config, run_dir, ex, options.force)
+            state = _Run(config, run_dir, ex, options.force, starts=options.starts)
             run_dir.log(f"run {config.path} on the {ex.description}")
             _run_stages(state)
         run_dir.finish()
@@ -197,6 +199,8 @@ def _fit(state: _Run, data, seeds: list[int]):
     1.5 to 10 times slower, so local runs do not go through a scheduler thread for training.
     """
     task, params, seed = state.config.task.kind, state.config.model, state.config.run.seed
+    if state.starts is not None:
+        return models.merge(state.starts, params, seed, data)
     client, show = state.executor.client, state.executor.show_progress
     with epoch_bars(seeds, models.max_epochs(params), show, client) as (bars, topic):
         if client is None or models.multi_class(params) != "softmax":

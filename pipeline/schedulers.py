@@ -77,7 +77,11 @@ def executor(scheduler: str | None = None, workers: int | None = None,
 def _local_cluster(workers: int):
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    # One Numba thread per worker thread, as Dask pins BLAS and OpenMP: N workers then fill N cores, no more.
+    # Set before the worker's Python starts: a spawned worker re-imports the main module (numba with it)
+    # before the nanny's ordinary env reaches it.
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.NUMBA_NUM_THREADS": 1}), \
+            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         yield client
 

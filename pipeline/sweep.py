@@ -1,5 +1,6 @@
-"""Runs a sweep: ingest and prepare once per distinct data configuration, then every trial as one Dask task
-writing an ordinary run directory (trials/trial-NNN), then the comparison (sweep.html, sweep.json, best.toml).
+"""Runs a sweep: ingest and prepare once per distinct data configuration, then every trial (on a cluster, one
+task per start and a finishing task) writing an ordinary run directory (trials/trial-NNN), then the comparison
+(sweep.html, sweep.json, best.toml).
 
 A trial's run directory starts with the shared data stages' files linked in and their manifest entries
 copied, so the ordinary runner reuses them by key and trains and evaluates only. `--resume` reruns only the
@@ -18,14 +19,15 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from astromlp.errors import AstromlpError
 from astromlp.files import output_errors, write_json
 from astromlp.pipeline.config import Config, parse_config
 from astromlp.pipeline.rundir import RunDirectory, content_key
-from astromlp.pipeline.runner import DATA_STAGES, STAGES, RunOptions, prepare_data, run
+from astromlp.pipeline.runner import DATA_STAGES, STAGES, RunOptions, prepare_data
 from astromlp.pipeline.schedulers import Executor, executor
 from astromlp.pipeline.sweep_compare import write_comparison
 from astromlp.pipeline.sweep_config import Sweep, Trial
+from astromlp.pipeline.sweep_cv import CV, Folds
+from astromlp.pipeline.sweep_tasks import TrialJob, finish_trial, fit_start, recorded
 
 TRIALS = "trials"
 DATA = "data"
@@ -64,12 +66,12 @@ def run_sweep(sweep: Sweep, options: RunOptions | None = None) -> SweepResult:
             data_dirs = _prepare_shared(configs, sweep_dir, ex, options.force)
             for trial, config in zip(sweep.trials, configs, strict=True):
                 _seed(_trial_dir(sweep_dir, trial), data_dirs[_data_key(config)], DATA_STAGES, options.force)
-            reused = _run_trials(sweep, sweep_dir, ex, show)
+            reused = _run_trials(_jobs(sweep, sweep_dir), sweep_dir, ex, show, options.force)
         started = time.perf_counter()
         comparison = write_comparison(sweep_dir.path, [_trial_dir(sweep_dir, t).path for t in sweep.trials],
                                       sweep.metric, swept=sweep.swept, log_scaled=sweep.log_scaled,
                                       params=[t.params for t in sweep.trials], settings=base.report,
-                                      seed=base.run.seed)
+                                      seed=base.run.seed, cv=sweep.cv is not None)
         sweep_dir.record("compare", content_key(comparison), comparison["files"], time.perf_counter() - started)
         sweep_dir.log(f"compare: best {comparison['best']} by validation {sweep.metric}")
         sweep_dir.finish()
@@ -131,40 +133,54 @@ def _link(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def run_trial(text: str, path: str, out: str) -> dict:
-    """One trial as an ordinary run (its data stages reused), on the synchronous scheduler of this process."""
-    options = RunOptions(out=Path(out), resume=True, scheduler="synchronous", quiet=True)
-    try:
-        result = run(parse_config(text, Path(path)), options)
-    except AstromlpError as exc:  # on a worker too: the one line names the trial
-        raise AstromlpError(f"sweep {Path(out).name}: {exc}") from None
-    return {"reused": all(stage.reused for stage in result.stages),
-            "seconds": round(sum(stage.seconds for stage in result.stages if not stage.reused), 3)}
+def _jobs(sweep: Sweep, sweep_dir: RunDirectory) -> list[TrialJob]:
+    folds = sweep.cv and Folds(sweep.cv, sweep.base.run.seed, sweep.base.kind.labelled)
+    return [TrialJob(t.name, t.text, str(sweep.path), str(_trial_dir(sweep_dir, t).path), sweep.metric, folds or None)
+            for t in sweep.trials]
 
 
-def _run_trials(sweep: Sweep, sweep_dir: RunDirectory, ex: Executor, show: bool) -> list[str]:
+def _run_trials(jobs: list[TrialJob], sweep_dir: RunDirectory, ex: Executor, show: bool, force: bool) -> list[str]:
     """Every trial: in this process one after another locally (Numba's threads run fastest from the main
-    thread), or one task per trial on a cluster; a bar over trials and one log line per trial."""
-    jobs = {t.name: (t.text, str(sweep.path), str(_trial_dir(sweep_dir, t).path)) for t in sweep.trials}
+    thread), or as tasks on a cluster; a bar over trials and one log line per trial."""
     reused = []
     with tqdm(total=len(jobs), desc="trials", unit="trial", file=sys.stderr, disable=not show) as bar:
-        for name, outcome in _outcomes(jobs, ex):
+        for name, outcome in _outcomes(jobs, ex, force):
             state = "reused (finished before)" if outcome["reused"] else f"trained in {outcome['seconds']:.2f} s"
-            sweep_dir.log(f"{name}: {state}")
+            sweep_dir.log(f"{name}: {state}{_tasks(outcome)}")
             reused += [name] if outcome["reused"] else []
             bar.update()
     return sorted(reused)
 
 
-def _outcomes(jobs: dict[str, tuple], ex: Executor):
-    """(trial name, outcome) as trials finish."""
+def _tasks(outcome: dict) -> str:
+    """How a trial's starts ran, when they were tasks: " (2 start tasks, 3 folds of 2 start tasks)"."""
+    folds = outcome["fold_tasks"]
+    parts = ([f"{outcome['start_tasks']} start tasks"] if outcome["start_tasks"] else []) + (
+        [f"{len(folds)} folds of {folds[0]} start tasks"] if folds else [])
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _outcomes(jobs: list[TrialJob], ex: Executor, force: bool):
+    """(trial name, outcome) as trials finish: locally in turn; on a cluster one task per start of every trial
+    and fold (all sent first, so they spread over the workers), then one finishing task per trial."""
     if ex.client is None:
-        for name, job in jobs.items():
-            yield name, run_trial(*job)
+        for job in jobs:
+            yield job.name, finish_trial(job)
         return
     from distributed import as_completed
 
-    futures = {ex.client.submit(run_trial, *job, key=f"astromlp-{name}-{os.getpid()}-{time.time_ns()}",
-                                pure=False): name for name, job in jobs.items()}
+    client, tag = ex.client, f"{os.getpid()}-{time.time_ns()}"
+
+    def starts(job: TrialJob, fold: int | None) -> list:
+        return [client.submit(fit_start, job, seed, fold, key=f"astromlp-{job.name}-{fold}-{k}-{tag}", pure=False)
+                for k, seed in enumerate(job.seeds())]
+
+    fitted = {job.name: None if recorded(job, "train", force) or not job.seeds() else starts(job, None)
+              for job in jobs}
+    folds = {job.name: None if job.folds is None or recorded(job, CV, force) or not job.seeds()
+             else [starts(job, fold) for fold in range(job.folds.k)] for job in jobs}
+    # a trial finishes as soon as its starts are in (priority over the remaining starts), so results stream
+    futures = {client.submit(finish_trial, job, fitted[job.name], folds[job.name], key=f"astromlp-{job.name}-{tag}",
+                             pure=False, priority=1): job.name for job in jobs}
     for future in as_completed(futures):
         yield futures[future], future.result()

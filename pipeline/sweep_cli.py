@@ -23,8 +23,9 @@ def sweep(config, out, resume, force, scheduler, workers, quiet) -> None:
     """Train every trial of a [sweep] config and compare them.
 
     Ingest and prepare run once; each trial (a grid point or random draw over [model], [normalise] and named
-    feature sets) is one Dask task writing an ordinary run directory under SWEEP_DIR/trials. The trials are
-    ranked on the validation split in SWEEP_DIR/sweep.html and sweep.json; best.toml is the chosen config.
+    feature sets) writes an ordinary run directory under SWEEP_DIR/trials, on a cluster with every start a
+    Dask task. The trials are ranked on the validation split (or, with [sweep] cv = k, by the mean over k folds
+    of the training split) in SWEEP_DIR/sweep.html and sweep.json; best.toml is the chosen config.
 
     \b
     Example:
@@ -39,10 +40,13 @@ def sweep(config, out, resume, force, scheduler, workers, quiet) -> None:
         click.echo(result.report)
         return
     best = result.comparison["best"]
-    value = next(t["validation"]["value"] for t in result.comparison["trials"] if t["name"] == best)
+    trial = next(t for t in result.comparison["trials"] if t["name"] == best)
+    label = result.comparison["metric"]["label"]
+    score = (f"{label} over {len(trial['cv']['scores'])} folds = {trial['cv']['mean']:.4g} ± {trial['cv']['std']:.2g}"
+             if "cv" in trial else f"{label} on validation = {trial['validation']['value']:.4g}")
     click.echo(f"astromlp sweep {os.path.normpath(config)}: {len(result.comparison['trials'])} trials on the "
                f"{result.scheduler} ({len(result.reused)} reused)\n"
-               f"best: {best} ({result.comparison['metric']['label']} on validation = {value:.4g})\n"
+               f"best: {best} ({score})\n"
                f"report: {result.report}\nbest config: {result.sweep_dir / 'best.toml'}")
 
 

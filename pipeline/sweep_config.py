@@ -4,6 +4,7 @@ expanded into trials, each an ordinary run config text that `astromlp run` accep
     [sweep]
     metric = "accuracy"            # default: the task kind's headline metric, on the validation split
     n_trials = 8                   # random draws (each crossed with every grid point)
+    cv = 5                         # optional: rank by the mean over 5 folds of the training split
     [sweep.grid.model]
     hidden_layer_sizes = [[16], [32, 16]]
     [sweep.random.model]
@@ -31,6 +32,7 @@ import numpy as np
 import tomli_w
 
 from astromlp.errors import AstromlpError
+from astromlp.nn import MLPDensity
 from astromlp.pipeline.config import (
     RESERVED_MODEL_KEYS,
     SAMPLE_CATALOG,
@@ -41,9 +43,9 @@ from astromlp.pipeline.config import (
 )
 from astromlp.pipeline.config import _reject_unknown as reject_unknown
 from astromlp.pipeline.models import estimator_class
-from astromlp.reports import report_kind
+from astromlp.reports.sweep import default_metric, sweep_metrics
 
-SWEEP_KEYS = ("metric", "n_trials", "grid", "random", "features")
+SWEEP_KEYS = ("metric", "n_trials", "cv", "grid", "random", "features")
 MAX_TRIALS = 10_000
 RANDOM_SEED_SALT = 0x5EE9  # random draws use [run] seed and this salt, apart from the training streams
 FEATURES = "features"
@@ -84,6 +86,7 @@ class Sweep:
     trials: tuple[Trial, ...]
     swept: tuple[str, ...]
     log_scaled: tuple[str, ...]
+    cv: int | None = None
 
     @property
     def out(self) -> Path:
@@ -119,13 +122,14 @@ def parse_sweep(text: str, path: Path) -> Sweep:
         grid = {FEATURES: list(feature_sets), **grid}
     metric = _metric(table.get("metric"), kind, path)
     n_trials = _n_trials(table.get("n_trials"), random, path)
+    cv = _cv(table.get("cv"), path)
     points = _points(grid, random, n_trials, base.run.seed)
     if len(points) > MAX_TRIALS:
         raise AstromlpError(f"{path}: [sweep] makes {len(points):,} trials, more than {MAX_TRIALS:,}; sweep fewer "
                             "values or draw random trials (n_trials)")
     trials = tuple(_trial(k, point, raw, feature_sets, path) for k, point in enumerate(points))
     log_scaled = tuple(key for key, spec in random.items() if spec.get("log"))
-    return Sweep(path, base, metric, trials, tuple([*grid, *random]), log_scaled)
+    return Sweep(path, base, metric, trials, tuple([*grid, *random]), log_scaled, cv)
 
 
 def _reject_unknown(table: dict, known, path: Path, where: str) -> None:
@@ -201,9 +205,10 @@ def _check_range(value: Any, where: str) -> dict:
 
 
 def _metric(value: Any, kind: str, path: Path) -> str:
-    metrics = report_kind(kind).metrics
+    density = issubclass(estimator_class(kind), MLPDensity)
+    metrics = sweep_metrics(kind, density)
     if value is None:
-        return report_kind(kind).headline[0]
+        return default_metric(kind, density)
     if value not in metrics:
         close = difflib.get_close_matches(str(value), list(metrics), n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"expected one of {', '.join(metrics)}"
@@ -220,6 +225,15 @@ def _n_trials(value: Any, random: dict, path: Path) -> int:
         raise AstromlpError(f"{path}: [sweep] n_trials = {value!r}; expected an integer >= 1")
     if not random:
         raise AstromlpError(f"{path}: [sweep] n_trials is set but nothing is drawn; add [sweep.random.model] ranges")
+    return value
+
+
+def _cv(value: Any, path: Path) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+        raise AstromlpError(f"{path}: [sweep] cv = {value!r}; expected the number of folds, an integer >= 2 "
+                            "(or leave it out to rank on the validation split)")
     return value
 
 
