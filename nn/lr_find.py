@@ -78,13 +78,20 @@ def _smooth(losses: np.ndarray, beta: float) -> np.ndarray:
     return out
 
 
+#: Fraction of the first rates left out of the suggestion: the moving average of a few noisy minibatch losses
+#: falls there whatever the rate (as fastai's skip_start), which once suggested the very first rate, 1e-6.
+WARM_UP = 0.1
+
+
 def suggest(rates: np.ndarray, smoothed: np.ndarray) -> float:
-    """The rate of steepest descent of the smoothed loss against log(rate), among the rates before its minimum."""
+    """The rate of steepest descent of the smoothed loss against log(rate), among the rates before its minimum
+    and after the moving average's warm-up."""
     end = int(np.argmin(smoothed))
-    if end < 2:
+    skip = int(WARM_UP * rates.size)
+    if end - skip < 2:
         raise AstromlpError("the loss did not decrease over the range; lower start (or check the data)")
-    slope = np.gradient(smoothed[:end + 1], np.log(rates[:end + 1]))
-    return float(rates[int(np.argmin(slope))])
+    slope = np.gradient(smoothed[skip:end + 1], np.log(rates[skip:end + 1]))
+    return float(rates[skip + int(np.argmin(slope))])
 
 
 __all__ = ["RangeTest", "lr_find", "suggest"]

@@ -8,7 +8,7 @@ import html
 import numpy as np
 
 from astromlp.files import write_text
-from astromlp.reports.svg import MUTED, NETWORK_COLOUR, new_figure, report_style, to_svg
+from astromlp.reports.svg import MUTED, NETWORK_COLOUR, log_x, new_figure, report_style, to_svg
 
 SUGGESTION_COLOUR = "#d95f02"
 
@@ -22,7 +22,7 @@ def range_test_svg(found: dict) -> str:
         axes.plot(rates, smoothed, color=NETWORK_COLOUR, lw=2.0, label="smoothed")
         axes.axvline(found["suggestion"], color=SUGGESTION_COLOUR, ls="--",
                      label=f"suggested {found['suggestion']:.2g}")
-        axes.set_xscale("log")
+        log_x(axes)
         finite = smoothed[np.isfinite(smoothed)]
         if finite.size:
             # The divergence at the largest rates would flatten the useful part: the axis stops at four times

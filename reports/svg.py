@@ -56,8 +56,18 @@ def model_colours(models: list[str]) -> dict[str, str]:
 def log_y(axes) -> None:
     """A log y scale with plain-text tick labels (the default ones are mathtext, which STYLE turns off)."""
     axes.set_yscale("log")
-    axes.yaxis.set_major_formatter(LogFormatter())
-    axes.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+    _plain_log_labels(axes.yaxis)
+
+
+def log_x(axes) -> None:
+    """A log x scale with plain-text tick labels."""
+    axes.set_xscale("log")
+    _plain_log_labels(axes.xaxis)
+
+
+def _plain_log_labels(axis) -> None:
+    axis.set_major_formatter(LogFormatter())
+    axis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
 
 
 def to_svg(figure: Figure, key: str) -> str:

@@ -6,9 +6,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from matplotlib.ticker import LogFormatter
 
-from astromlp.reports.svg import BASELINE_COLOURS, MUTED, NETWORK_COLOUR, log_y, new_figure, report_style, to_svg
+from astromlp.reports.svg import BASELINE_COLOURS, MUTED, NETWORK_COLOUR, log_x, log_y, new_figure, report_style, to_svg
 
 TOP_CURVES = 3
 PANELS_PER_ROW = 3
@@ -48,9 +47,7 @@ def _panel(axis, comparison: dict, key: str) -> None:
     axis.errorbar(x, y, yerr=[y - low, high - y], fmt="none", ecolor=MUTED, elinewidth=0.8)
     axis.scatter(x, y, c=colours, s=18, zorder=3)
     if numeric and _spans_decades(x):
-        axis.set_xscale("log")  # plain-text tick labels: the default ones are mathtext, which STYLE turns off
-        axis.xaxis.set_major_formatter(LogFormatter())
-        axis.xaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
+        log_x(axis)
         axis.tick_params(axis="x", which="both", labelrotation=30)
     axis.set_xlabel(key)
     axis.set_ylabel(f"{comparison['metric']['label']} (validation)")

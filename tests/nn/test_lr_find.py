@@ -35,3 +35,12 @@ def test_suggest_picks_the_steepest_descent_before_the_minimum():
 def test_a_flat_loss_is_refused_in_one_line():
     with pytest.raises(AstromlpError, match="did not decrease"):
         suggest(np.logspace(-3, 0, 20), np.linspace(1.0, 2.0, 20))
+
+
+def test_the_moving_average_warm_up_is_not_suggested():
+    """A first minibatch loss above the rest makes the smoothed curve fall at the first rates whatever they are
+    (seen in a run report: 1e-6 suggested); the descent that matters is later."""
+    rates = np.logspace(-6, 1, 141)
+    x = np.log10(rates)
+    curve = 1 / (1 + np.exp(4 * (x + 2))) + np.where(x > 0, x ** 2, 0.0) + 3.0 * np.exp(-np.arange(141) / 2.0)
+    assert suggest(rates, curve) == pytest.approx(1e-2, rel=0.13)

@@ -14,3 +14,10 @@ def test_the_figure_stops_at_four_times_the_starting_loss_and_says_so():
     calm = range_test_svg({"rates": rates[:45], "losses": smoothed[:45], "smoothed": smoothed[:45],
                            "suggestion": 1e-3})
     assert "leaves the axis" not in calm
+
+
+def test_the_rate_axis_is_labelled_in_plain_text():
+    """The report's style turns mathtext off, so the default log labels would show as raw $\\mathdefault{...}$."""
+    rates = np.logspace(-6, 1, 50)
+    svg = range_test_svg({"rates": rates, "losses": np.ones(50), "smoothed": np.ones(50), "suggestion": 1e-3})
+    assert "mathdefault" not in svg and ">1e\u221206<" in svg  # matplotlib writes a true minus sign
