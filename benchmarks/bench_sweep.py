@@ -16,9 +16,10 @@ fit costs the same CPU on a worker as in the main thread (1.1-1.3 s both), so th
 there; a fresh worker process pays 6-9 s CPU once (imports, loading the cached kernels); 2 workers x 2
 Numba threads put 4 kernel threads on 2 cores, and a worker spawned from `astromlp sweep` re-imports the
 command's module (numba with it) before the nanny's env reaches it, so NUMBA_NUM_THREADS must be set before
-spawning (seen with gdb: parallel_for num_threads=2 in a worker; now pre-spawn-environ). The speed figures
-could not be re-measured this round: the machine ran at load 30-37 (6 engineers' jobs), where a wall-time
-ratio measures the others' jobs.
+spawning (seen with gdb: parallel_for num_threads=2 in a worker; now pre-spawn-environ). Re-measured
+after it on an idle machine (load 0.8 -> 1.2), --epochs 15: LocalCluster sweep 49.5 s, local-scheduler sweep
+46.3 s, 12 separate runs 127.1 s: ratio 0.39 (target <= 0.6 met), 0.36 local; trial metrics bit-identical;
+ingest computed once, prepare twice (once per swept normalise method, which is part of prepare's key).
 --memory (1M rows resampled from the sample, 12 trials, 2 epochs) at load ~31, peak RSS sampled every 0.3 s
 through both prepares, all 24 start tasks and 7 of the 12 evaluations (the run outlived the time box): sweep
 process (scheduler + client) 0.47 GB, workers 0.64 and 0.93 GB (the evaluate stage is the peak); target < 1.5.
