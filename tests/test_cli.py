@@ -4,6 +4,7 @@ import subprocess
 import sys
 from importlib.metadata import version
 
+import pytest
 from click.testing import CliRunner
 
 from astromlp.pipeline.cli import main
@@ -22,6 +23,7 @@ def test_console_script_runs_in_a_subprocess():
     assert out.stdout.startswith("astromlp, version")
 
 
+@pytest.mark.slow
 def test_the_program_keeps_exit_codes_output_and_exit_handlers(tmp_path):
     """`console_main` leaves with os._exit: codes, buffered output and atexit handlers must survive that."""
     script = tmp_path / "probe.py"

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 from astropy.table import Table
 
 from astromlp.catalogs import sample_path
@@ -15,6 +16,7 @@ def _demo(out):
                           capture_output=True, text=True, check=False, timeout=600)
 
 
+@pytest.mark.slow
 def test_demo_trains_both_tasks_and_writes_their_reports(tmp_path):
     first = _demo(tmp_path)
     assert first.returncode == 0, first.stderr

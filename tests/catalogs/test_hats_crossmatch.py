@@ -42,6 +42,7 @@ def _astropy_match(photometric: pd.DataFrame, labels: pd.DataFrame):
 
 
 @pytest.mark.parametrize("as_hats", [False, True], ids=["frame", "hats-collection"])
+@pytest.mark.slow
 def test_crossmatch_equals_astropy_nearest_neighbour_within_the_radius(photometric, labels, as_hats,
                                                                         tmp_path):
     target = write_hats(photometric, tmp_path / "sdss", partition_rows=800, collection=True) if as_hats \

@@ -53,6 +53,7 @@ def test_estimators_example_teaches_the_reports_photoz_metrics(estimators_exampl
     assert taught["outlier_fraction"] == pytest.approx(photoz.outlier_fraction(case), rel=1e-12)
 
 
+@pytest.mark.slow
 def test_photoz_config_runs_and_beats_the_linear_baselines(tmp_path):
     config = load_config(EXAMPLES / "photoz.toml")
     assert config.task.kind == "photoz" and config.data.select == {"class": ("GALAXY",)}
@@ -80,6 +81,7 @@ def test_slurm_example_writes_the_job_script_dask_jobqueue_submits():
     assert "distributed.cli.dask_worker tcp://" in script and "--nthreads 1" in script
 
 
+@pytest.mark.slow
 def test_slurm_example_runs_a_config_on_a_local_cluster(tmp_path, sdss_small):
     config = tmp_path / "small.toml"
     text = (EXAMPLES / "photoz.toml").read_text()

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import astromlp
 import astromlp.nn
 from astromlp.nn.kernels import jit
@@ -71,6 +73,7 @@ def test_a_kernel_defined_outside_the_package_is_cached_in_the_cache_dir_too(tmp
     assert sorted((tmp_path / "src").rglob("*.nb[ic]")) == [], "a kernel cache file was written beside its module"
 
 
+@pytest.mark.slow
 def test_an_edit_to_a_callee_recompiles_the_kernels_that_inline_it(tmp_path):
     """Numba caches a kernel with its callees linked in but checks only the caller's own file: after an upgrade that
     changes only a callee (an activation, say) the caller must not be loaded stale."""

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from astromlp.nn.activations import relu
 from astromlp.nn.compiling import NOTICE, NOTICE_VARIABLE, steps
@@ -39,6 +40,7 @@ def _cache_without_the_epoch_kernels(tmp_path) -> Path:
     return copy
 
 
+@pytest.mark.slow
 def test_a_cold_cache_is_announced_once_and_only_the_needed_dtype_is_compiled(tmp_path):
     cache = _cache_without_the_epoch_kernels(tmp_path)
     first = _run(cache)

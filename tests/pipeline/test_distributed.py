@@ -36,7 +36,7 @@ def cluster():
         yield local, client
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # shared by tests that `slow` sorts apart
 def reference(sdss_small, tmp_path_factory, config_text):
     """The synchronous run every distributed run must reproduce bit for bit."""
     path = tmp_path_factory.mktemp("reference") / "run.toml"
@@ -86,6 +86,7 @@ def test_worker_killed_mid_training_still_gives_the_same_result(cluster, referen
     _same_results(result, reference)
 
 
+@pytest.mark.slow
 def test_interrupted_run_resumes_after_prepare(reference, write_config, sdss_small, config_text):
     path = write_config(config_text(sdss_small, model=SLOW_MODEL))
     manifest = path.parent / "runs" / "run" / "manifest.json"

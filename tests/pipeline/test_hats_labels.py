@@ -36,6 +36,7 @@ def catalogs(tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow
 def test_a_run_trains_on_the_matched_objects_and_reports_the_counts(catalogs, config_text):
     config = catalogs / "matched.toml"
     config.write_text(config_text(catalogs / "photometry",
@@ -55,6 +56,7 @@ def test_a_run_trains_on_the_matched_objects_and_reports_the_counts(catalogs, co
     assert sum(histogram["counts"][16:]) == 0  # no separation beyond the 0.8 arcsec the spectra were moved
 
 
+@pytest.mark.slow
 def test_editing_only_the_labels_catalog_reruns_ingest_on_resume(catalogs, config_text):
     """The labels file's content is part of the ingest key: 100 unmatched spectra removed, same config."""
     spectra = catalogs / "edited_spectra.parquet"

@@ -128,6 +128,7 @@ def test_table_outputs_hold_the_pdfs_as_one_array_column_with_the_grid(pdf_run, 
     np.testing.assert_array_equal(json.loads(stored), model.bin_edges_)
 
 
+@pytest.mark.slow
 def test_report_rebootstraps_the_pdf_section_as_asked_or_as_the_config_says(pdf_run, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(pdf_run, run)

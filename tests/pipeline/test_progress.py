@@ -38,6 +38,7 @@ def test_hidden_bars_print_nothing(data, capsys):
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.slow
 def test_workers_publish_each_epoch_to_the_clients_bars(data):
     seeds = models.start_plan(PARAMS, 5)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \

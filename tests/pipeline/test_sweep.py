@@ -38,7 +38,7 @@ learning_rate = { low = 1e-3, high = 3e-2, log = true }
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # shared by tests that `slow` sorts apart
 def sweep_config(sdss_small, tmp_path_factory, config_text):
     folder = tmp_path_factory.mktemp("sweep")
     path = folder / "sweep.toml"
@@ -46,7 +46,7 @@ def sweep_config(sdss_small, tmp_path_factory, config_text):
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # shared by tests that `slow` sorts apart
 def finished(sweep_config):
     return run_sweep(load_sweep(sweep_config), RunOptions(scheduler="synchronous", quiet=True))
 
@@ -120,6 +120,7 @@ def test_a_second_sweep_into_the_folder_needs_resume(finished, sweep_config):
         run_sweep(load_sweep(sweep_config), RunOptions(scheduler="synchronous", quiet=True))
 
 
+@pytest.mark.slow
 def test_resume_after_kill_equals_the_uninterrupted_sweep(finished, sweep_config, tmp_path):
     out = tmp_path / "killed"
     command = [sys.executable, "-m", "astromlp.pipeline.cli", "sweep", str(sweep_config), "--out", str(out),
@@ -169,6 +170,7 @@ def test_compare_builds_the_page_from_separate_runs_and_refuses_other_splits(fin
     assert "test split differs" in refused.output and len(refused.output.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_a_local_cluster_gives_the_same_trials_bit_for_bit(finished, sweep_config, tmp_path):
     result = run_sweep(load_sweep(sweep_config), RunOptions(out=tmp_path / "cluster", workers=2, quiet=True))
     assert result.scheduler.startswith("LocalCluster")

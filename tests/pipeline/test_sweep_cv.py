@@ -51,19 +51,19 @@ learning_rate = [0.003, 0.03]
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # shared by tests that `slow` sorts apart
 def cv_config(sdss_small, tmp_path_factory, config_text):
     path = tmp_path_factory.mktemp("cv") / "cv.toml"
     path.write_text(config_text(sdss_small, model=MODEL) + CV_SWEEP)
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # shared by tests that `slow` sorts apart
 def cv_local(cv_config):
     return run_sweep(load_sweep(cv_config), RunOptions(scheduler="synchronous", quiet=True))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # shared by tests that `slow` sorts apart
 def cv_cluster(cv_config, tmp_path_factory):
     out = tmp_path_factory.mktemp("cv-cluster") / "sweep"
     return run_sweep(load_sweep(cv_config), RunOptions(out=out, workers=2, quiet=True))
@@ -128,6 +128,7 @@ def test_cv_scores_are_each_folds_network_on_its_held_out_rows(cv_local):
     assert "3-fold cross-validation" in page and "Nadeau" in page and "test · not used to choose" in page
 
 
+@pytest.mark.slow
 def test_every_start_is_a_task_and_the_cluster_gives_the_same_sweep(cv_local, cv_cluster):
     assert cv_cluster.scheduler.startswith("LocalCluster")
     log = (cv_cluster.sweep_dir / "log.txt").read_text()
@@ -154,6 +155,7 @@ def test_best_toml_of_the_cluster_sweep_reproduces_its_trial(cv_cluster, tmp_pat
     assert (result.run_dir / "metrics.json").read_bytes() == (trial / "metrics.json").read_bytes()
 
 
+@pytest.mark.slow
 def test_a_photoz_pdf_sweep_ranks_by_validation_crps(sdss_small, tmp_path, config_text):
     path = tmp_path / "pdf.toml"
     path.write_text(config_text(sdss_small, kind="photoz-pdf", target="redshift", model=PDF_MODEL,
@@ -197,6 +199,7 @@ if __name__ == "__main__":
 """
 
 
+@pytest.mark.slow
 def test_local_cluster_workers_run_one_numba_thread(tmp_path):
     """Spawned workers re-import the main module before the nanny's env reaches them: the setting must be
     there before their Python starts, or 2 workers run 4 kernel threads on 2 cores."""

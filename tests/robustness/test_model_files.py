@@ -374,6 +374,7 @@ def run_property(good: str, workdir: str) -> None:
     print(f"mutated files tried: {len(tried)}")
 
 
+@pytest.mark.slow
 def test_mutated_model_files_load_identically_or_are_refused(tmp_path, good_model):
     """In a child process: an abort or segfault there is a failure here, with its signal."""
     code = "import sys; from tests.robustness.test_model_files import run_property; run_property(*sys.argv[1:])"
