@@ -52,15 +52,20 @@ def tiny_model(tmp_path_factory, tiny_catalog) -> Path:
     return result.run_dir / "model.zip"
 
 
-@pytest.fixture(scope="module")
+# What the run-directory and kill/resume tests run: a regression, whose report (three figures) costs a third of a
+# classification's (six, per class), while every stage writes and resumes the same way.
+RUN_KIND = {"kind": "regression", "target": "redshift"}
+
+
+@pytest.fixture(scope="session")
 def config(tmp_path_factory, tiny_catalog) -> Path:
-    """A tiny run's config, in a folder of its own per test module."""
+    """A tiny run's config, in a folder of its own."""
     path = tmp_path_factory.mktemp("run") / "run.toml"
-    path.write_text(tiny_config(tiny_catalog))
+    path.write_text(tiny_config(tiny_catalog, **RUN_KIND))
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def reference(config) -> Path:
     """The run directory of `config` run once to the end: what every resumed run must reproduce."""
     from astromlp.pipeline.config import load_config
