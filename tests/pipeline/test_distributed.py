@@ -51,6 +51,7 @@ def _same_results(result, reference) -> None:
     pd.testing.assert_frame_equal(ours, theirs, check_exact=True)
 
 
+@pytest.mark.slow
 def test_local_cluster_is_bit_identical_to_synchronous(cluster, reference, write_config, sdss_small, config_text):
     local, _ = cluster
     path = write_config(config_text(sdss_small, model=SLOW_MODEL))
@@ -73,6 +74,7 @@ def _kill_a_training_worker(client: Client, killed: list) -> None:
         time.sleep(0.02)
 
 
+@pytest.mark.slow
 def test_worker_killed_mid_training_still_gives_the_same_result(cluster, reference, write_config, sdss_small,
                                                                 config_text):
     local, client = cluster
