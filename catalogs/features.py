@@ -25,8 +25,9 @@ __all__ = ["FUNCTIONS", "Expression", "compile_expression", "compile_features", 
 
 def _derive_partition(frame: pd.DataFrame, compiled: Mapping[str, Expression]) -> pd.DataFrame:
     frame = frame.copy(deep=False)
+    columns = {}  # each column's values, converted once for all the features that read it
     for name, expression in compiled.items():
-        frame[name] = evaluate(expression, frame)
+        frame[name] = evaluate(expression, frame, columns)
     return frame
 
 
