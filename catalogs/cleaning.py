@@ -13,7 +13,7 @@ import pandas as pd
 
 from astromlp.catalogs.columns import resolve_columns
 from astromlp.catalogs.sentinel_match import close_to_any
-from astromlp.catalogs.sources import nullable  # integers become nullable so a sentinel can be <NA>
+from astromlp.catalogs.sources import nullable, with_columns  # nullable: so an integer sentinel can be <NA>
 from astromlp.errors import AstromlpError
 
 Frame = pd.DataFrame | dd.DataFrame
@@ -61,12 +61,12 @@ def sentinel_table(columns: Sequence[str], dtypes: Mapping[str, object], sentine
 
 
 def _replace_sentinels(frame: pd.DataFrame, table: Mapping[str, tuple[float, ...]]) -> pd.DataFrame:
-    frame = frame.copy(deep=False)
+    columns = dict(frame.items())
     for name, values in table.items():
-        column = frame[name].astype(nullable(frame[name].dtype))
+        column = columns[name].astype(nullable(columns[name].dtype))
         mask = sentinel_mask(column, values)
-        frame[name] = _masked(column, mask) if mask.any() else column
-    return frame
+        columns[name] = _masked(column, mask) if mask.any() else column
+    return with_columns(frame, columns)
 
 
 def _masked(column: pd.Series, mask: np.ndarray) -> pd.Series:
