@@ -22,10 +22,22 @@ Measured 2026-11-30, defaults, --repeats 2 (best of 2), 2 cores shared by six en
       34.24 s: 0.95x astropy, 0.74x astropy-memmap (target 1.0x not reached; memory target met).
   Profile (2M rows, one thread): decoding the 16 partitions through astropy (HDU + Table + masked columns,
   byte swaps and copies) took 15.9 s, the plain path 2.4 s; the Dask graph is small (16 partitions: 32
-  tasks read, 80 with sentinels and derive), so graph size is not a cost. Not profiled to the end at this
-  load: writing (in a 2M-row stage timing, write took longer than read + sentinels + derive together;
-  pa.Table.from_pandas of a partition costs ~9x pa.table of the same arrays, as it turns NaN into nulls)
-  and the per-partition sentinel and expression passes.
+  tasks read, 80 with sentinels and derive), so graph size is not a cost.
+Round 3 (2026-11-30, load 10-12 throughout, bench_scale.py's 20M-row run beside it; CPU
+seconds are user + system of all threads, the work done whatever the load):
+  profile of what remained (cProfile, py-spy): per 1M rows sentinels 181 ms (np.isclose on float64 copies),
+  derive 189 ms (each band converted twice), pa.Table.from_pandas 119 ms on the writing thread, Parquet
+  writing 0.6 s (the same cost as the references'), about 20 ms of pandas/Dask overhead per partition, and
+  0.45 s importing distributed (dask.compute looking for a Client) plus 0.3 s importing h5py (astropy
+  identifying the format of an HDU) inside the timed run. Fixed: sentinels as an interval of the column's
+  own dtype (42 ms), each column converted once per partition, Arrow tables built inside the partition
+  tasks from numpy with a NaN mask, partition frames built once, no distributed or h5py import.
+  before (main b5bcc19, load 2-8):  astromlp 9.39 s, astropy 9.50 s, astropy-memmap 7.34 s: 0.78x memmap,
+      0.41x file above imports.
+  after (load 11-12):  astromlp 13.16 s (CPU 4.07 s), astropy 16.98 s (CPU 4.41 s), astropy-memmap 13.84 s
+      (CPU 3.82 s): 1.05x astropy-memmap, 1.29x astropy, 0.42x file above imports. Runs at the same load
+      gave 0.73x-1.05x: astromlp does about 7 % more CPU work than the memmap reference (the Parquet write,
+      the same in both, is a third of it) and gains only what its threads get of a saturated machine.
 """
 
 from __future__ import annotations
