@@ -34,10 +34,11 @@ seconds are user + system of all threads, the work done whatever the load):
   tasks from numpy with a NaN mask, partition frames built once, no distributed or h5py import.
   before (main b5bcc19, load 2-8):  astromlp 9.39 s, astropy 9.50 s, astropy-memmap 7.34 s: 0.78x memmap,
       0.41x file above imports.
-  after (load 11-12):  astromlp 13.16 s (CPU 4.07 s), astropy 16.98 s (CPU 4.41 s), astropy-memmap 13.84 s
-      (CPU 3.82 s): 1.05x astropy-memmap, 1.29x astropy, 0.42x file above imports. Runs at the same load
-      gave 0.73x-1.05x: astromlp does about 7 % more CPU work than the memmap reference (the Parquet write,
-      the same in both, is a third of it) and gains only what its threads get of a saturated machine.
+  after, --repeats 3 (load 8 -> 6, nothing else of mine running): astromlp 4.98 s (1.00 M rows/s, CPU 3.77 s),
+      astropy 7.87 s (CPU 4.85 s), astropy-memmap 6.19 s (CPU 3.72 s): 1.24x astropy-memmap, 1.58x astropy,
+      peak 0.42x file above imports. Earlier runs beside bench_scale.py's 20M run (load 10-12) gave
+      0.73x-1.05x: astromlp does about the memmap reference's CPU work (the Parquet write, the same in both,
+      is a third of it) and its threads gain only what they get of a saturated machine.
 """
 
 from __future__ import annotations
