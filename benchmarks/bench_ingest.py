@@ -23,8 +23,8 @@ Measured 2026-11-30, defaults, --repeats 2 (best of 2), 2 cores shared by six en
   Profile (2M rows, one thread): decoding the 16 partitions through astropy (HDU + Table + masked columns,
   byte swaps and copies) took 15.9 s, the plain path 2.4 s; the Dask graph is small (16 partitions: 32
   tasks read, 80 with sentinels and derive), so graph size is not a cost.
-Round 3 (2026-11-30, load 10-12 throughout, bench_scale.py's 20M-row run beside it; CPU
-seconds are user + system of all threads, the work done whatever the load):
+Round 3 (2026-11-30; CPU seconds are user + system of all threads, the work done whatever the load;
+the profile was taken at load 10-12):
   profile of what remained (cProfile, py-spy): per 1M rows sentinels 181 ms (np.isclose on float64 copies),
   derive 189 ms (each band converted twice), pa.Table.from_pandas 119 ms on the writing thread, Parquet
   writing 0.6 s (the same cost as the references'), about 20 ms of pandas/Dask overhead per partition, and
