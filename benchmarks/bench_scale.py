@@ -49,6 +49,14 @@ so 2M/5M/10M):
   match    100k labels x 5M objects within 1 arcsec: astromlp (lsdb) 25.4 s + 137.6 s compiling hats/lsdb's
            Numba code on first use in the process, 106 MiB above imports; astropy match_to_catalog_sky (reading
            the positions included) 16.2 s, 941 MiB above imports; both matched the same 90,001 objects.
+Measured 2026-11-30, round 3, HATS part with --match-labels 0 (load 10-14 throughout; at 2M and 5M the
+Parquet runs shared the machine with test runs, so those two ratios flatter HATS). make_hats.py now draws each
+pixel's rows directly (one row group per pixel, no dictionary encoding): 2M rows in 8 s, 5M 18 s, 20M 70 s
+(10M took 246 s before, at load ~30).
+  predict  Parquet 2M 150.2 s, 5M 409.0 s, 20M 406.5 s; HATS 102.2 s, 325.3 s, 480.7 s: HATS / Parquet rate
+           1.47, 1.26, 0.85 (target >= 0.8, i.e. within 20 %). Worker peaks HATS 516/517, 478/479, 508/517 MiB
+           (pixels of 167k, 104k, 104k rows: flat from 2M to 20M), Parquet 472/480, 462/473, 495/507 MiB;
+           CLI process HATS 375-389 MiB, Parquet 414-536 MiB; output rows = input rows, pixels kept.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 part of one split only, with the protocol of quality_cv.py (benchmarks/quality_selection.md, round 7).
 
     python benchmarks/quality_cv_pdf.py [--starts 5] [--label-widths 1.0 0.5 2.0] [--repeats 1]
+    python benchmarks/quality_cv_pdf.py --starts 3 --repeats 3 --modes   # round 8: how the mode is read
 
 The seed-0 70/30 split of the SDSS galaxies is drawn and its 30 % test part is never read; the 70 % is cut into
 3 folds. On every fold one MLPDensity with the template's settings and ``--starts`` starts is fitted on two folds
@@ -11,6 +12,9 @@ fit: the candidates "k starts, ensemble" (mixture of the first k PDFs) and "k st
 validation loss among them) are read from the one fit. Scores: CRPS, PIT KS, coverage of the 68 %/95 %
 intervals, and sigma_NMAD / outlier fraction of the PDF's mode and median; the last column is the fold-by-fold
 CRPS difference with the first row (mean ± standard error).
+With ``--modes`` a second table scores every reading of the mode in MODE_RULES (``density.modes``) on the PDFs
+of the 1-start and the K-start ensemble candidates: sigma_NMAD, outlier fraction and count of the mode, and the
+fold-by-fold outlier-fraction difference with the plain argmax.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from quality_cv import SEED, folds
 from sklearn.preprocessing import StandardScaler
 
 from astromlp.nn import MLPDensity
-from astromlp.nn.density import point_estimates
+from astromlp.nn.density import modes, point_estimates
 from astromlp.nn.multistart import best_start
 from astromlp.reports.pdf_metrics import per_object, summarise
 
@@ -38,6 +42,25 @@ def scores(data, prob: np.ndarray, edges: np.ndarray, z: np.ndarray) -> dict[str
     points = point_estimates(prob, edges)
     return {**metrics, **{f"{key} ({which})": value for which in ("mode", "median")
                           for key, value in photoz_scores(data, z, points[which]).items()}}
+
+
+#: Readings of the mode (round 8): name -> keyword arguments of ``density.modes``; the first is the old one.
+MODE_RULES = {
+    "argmax of the bins": dict(smoothing=0, in_basin=False, parabola=False),
+    "argmax, parabola": dict(smoothing=0, in_basin=False, parabola=True),
+    **{f"smoothed {w:g} bins{b}, parabola": dict(smoothing=w, in_basin=bool(b), parabola=True)
+       for w in (1, 2, 4, 8) for b in ("", ", highest-mass basin")},
+    "highest-mass basin, parabola": dict(smoothing=0, in_basin=True, parabola=True),
+}
+
+
+def mode_scores(data, prob: np.ndarray, edges: np.ndarray, z: np.ndarray) -> dict[str, dict[str, float]]:
+    """rule -> sigma_NMAD, outlier fraction and number of outliers of the mode read by that rule."""
+    found = {}
+    for name, rule in MODE_RULES.items():
+        run = photoz_scores(data, z, modes(prob, edges, **rule))
+        found[name] = {**run, "outliers": run["outlier_fraction"] * len(z)}
+    return found
 
 
 def paired(runs: list[dict], other: list[dict], key: str = "crps") -> str:
@@ -55,8 +78,10 @@ def candidates(n_starts: int) -> dict[str, object]:
     return found
 
 
-def fold_runs(data, X, y, n_starts: int, label_width: float, repeats: int) -> dict[str, list[dict]]:
-    """label -> the scores on every fold, from one n_starts fit per fold."""
+def fold_runs(data, X, y, n_starts: int, label_width: float, repeats: int,
+              mode_runs: dict | None = None) -> dict[str, list[dict]]:
+    """label -> the scores on every fold, from one n_starts fit per fold; ``mode_runs`` (when given) collects
+    (candidate, mode rule) -> the mode's scores on every fold, for 1 start and the n_starts ensemble."""
     runs: dict[str, list[dict]] = {}
     for k, (fit_rows, score_rows) in enumerate(folds(data, X, y, repeats)):
         scaler = StandardScaler().fit(X[fit_rows])
@@ -69,6 +94,10 @@ def fold_runs(data, X, y, n_starts: int, label_width: float, repeats: int) -> di
         for name, pick in candidates(n_starts).items():
             run = scores(data, pick(per_start, model.starts_), model.bin_edges_, y[score_rows])
             runs.setdefault(name, []).append({**run, "fit s": seconds})
+            if mode_runs is not None and name in ("1 start", f"{n_starts} starts, ensemble"):
+                prob = pick(per_start, model.starts_)
+                for rule, found in mode_scores(data, prob, model.bin_edges_, y[score_rows]).items():
+                    mode_runs.setdefault((f"label_width {label_width}, {name}", rule), []).append(found)
         print(f"  fold {k}, label_width {label_width}: {n_starts} starts in {seconds:.0f} s", flush=True)
     return runs
 
@@ -78,12 +107,14 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=5, help="starts fitted per fold (candidates up to it)")
     parser.add_argument("--label-widths", type=float, nargs="+", default=[1.0])
     parser.add_argument("--repeats", type=int, default=1, help="repeat the 3-fold cut with other shuffles")
+    parser.add_argument("--modes", action="store_true", help="also score the readings of the mode (MODE_RULES)")
     args = parser.parse_args()
     data = sdss_photoz()
     X, _, y, _ = split(data, SEED)
     print(f"{data.name} PDFs: 3-fold CV x {args.repeats} on the {len(y)} training rows of split {SEED}")
+    mode_runs = {} if args.modes else None
     results = {f"label_width {w}, {name}": runs for w in args.label_widths
-               for name, runs in fold_runs(data, X, y, args.starts, w, args.repeats).items()}
+               for name, runs in fold_runs(data, X, y, args.starts, w, args.repeats, mode_runs).items()}
     first = next(iter(results.values()))
     header = ["candidate", *KEYS, "fit s (all starts)", "CRPS minus the first row (± s.e.)"]
     print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
@@ -91,6 +122,20 @@ def main() -> None:
         means = [f"{np.mean([r[key] for r in runs]):.{5 if key == 'crps' else 4}f}" for key in KEYS]
         print(f"| {name} | " + " | ".join([*means, f"{np.mean([r['fit s'] for r in runs]):.0f}"])
               + f" | {paired(runs, first)} |", flush=True)
+    if mode_runs:
+        print_modes(mode_runs)
+
+
+def print_modes(mode_runs: dict) -> None:
+    """The mode table: one row per (candidate, rule), with the outlier difference against the first rule."""
+    print("\n| PDFs | mode | σ_NMAD mode | outl. mode | outliers (all folds) | outl. minus argmax (± s.e.) |\n"
+          "|---|---|---|---|---|---|")
+    first = next(iter(MODE_RULES))
+    for (candidate, rule), runs in mode_runs.items():
+        base = mode_runs[(candidate, first)]
+        print(f"| {candidate} | {rule} | {np.mean([r['sigma_nmad'] for r in runs]):.4f} | "
+              f"{np.mean([r['outlier_fraction'] for r in runs]):.4f} | {sum(r['outliers'] for r in runs):.0f} | "
+              f"{paired(runs, base, 'outlier_fraction')} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from astromlp.catalogs.columns import resolve_columns
-from astromlp.catalogs.sources import nullable  # integers become nullable so a sentinel can be <NA>
+from astromlp.catalogs.sentinel_match import close_to_any
+from astromlp.catalogs.sources import nullable, with_columns  # nullable: so an integer sentinel can be <NA>
 from astromlp.errors import AstromlpError
 
 Frame = pd.DataFrame | dd.DataFrame
@@ -33,13 +34,12 @@ def is_numeric(dtype: object) -> bool:
 
 def sentinel_mask(values: pd.Series, sentinels: Sequence[float]) -> np.ndarray:
     """True where a numeric column holds one of `sentinels` (exactly for integers, to SENTINEL_RTOL else)."""
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind == "f":
+        return close_to_any(values.to_numpy(), sentinels, SENTINEL_RTOL)
     data = values.to_numpy(dtype="float64", na_value=np.nan)
     if pd.api.types.is_integer_dtype(values.dtype):
         return np.isin(data, np.asarray(sentinels, dtype="float64"))
-    mask = np.zeros(len(data), dtype=bool)
-    for value in sentinels:
-        mask |= np.isclose(data, value, rtol=SENTINEL_RTOL, atol=0.0)
-    return mask
+    return close_to_any(data, sentinels, SENTINEL_RTOL)
 
 
 def sentinel_table(columns: Sequence[str], dtypes: Mapping[str, object], sentinels: Sentinels,
@@ -61,11 +61,21 @@ def sentinel_table(columns: Sequence[str], dtypes: Mapping[str, object], sentine
 
 
 def _replace_sentinels(frame: pd.DataFrame, table: Mapping[str, tuple[float, ...]]) -> pd.DataFrame:
-    frame = frame.copy(deep=False)
+    columns = dict(frame.items())
     for name, values in table.items():
-        column = frame[name].astype(nullable(frame[name].dtype))
-        frame[name] = column.mask(sentinel_mask(column, values))
-    return frame
+        column = columns[name].astype(nullable(columns[name].dtype))
+        mask = sentinel_mask(column, values)
+        columns[name] = _masked(column, mask) if mask.any() else column
+    return with_columns(frame, columns)
+
+
+def _masked(column: pd.Series, mask: np.ndarray) -> pd.Series:
+    """`column` missing where `mask` holds: NaN written straight into a copy of a float array (one pass, where
+    Series.mask builds a frame-wide condition), pandas' own masking for nullable columns."""
+    if not (isinstance(column.dtype, np.dtype) and column.dtype.kind == "f"):
+        return column.mask(mask)
+    values = column.to_numpy()
+    return pd.Series(np.where(mask, values.dtype.type(np.nan), values), index=column.index, name=column.name)
 
 
 def apply_sentinels(df: Frame, sentinels: Sentinels, *, source: str = "the catalog") -> Frame:

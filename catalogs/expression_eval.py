@@ -28,8 +28,11 @@ NONE = np.zeros((), dtype=bool)
 
 def column_value(series: pd.Series) -> Value:
     """A column as (values, missing): booleans, 64-bit integers, float64 or text, missing as a mask."""
-    missing = series.isna().to_numpy()
     dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":  # the common case, without pandas' NA machinery
+        values = series.to_numpy(dtype="float64")
+        return values, np.isnan(values)
+    missing = series.isna().to_numpy()
     if pd.api.types.is_bool_dtype(dtype):
         return series.to_numpy(dtype=bool, na_value=False), missing
     if pd.api.types.is_integer_dtype(dtype):
@@ -121,21 +124,26 @@ EVALUATORS = {ast.BinOp: _binop, ast.UnaryOp: _unaryop, ast.Compare: _compare, a
               ast.Name: _name, ast.Call: _call}
 
 
-def evaluate_value(expression: Expression, frame: pd.DataFrame) -> Value:
-    """(values, missing) of `expression` on every row of `frame`, broadcast to its length."""
-    data = {name: column_value(frame[name]) for name in expression.columns}
+def evaluate_value(expression: Expression, frame: pd.DataFrame, columns: dict[str, Value] | None = None) -> Value:
+    """(values, missing) of `expression` on every row of `frame`, broadcast to its length. `columns` keeps
+    the columns' values between expressions on the same frame (each column is converted once)."""
+    columns = {} if columns is None else columns
+    for name in expression.columns:
+        if name not in columns:
+            columns[name] = column_value(frame[name])
+    data = {name: columns[name] for name in expression.columns}
     with np.errstate(all="ignore"):
         value, missing = _evaluate(expression.tree.body, data)
     n = len(frame)
     return np.broadcast_to(value, (n,)), np.broadcast_to(missing, (n,))
 
 
-def evaluate(expression: Expression, frame: pd.DataFrame) -> np.ndarray:
+def evaluate(expression: Expression, frame: pd.DataFrame, columns: dict[str, Value] | None = None) -> np.ndarray:
     """Float64 values of a feature on `frame`: a condition becomes 1.0 / 0.0; missing where a value it reads
-    is missing (`isnan(x)` never is) and where the result is not finite."""
-    value, missing = evaluate_value(expression, frame)
+    is missing (`isnan(x)` never is) and where the result is not finite. `columns`: as in `evaluate_value`."""
+    value, missing = evaluate_value(expression, frame, columns)
     with np.errstate(all="ignore"):
-        numbers = value.astype(np.float64)
+        numbers = value.astype(np.float64, copy=False)
     return np.where(np.isfinite(numbers) & ~missing, numbers, np.nan)
 
 

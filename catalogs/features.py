@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 
 from astromlp.catalogs.cleaning import Frame
 from astromlp.catalogs.expression_check import compile_expression, parse_expression
 from astromlp.catalogs.expression_eval import evaluate
 from astromlp.catalogs.expressions import FUNCTIONS, TEXT, Expression, shorten
+from astromlp.catalogs.sources import with_columns
 from astromlp.errors import AstromlpError
 
 __all__ = ["FUNCTIONS", "Expression", "compile_expression", "compile_features", "derive", "evaluate",
@@ -24,10 +26,13 @@ __all__ = ["FUNCTIONS", "Expression", "compile_expression", "compile_features", 
 
 
 def _derive_partition(frame: pd.DataFrame, compiled: Mapping[str, Expression]) -> pd.DataFrame:
-    frame = frame.copy(deep=False)
+    data, values = dict(frame.items()), {}  # values: each column's, converted once for all features reading it
+    read = {column for expression in compiled.values() for column in expression.columns}
     for name, expression in compiled.items():
-        frame[name] = evaluate(expression, frame)
-    return frame
+        data[name] = evaluate(expression, frame, values)
+        if name in read:  # a later feature uses this one: its values as column_value would give them
+            values[name] = (data[name], np.isnan(data[name]))
+    return with_columns(frame, data)
 
 
 def compile_features(features: Mapping[str, str], columns: Sequence[str], dtypes: Mapping[str, object],

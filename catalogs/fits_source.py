@@ -170,7 +170,7 @@ def table_of_hdu(hdu: fits.BinTableHDU | fits.TableHDU) -> Table:
     """The astropy Table of a (chunk) table HDU: units kept, TNULL and NaN masked."""
     if isinstance(hdu, fits.TableHDU) and any(col.null is not None for col in hdu.columns):
         return _ascii_table_with_nulls(hdu)
-    return Table.read(hdu, unit_parse_strict="silent")
+    return Table.read(hdu, format="fits", unit_parse_strict="silent")  # named: identifying it imports h5py
 
 
 @dataclass

@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 
 from astromlp.catalogs.formats import by_suffix
 from astromlp.catalogs.hats_source import HatsSource, require
+from astromlp.catalogs.parquet_writer import arrow_chunk
 from astromlp.catalogs.paths import HATS_PREFIX, is_hats
 from astromlp.errors import AstromlpError
 from astromlp.files import atomic_directory, output_errors
@@ -25,7 +26,7 @@ def _write_pixel(part: pd.DataFrame, path: Path, schema: pa.Schema, metadata: Ma
     if len(part) == 0:
         return 0
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pandas(part, schema=schema, preserve_index=False)
+    table = arrow_chunk(part, schema)
     pq.write_table(table.replace_schema_metadata({**(schema.metadata or {}), **metadata}), path)
     return table.num_rows
 

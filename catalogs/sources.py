@@ -151,9 +151,17 @@ def info_from_table(table: Table, frame: pd.DataFrame) -> dict[str, ColumnInfo]:
 
 def conform(frame: pd.DataFrame, meta: pd.DataFrame) -> pd.DataFrame:
     """`frame` with `meta`'s columns, order and dtypes (chunks of one file may differ, e.g. masked ints)."""
-    frame = frame[list(meta.columns)]
-    changes = {name: dtype for name, dtype in meta.dtypes.items() if frame[name].dtype != dtype}
+    if not frame.columns.equals(meta.columns):  # selecting columns copies the frame: only when needed
+        frame = frame[list(meta.columns)]
+    dtypes = frame.dtypes
+    changes = {name: dtype for name, dtype in meta.dtypes.items() if dtypes[name] != dtype}
     return frame.astype(changes) if changes else frame
+
+
+def with_columns(frame: pd.DataFrame, columns: dict[str, pd.Series | np.ndarray]) -> pd.DataFrame:
+    """A frame of `columns` (in their order) on `frame`'s index and flags, built at once: a third of the cost
+    of replacing or adding them one by one, which matters in small partitions."""
+    return pd.DataFrame(columns, index=frame.index, copy=False).__finalize__(frame)
 
 
 def nullable(dtype: np.dtype) -> object:

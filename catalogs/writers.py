@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -11,7 +12,7 @@ import pandas as pd
 
 from astromlp.catalogs.column_meta import ColumnInfos
 from astromlp.catalogs.formats import by_suffix
-from astromlp.catalogs.parquet_writer import write_parquet
+from astromlp.catalogs.parquet_writer import arrow_chunk, parquet_schema, write_parquet
 from astromlp.catalogs.partitions import iter_chunks, meta_of
 from astromlp.errors import AstromlpError
 from astromlp.files import atomic_path, check_destination, output_errors
@@ -30,7 +31,9 @@ def _fits(df: Frame, path: Path, target: Path, info: ColumnInfos | None, metadat
 
 
 def _parquet(df: Frame, path: Path, target: Path, info: ColumnInfos | None, metadata: Mapping[str, str]) -> int:
-    return write_parquet(iter_chunks(df), meta_of(df), target, info, metadata=metadata)
+    meta = meta_of(df)
+    convert = functools.partial(arrow_chunk, schema=parquet_schema(meta))  # in the partitions' tasks
+    return write_parquet(iter_chunks(df, convert=convert), meta, target, info, metadata=metadata)
 
 
 WRITERS: dict[str, Callable[[Frame, Path, Path, ColumnInfos | None, Mapping[str, str]], int]] = {

@@ -20,7 +20,7 @@ from numba import literal_unroll, prange
 
 from astromlp.nn.activations import SLOPES, d_slope_leaky_relu
 from astromlp.nn.kernels.elementwise import activate, activate_sloped, activation_backward, activation_backward_sloped
-from astromlp.nn.kernels.interface import Pass
+from astromlp.nn.kernels.interface import Batch, Pass
 from astromlp.nn.kernels.jit import kernel
 from astromlp.nn.kernels.splitmix import GOLDEN, mix
 from astromlp.nn.layers import (
@@ -264,47 +264,44 @@ def _sum_partials(partial, nc, cols, out, out_off, scale):
         out[out_off + j] = acc * scale
 
 
-@kernel(parallel=True)
-def _batch_stats(l, n, chunk, layout, params, ws, cap, update_running):
+@kernel(inline="always")
+def _batch_stats(l, n, chunk, layout, params, batch, ws, cap, mode):
     """Batch mean and 1/std of layer l's linear output (two passes), and the running statistics."""
     il, fl, rm, rv = layout.il, layout.fl, params.running_mean, params.running_var
     mean, invstd, partial = ws.bn_mean, ws.bn_invstd, ws.partial
     nc = (n + chunk - 1) // chunk
     cols = _cols(il, l)
     s = il[l, STAT_OFF]
-    for centre in (False, True):
-        for k in prange(nc):
-            c = np.int64(k)
-            _bn_partial(l, c, c * chunk, min(n, c * chunk + chunk), il, ws, cap, centre)
-        _sum_partials(partial, nc, cols, invstd if centre else mean, s, 1.0 / n)
+    _for_chunks(np.int64(_BN_SUM), l, n, chunk, layout, params, batch, np.int64(0), 0.0, ws, cap, mode)
+    _sum_partials(partial, nc, cols, mean, s, 1.0 / n)
+    _for_chunks(np.int64(_BN_CENTRED), l, n, chunk, layout, params, batch, np.int64(0), 0.0, ws, cap, mode)
+    _sum_partials(partial, nc, cols, invstd, s, 1.0 / n)
     momentum = fl[l, BN_MOMENTUM]
     for j in range(cols):
         var = invstd[s + j]
-        if update_running:
+        if mode.update_running:
             rm[s + j] = (1 - momentum) * rm[s + j] + momentum * mean[s + j]
             rv[s + j] = (1 - momentum) * rv[s + j] + momentum * var * n / max(n - 1, 1)
         invstd[s + j] = 1.0 / math.sqrt(var + fl[l, BN_EPS])
 
 
-@kernel(parallel=True)
+@kernel()
 def forward(layout, params, xbuf, n, chunk, ws, mode):
     """Forward pass of the first n rows of xbuf (a ``Pass``: training or evaluation, dropout seed and step);
     the outputs are the last layer's rows of ``ws.h``."""
+    _forward_batch(layout, params, Batch(xbuf, xbuf, xbuf), n, chunk, ws, mode)
+
+
+@kernel(inline="always")
+def _forward_batch(layout, params, batch, n, chunk, ws, mode):
+    """``forward`` of ``batch.x`` (its targets and weights are not read)."""
     il = layout.il
     cap = _capacity(il, ws.a)
-    nc = (n + chunk - 1) // chunk
     for l in range(il.shape[0]):
-        if nc == 1:
-            _linear(l, np.int64(0), n, layout, params, xbuf, ws, cap, mode)
-        else:
-            for k in prange(nc):
-                c = np.int64(k)
-                _linear(l, c * chunk, min(n, c * chunk + chunk), layout, params, xbuf, ws, cap, mode)
+        _for_chunks(np.int64(_LINEAR), l, n, chunk, layout, params, batch, np.int64(0), 0.0, ws, cap, mode)
         if il[l, HAS_BN] == 1 and mode.training:
-            _batch_stats(l, n, chunk, layout, params, ws, cap, mode.update_running)
-            for k in prange(nc):
-                c = np.int64(k)
-                _bn_normalise(l, c * chunk, min(n, c * chunk + chunk), layout, params.theta, ws, cap, mode)
+            _batch_stats(l, n, chunk, layout, params, batch, ws, cap, mode)
+            _for_chunks(np.int64(_BN_NORMALISE), l, n, chunk, layout, params, batch, np.int64(0), 0.0, ws, cap, mode)
 
 
 @kernel()
@@ -421,7 +418,7 @@ def _slope_gradient(h, da, m, masked, dslope):
             dslope[j] += g * d_slope_leaky_relu(h[i, j])
 
 
-@kernel()
+@kernel(inline="always")
 def _chunk_pass(c, r0, r1, layout, params, batch, loss_code, scale, ws, cap, mode):
     """Forward, loss and backward of one chunk, for networks without batch norm."""
     il = layout.il
@@ -454,7 +451,7 @@ def reduce_chunks(gchunks, nc, grad, a, e):
             out[j] += row[j]
 
 
-@kernel(parallel=True)
+@kernel(inline="always")
 def batch_gradient(layout, params, batch, n, chunk, loss_code, ws, mode):
     """Training-mode weighted mean loss of the first n rows of ``batch`` (``mode`` gives the dropout seed and
     step, and whether to update the running statistics); its gradient stays split by chunk (row c of
@@ -469,37 +466,59 @@ def batch_gradient(layout, params, batch, n, chunk, loss_code, ws, mode):
         wsum += wbuf[i]
     scale = 1.0 / wsum if wsum > 0 else 0.0  # a batch of zero-weight rows has zero loss and gradient
     if il[:, HAS_BN].sum() == 0:  # no batch statistics to wait for: each chunk goes down and back up alone
-        if nc == 1:
-            _chunk_pass(np.int64(0), np.int64(0), n, layout, params, batch, loss_code, scale, ws, cap, mode)
-        else:
-            for k in prange(nc):
-                c = np.int64(k)
-                _chunk_pass(c, c * chunk, min(n, c * chunk + chunk), layout, params, batch, loss_code, scale, ws,
-                            cap, mode)
+        _for_chunks(np.int64(_CHUNK_PASS), np.int64(0), n, chunk, layout, params, batch, loss_code, scale, ws, cap,
+                    mode)
         return _sum_losses(ws.loss_chunks, nc) * scale
-    theta = params.theta
-    forward(layout, params, batch.x, n, chunk, ws, mode)
-    for k in prange(nc):
-        c = np.int64(k)
-        _loss(c, c * chunk, min(n, c * chunk + chunk), il, loss_code, batch, scale, ws, cap)
+    _forward_batch(layout, params, batch, n, chunk, ws, mode)
+    _for_chunks(np.int64(_LOSS), np.int64(0), n, chunk, layout, params, batch, loss_code, scale, ws, cap, mode)
     loss = _sum_losses(ws.loss_chunks, nc)
     for l in range(il.shape[0] - 1, -1, -1):
         if il[l, HAS_BN] == 1:
-            for k in prange(nc):
-                c = np.int64(k)
-                _bn_grad_partial(l, c, c * chunk, min(n, c * chunk + chunk), il, theta, ws, cap)
+            _for_chunks(np.int64(_BN_GRAD), l, n, chunk, layout, params, batch, loss_code, scale, ws, cap, mode)
             cols = _cols(il, l)
             _sum_partials(ws.grad_chunks[:, il[l, BE_OFF]:il[l, BE_OFF] + cols], nc, cols, ws.partial[0], 0, 1.0)
             _sum_partials(ws.grad_chunks[:, il[l, G_OFF]:il[l, G_OFF] + cols], nc, cols, ws.partial[1], 0, 1.0)
-            for k in prange(nc):
-                c = np.int64(k)
-                _bn_backward(l, c * chunk, min(n, c * chunk + chunk), n, il, theta, ws, cap)
-        if nc == 1:
-            _linear_backward(l, np.int64(0), np.int64(0), n, layout, theta, batch.x, ws, cap)
-        else:
-            for k in prange(nc):
-                c = np.int64(k)
-                _linear_backward(l, c, c * chunk, min(n, c * chunk + chunk), layout, theta, batch.x, ws, cap)
+            _for_chunks(np.int64(_BN_BACKWARD), l, n, chunk, layout, params, batch, loss_code, scale, ws, cap, mode)
+        _for_chunks(np.int64(_LINEAR_BACKWARD), l, n, chunk, layout, params, batch, loss_code, scale, ws, cap, mode)
     return loss * scale
 
 
+# What ``_for_chunks`` does to each chunk.
+_LINEAR, _BN_SUM, _BN_CENTRED, _BN_NORMALISE, _CHUNK_PASS, _LOSS, _BN_GRAD, _BN_BACKWARD, _LINEAR_BACKWARD = range(9)
+
+
+@kernel(inline="always")
+def _chunk_op(op, l, c, r0, r1, n, layout, params, batch, loss_code, scale, ws, cap, mode):
+    """Operation ``op`` on layer l (where it has one) for chunk c, rows [r0, r1) of n."""
+    il, theta = layout.il, params.theta
+    if op == _LINEAR:
+        _linear(l, r0, r1, layout, params, batch.x, ws, cap, mode)
+    elif op == _BN_SUM or op == _BN_CENTRED:
+        _bn_partial(l, c, r0, r1, il, ws, cap, op == _BN_CENTRED)
+    elif op == _BN_NORMALISE:
+        _bn_normalise(l, r0, r1, layout, theta, ws, cap, mode)
+    elif op == _CHUNK_PASS:
+        _chunk_pass(c, r0, r1, layout, params, batch, loss_code, scale, ws, cap, mode)
+    elif op == _LOSS:
+        _loss(c, r0, r1, il, loss_code, batch, scale, ws, cap)
+    elif op == _BN_GRAD:
+        _bn_grad_partial(l, c, r0, r1, il, theta, ws, cap)
+    elif op == _BN_BACKWARD:
+        _bn_backward(l, r0, r1, n, il, theta, ws, cap)
+    else:
+        _linear_backward(l, c, r0, r1, layout, theta, batch.x, ws, cap)
+
+
+@kernel(parallel=True)
+def _for_chunks(op, l, n, chunk, layout, params, batch, loss_code, scale, ws, cap, mode):
+    """``_chunk_op`` on every chunk of the first n rows, in parallel: the only parallel loop of the passes, so
+    that Numba compiles one parallel region for them all (each region is compiled with everything it calls:
+    nine of them were two thirds of a first run's compile time)."""
+    nc = (n + chunk - 1) // chunk
+    if nc == 1:  # no parallel region for a lone chunk
+        _chunk_op(op, l, np.int64(0), np.int64(0), n, n, layout, params, batch, loss_code, scale, ws, cap, mode)
+        return
+    for k in prange(nc):
+        c = np.int64(k)
+        _chunk_op(op, l, c, c * chunk, min(n, c * chunk + chunk), n, layout, params, batch, loss_code, scale, ws,
+                  cap, mode)

@@ -173,3 +173,21 @@ def test_a_fixed_length_array_column_round_trips_as_an_n_by_b_column(tmp_path, n
     else:
         header = fits.getheader(tmp_path / name, 1)
         assert (header["TFORM3"], header["TDIM3"], header["grid"]) == ("7E", "(7)", "[0, 1]")
+
+
+def test_arrow_chunks_equal_pyarrow_from_pandas():
+    """The writer's own conversion gives exactly pa.Table.from_pandas' table (NaN as null, masks, text)."""
+    import pyarrow as pa
+
+    from astromlp.catalogs.parquet_writer import arrow_chunk, parquet_schema
+
+    frame = pd.DataFrame({"f32": np.array([1.5, np.nan, -9999.0, np.inf], dtype=np.float32),
+                          "f64": [np.nan, 2.0, 3.0, -0.0], "i64": np.array([1, 2, 3, 2**62]),
+                          "u8": np.array([0, 1, 255, 7], dtype=np.uint8), "flag": [True, False, True, True],
+                          "nullable": pd.array([1, None, 3, -4], dtype="Int32"),
+                          "name": pd.array(["a", None, "ccc", "é"], dtype="str")})
+    schema = parquet_schema(frame.iloc[:0])
+    ours, theirs = arrow_chunk(frame, schema), pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    assert ours.equals(theirs)
+    assert ours.column("f32").null_count == 1 and ours.column("f64").null_count == 1
+    assert ours.column("nullable").null_count == 1 and ours.column("name").null_count == 1

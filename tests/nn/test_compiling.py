@@ -64,7 +64,7 @@ def test_each_chunk_kernel_compiles_once_per_dtype():
 
     for _, call in steps(np.float64):
         call()
-    kernels = [network._linear, network._finish, network._chunk_pass, network._loss, network._linear_backward,
+    kernels = [network._for_chunks, network._linear, network._finish, network._loss, network._linear_backward,
                network._bn_partial, network._bn_normalise, network._bn_grad_partial, network._bn_backward,
                training._update_block]
     for kernel in kernels:

@@ -11,7 +11,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from astromlp.errors import AstromlpError
 from astromlp.nn import MLPDensity, load
-from astromlp.nn.density import cdf_values, default_edges, point_estimates, quantiles, soft_labels
+from astromlp.nn.density import basins, cdf_values, default_edges, modes, point_estimates, quantiles, soft_labels
 from tests.nn.conftest import LayerSpec, finite_difference, make_net, relative_error
 from tests.nn.test_estimators import _expected_failures
 
@@ -46,13 +46,52 @@ def test_point_estimates_of_a_hand_made_pdf():
     edges = np.array([0.0, 0.1, 0.2, 0.3, 0.4])
     prob = np.array([[0.1, 0.6, 0.2, 0.1]])
     est = point_estimates(prob, edges)
-    assert est["mode"][0] == pytest.approx(0.15)
+    # the peak bin's centre 0.15 moved by the parabola through the densities 1, 6, 2: 0.5 (1 - 2) / (1 - 12 + 2)
+    # = +1/18 of a bin (the default smoothing, 0.04 x 4 = 0.16 bins, changes the densities by < 1e-8)
+    mode = 0.15 + 0.1 / 18
+    assert est["mode"][0] == pytest.approx(mode)
     assert est["mean"][0] == pytest.approx(0.05 * 0.1 + 0.15 * 0.6 + 0.25 * 0.2 + 0.35 * 0.1)
     assert est["median"][0] == pytest.approx(0.1 + 0.4 / 0.6 * 0.1)  # CDF 0.1 at 0.1, 0.7 at 0.2
     assert est["lo68"][0] == pytest.approx(0.1 + 0.06 / 0.6 * 0.1)  # quantile 0.16
     assert est["hi95"][0] == pytest.approx(0.3 + 0.075 / 0.1 * 0.1)  # quantile 0.975
-    # ODDS: CDF(0.15 + 0.069) - CDF(0.15 - 0.069) = (0.7 + 0.19 * 2) - (0.081 * 1) on this grid
-    assert est["odds"][0] == pytest.approx((0.7 + 0.019 / 0.1 * 0.2) - 0.081 / 0.1 * 0.1)
+    # ODDS: CDF(mode + h) - CDF(mode - h), h = 0.06 (1 + mode); mode + h lies in bin 2, mode - h in bin 0
+    half = 0.06 * (1 + mode)
+    assert est["odds"][0] == pytest.approx((0.7 + (mode + half - 0.2) / 0.1 * 0.2) - (mode - half) / 0.1 * 0.1)
+
+
+def _spike_and_broad_peak():
+    """20 bins of 0.05: a broad peak over bins 3-7 (0.7 of the probability, highest in bin 5 at z = 0.275), a
+    one-bin spike of 0.25 in bin 15 (z = 0.775) and 0.05 spread evenly over the other 14 bins."""
+    edges = np.linspace(0, 1, 21)
+    prob = np.full(20, 0.05 / 14)
+    prob[3:8] = [0.1, 0.15, 0.2, 0.15, 0.1]
+    prob[15] = 0.25
+    return prob[None, :], edges
+
+
+def test_the_mode_is_the_broad_peak_not_a_narrow_spike_of_less_probability():
+    prob, edges = _spike_and_broad_peak()
+    # the raw argmax picks the spike: 0.25 in one bin beats the broad peak's 0.2
+    assert modes(prob, edges, smoothing=0, in_basin=False, parabola=False)[0] == pytest.approx(0.775)
+    # basins split at the local minima: bins 0-2 (flat, then the rise starts at bin 3), 3-14, 15-19
+    assert basins(prob)[0].tolist() == [0] * 3 + [1] * 12 + [2] * 5
+    # the broad peak's basin holds 0.7 + 7 x 0.05/14 = 0.725 against the spike's 0.25 + 4 x 0.05/14 = 0.264
+    assert modes(prob, edges, smoothing=0, in_basin=True, parabola=False)[0] == pytest.approx(0.275)
+    # smoothed by a Gaussian of 1 bin the spike's top falls to 0.25 x 0.399 = 0.100 and the broad one's to
+    # 0.2 x 0.399 + 2 x 0.15 x 0.242 + 2 x 0.1 x 0.054 = 0.163
+    assert modes(prob, edges, smoothing=1, in_basin=False, parabola=False)[0] == pytest.approx(0.275)
+    # the parabola through a symmetric top does not move it
+    assert modes(prob, edges, smoothing=0, in_basin=True, parabola=True)[0] == pytest.approx(0.275)
+
+
+def test_the_parabola_moves_the_mode_towards_the_higher_neighbour():
+    edges = np.array([0.0, 0.1, 0.2, 0.3, 0.4])
+    prob = np.array([[0.1, 0.3, 0.2, 0.4 / 3]]) / (0.1 + 0.3 + 0.2 + 0.4 / 3)
+    # heights 1, 3, 2 around the peak: vertex at 0.5 (1 - 2) / (1 - 6 + 2) = +1/6 of a bin from its centre
+    assert modes(prob, edges, smoothing=0, in_basin=False)[0] == pytest.approx(0.15 + 0.1 / 6)
+    # a peak in an edge bin stays at that bin's centre
+    assert modes(prob[:, ::-1], edges, smoothing=0, in_basin=False)[0] == pytest.approx(0.25 - 0.1 / 6)
+    assert modes(np.array([[0.5, 0.3, 0.1, 0.1]]), edges, smoothing=0)[0] == pytest.approx(0.05)
 
 
 def test_quantiles_of_a_fine_gaussian_pdf_match_scipy():
