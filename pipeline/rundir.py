@@ -137,17 +137,25 @@ class RunDirectory:
 
     def invalidate(self, keep: list[str]) -> list[str]:
         """Delete the outputs of every finished stage not in `keep` and forget those stages: called before a
-        stage recomputes, so its stale downstream files never sit beside its new ones. Returns the stages."""
+        stage recomputes, so its stale downstream files never sit beside its new ones. Returns the stages.
+        The stages are forgotten before their files go, with the files listed under "deleting" until they are
+        gone (and deleted here on the next call if a kill came first): a killed run's manifest never records a
+        missing file, and no stale file is left unrecorded."""
         manifest = self._read()
         stale = [stage for stage in manifest["stages"] if stage not in keep]
-        for stage in stale:
-            for name in manifest["stages"][stage]["outputs"]:
-                path = self.path / name
-                if path.is_file() or path.is_symlink():  # an edited manifest may name a folder: left alone
-                    path.unlink()
-        if stale:
-            stages = {stage: entry for stage, entry in manifest["stages"].items() if stage in keep}
-            write_json(self.path / MANIFEST, {**manifest, "stages": stages, "complete": False})
+        doomed = [*manifest.get("deleting", []),
+                  *(name for stage in stale for name in manifest["stages"][stage]["outputs"])]
+        if not doomed:
+            return stale
+        kept = {key: value for key, value in manifest.items() if key != "deleting"}
+        kept.update(stages={stage: entry for stage, entry in manifest["stages"].items() if stage in keep},
+                    complete=False)
+        write_json(self.path / MANIFEST, {**kept, "deleting": doomed})
+        for name in doomed:
+            path = self.path / name
+            if path.is_file() or path.is_symlink():  # an edited manifest may name a folder: left alone
+                path.unlink()
+        write_json(self.path / MANIFEST, kept)
         return stale
 
     def record(self, stage: str, key: str, outputs: list[str], seconds: float) -> dict:

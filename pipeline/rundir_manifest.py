@@ -1,6 +1,7 @@
 """The run directory's manifest, read as untrusted input: what a run finished, and whether it is complete.
 
-{"astromlp_run": 1, "complete": bool, "stages": {stage: {"key", "outputs": {file name: sha256}, "seconds"}}}
+{"astromlp_run": 1, "complete": bool, "stages": {stage: {"key", "outputs": {file name: sha256}, "seconds"}},
+ "deleting": [file name] (only while forgotten stages' files are deleted)}
 Output names are checked to stay inside the run directory, since invalidating a stage deletes them.
 """
 
@@ -60,7 +61,10 @@ def manifest_problem(manifest: object) -> str | None:
     for stage, entry in manifest["stages"].items():
         if problem := _entry_problem(entry):
             return f"stage {stage!r}: {problem}"
-    return None
+    deleting = manifest.get("deleting", [])
+    if not isinstance(deleting, list):
+        return f"'deleting' is {deleting!r}, not a list of file names"
+    return next(filter(None, map(_name_problem, deleting)), None)
 
 
 def read_manifest(folder: Path, *, force: bool = False) -> dict:

@@ -75,6 +75,31 @@ def test_invalidate_removes_only_the_listed_outputs_of_unsettled_stages(tmp_path
     assert list(manifest["stages"]) == ["ingest"] and manifest["complete"] is False
 
 
+def test_a_kill_while_invalidating_never_leaves_a_recorded_file_missing(tmp_path, monkeypatch):
+    """The stages are forgotten before their files go: a kill after the first deletion leaves a manifest whose
+    recorded files are all intact, with the rest listed under "deleting", which the next invalidate finishes."""
+    run = _finished_run(tmp_path / "run", ("a.json", "b.json", "c.json"))
+    unlink = type(run.path).unlink
+    calls = []
+
+    def killed_after_one(path, *args, **kwargs):
+        if path.name in ("b.json", "c.json"):  # the outputs; the atomic writer unlinks its temporaries too
+            if calls:
+                raise KeyboardInterrupt  # stands for the SIGKILL: nothing after this line runs
+            calls.append(path.name)
+        unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(type(run.path), "unlink", killed_after_one)
+    with pytest.raises(KeyboardInterrupt):
+        run.invalidate(keep=["ingest"])
+    monkeypatch.undo()
+    manifest = read_manifest(run.path)
+    assert list(manifest["stages"]) == ["ingest"] and (run / "a.json").exists()
+    assert manifest["deleting"] == ["b.json", "c.json"] and calls == ["b.json"] and (run / "c.json").exists()
+    assert run.invalidate(keep=["ingest"]) == []
+    assert not (run / "c.json").exists() and "deleting" not in read_manifest(run.path)
+
+
 def test_invalidate_leaves_a_folder_that_an_edited_manifest_names(tmp_path):
     run = _finished_run(tmp_path / "run")
     (run / "prepared").mkdir()
@@ -120,6 +145,8 @@ def test_claim_marks_the_run_incomplete_until_finish(tmp_path):
      + b"0" * 64 + b'"}, "seconds": 1}}}', "'manifest.json' is not a file inside"),
     (b'{"astromlp_run": 1, "complete": false, "stages": {"x": {"key": "k", "outputs": {"a": "beef"}, '
      b'"seconds": 1}}}', "the hash of 'a' is not a SHA-256"),
+    (b'{"astromlp_run": 1, "complete": false, "stages": {}, "deleting": ["../x"]}', "'../x' is not a file inside"),
+    (b'{"astromlp_run": 1, "complete": false, "stages": {}, "deleting": "a"}', "'deleting' is 'a', not a list"),
 ])
 def test_a_damaged_manifest_is_one_line_or_replaced_with_force(tmp_path, text, reason):
     (tmp_path / "manifest.json").write_bytes(text)
