@@ -3,6 +3,7 @@ existing distributed cluster; and one `compute` that shows a progress bar on whi
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,17 +74,36 @@ def executor(scheduler: str | None = None, workers: int | None = None,
             yield Executor(f"local {name} scheduler", scheduler=name, show_progress=show_progress)
 
 
+#: What the nannies set before spawning a worker: one Numba thread per worker thread, as Dask pins BLAS and
+#: OpenMP, so N workers fill N cores, no more. A spawned worker re-imports the main module (numba with it) before
+#: the nanny's ordinary env reaches it, hence "pre-spawn".
+WORKER_ENVIRON = {"NUMBA_NUM_THREADS": "1"}
+
+
 @contextmanager
 def _local_cluster(workers: int):
     from distributed import Client, LocalCluster
 
-    # One Numba thread per worker thread, as Dask pins BLAS and OpenMP: N workers then fill N cores, no more.
-    # Set before the worker's Python starts: a spawned worker re-imports the main module (numba with it)
-    # before the nanny's ordinary env reaches it.
-    with dask.config.set({"distributed.nanny.pre-spawn-environ.NUMBA_NUM_THREADS": 1}), \
-            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
-        yield client
+    # The nannies live in this process and write their pre-spawn environment (and PYTHONHASHSEED) into its
+    # os.environ for good: put it back, or this process's next Numba compile fails ("Cannot set
+    # NUMBA_NUM_THREADS to a different value once the threads have been launched").
+    saved = {name: os.environ.get(name) for name in ("PYTHONHASHSEED", *WORKER_ENVIRON)}
+    spawn = {f"distributed.nanny.pre-spawn-environ.{name}": value for name, value in WORKER_ENVIRON.items()}
+    options = {"n_workers": workers, "threads_per_worker": 1, "processes": True, "dashboard_address": None}
+    try:
+        with dask.config.set(spawn), LocalCluster(**options) as cluster, Client(cluster) as client:
+            _restore_environ(saved)
+            yield client
+    finally:
+        _restore_environ(saved)
+
+
+def _restore_environ(saved: dict[str, str | None]) -> None:
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @contextmanager

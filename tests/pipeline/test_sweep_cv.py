@@ -211,3 +211,18 @@ def test_local_cluster_workers_run_one_numba_thread(tmp_path):
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[1, 1]"
+
+
+def test_a_local_cluster_leaves_this_process_environment_as_it_was(monkeypatch):
+    """distributed's nannies write their pre-spawn environment into the starting process's os.environ; left
+    there, NUMBA_NUM_THREADS=1 makes the process's next Numba compile fail once its threads are running."""
+    import os
+
+    from astromlp.pipeline.schedulers import _local_cluster
+
+    monkeypatch.delenv("NUMBA_NUM_THREADS", raising=False)
+    monkeypatch.setenv("PYTHONHASHSEED", "0")
+    with _local_cluster(1) as client:
+        assert list(client.run(lambda: __import__("numba").config.NUMBA_NUM_THREADS).values()) == [1]
+        assert "NUMBA_NUM_THREADS" not in os.environ and os.environ["PYTHONHASHSEED"] == "0"
+    assert "NUMBA_NUM_THREADS" not in os.environ and os.environ["PYTHONHASHSEED"] == "0"
