@@ -145,7 +145,7 @@ class RunDirectory:
         stale = [stage for stage in manifest["stages"] if stage not in keep]
         doomed = [*manifest.get("deleting", []),
                   *(name for stage in stale for name in manifest["stages"][stage]["outputs"])]
-        if not doomed:
+        if not doomed and not stale:
             return stale
         kept = {key: value for key, value in manifest.items() if key != "deleting"}
         kept.update(stages={stage: entry for stage, entry in manifest["stages"].items() if stage in keep},

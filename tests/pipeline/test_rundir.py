@@ -75,6 +75,13 @@ def test_invalidate_removes_only_the_listed_outputs_of_unsettled_stages(tmp_path
     assert list(manifest["stages"]) == ["ingest"] and manifest["complete"] is False
 
 
+def test_invalidate_forgets_a_stale_stage_that_recorded_no_outputs(tmp_path):
+    run = _finished_run(tmp_path / "run", ("a.json",))  # train records no outputs
+    assert run.invalidate(keep=["ingest"]) == ["train"]
+    manifest = read_manifest(run.path)
+    assert list(manifest["stages"]) == ["ingest"] and manifest["complete"] is False
+
+
 def test_a_kill_while_invalidating_never_leaves_a_recorded_file_missing(tmp_path, monkeypatch):
     """The stages are forgotten before their files go: a kill after the first deletion leaves a manifest whose
     recorded files are all intact, with the rest listed under "deleting", which the next invalidate finishes."""
