@@ -49,8 +49,11 @@ class Network:
         return self.theta.dtype
 
     def kernel_layout(self) -> Layout:
-        """The layer tables as the kernels read them (the float table in the parameters' dtype)."""
-        return Layout(self.layout.ilayout, self.layout.flayout.astype(self.dtype))
+        """The layer tables as the kernels read them (the float table in the parameters' dtype). Always
+        writeable arrays: Numba types a read-only array (a memory-mapped model, say) apart, and would compile
+        every kernel again for it."""
+        il = self.layout.ilayout
+        return Layout(il if il.flags.writeable else il.copy(), self.layout.flayout.astype(self.dtype))
 
     def _kernel_args(self) -> tuple[Layout, Params]:
         if not (self.theta.flags.writeable and self.running_mean.flags.writeable):  # e.g. memory-mapped

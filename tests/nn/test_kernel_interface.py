@@ -53,3 +53,19 @@ def test_row_takes_one_start_of_a_stacked_record_in_python_and_in_a_kernel():
     assert type(picked) is Scratch and np.array_equal(picked.x, one.x + 1)
     assert _row_sums(many, 1) == (3 + 3) + 10 * 2 + 0 + 1000 * 8
     assert _row_sums(many, 0) == 3 + 10 * 2 + 0 + 1000 * 8
+
+
+def test_a_read_only_model_runs_the_kernels_compiled_for_writeable_ones():
+    """Read-only tables (a memory-mapped model, joblib's read-only copies) reach the kernels as writeable
+    arrays: Numba would type them apart and compile every kernel again (76 s of the suite's compile)."""
+    from astromlp.nn.kernels.network import forward
+    from astromlp.nn.layers import LayerSpec
+    from astromlp.nn.network import Network
+
+    net = Network.create(3, [LayerSpec(4, "relu")], 2, "squared_error", rng=np.random.default_rng(0))
+    X = np.random.default_rng(1).normal(size=(10, 3))
+    expected = net.forward(X)
+    compiled = set(forward.signatures)
+    for array in (net.layout.ilayout, net.layout.flayout, net.theta, net.running_mean, net.running_var):
+        array.setflags(write=False)
+    assert np.array_equal(net.forward(X), expected) and set(forward.signatures) == compiled
