@@ -1,6 +1,8 @@
 """The first run on a machine compiles the network kernels (Numba, cached afterwards): say so once on stderr,
 with a progress bar, instead of a silent minute. Only the kernels a fit needs are compiled: its dtype, and the
-multi-start twins only for several starts side by side."""
+multi-start twins only for several starts side by side. Numba compiles on one core: a second process
+(``nn/compile_helper.py``) compiles its share of the kernels into the same cache meanwhile (``SHARES``), so a
+first run on two cores takes the longest chain of kernels instead of their sum."""
 
 from __future__ import annotations
 
@@ -14,10 +16,14 @@ import numba
 import numpy as np
 from tqdm import tqdm
 
-from astromlp.nn.kernels.training import run_epoch, run_epoch_many
+from astromlp.nn.compile_helper import Helper
+from astromlp.nn.kernels import network as kernels
+from astromlp.nn.kernels.interface import Batch, Hyper, Pass, Update
+from astromlp.nn.kernels.training import run_epoch, run_epoch_many, update_parameters
 from astromlp.nn.layers import LayerSpec
 from astromlp.nn.network import Network
 from astromlp.nn.optimizers import Adam
+from astromlp.nn.workspace import make_workspace
 
 NOTICE = "compiling the network kernels for this machine, first run only, about a minute"
 #: Set to "1" (the command line does) to hear about compiles; a library stays quiet unless asked.
@@ -37,9 +43,21 @@ def is_compiled(dtype, many: bool = False) -> bool:
     return any(key[0][0].types[1].dtype == wanted for key in index)
 
 
-def steps(dtype, many: bool = False) -> list[tuple[str, Callable[[], object]]]:
-    """What a fit compiles, kernel by kernel in call order, as (name, call) on a tiny network whose argument
-    types are those of a real fit (Numba specialises on types only, never on sizes or values)."""
+#: How a first fit's compile is shared between this process and the helper (``nn/compile_helper.py``): each
+#: process's steps in order, each with the other process's step it must wait for (None: none). The helper
+#: compiles the backward and update kernels while this process compiles the forward ones; the forward pass then
+#: links both into the parallel chunk loop, which the epoch and the helper's gradient kernel reuse.
+SHARES = {"main": [("layer kernels", None), ("forward pass", "backward kernels"),
+                   ("training epoch", "update rules")],
+          "helper": [("backward kernels", None), ("update rules", None), ("loss and gradient", "forward pass")]}
+#: Step of several starts side by side, after the main share when a fit needs it.
+MANY = "multi-start epoch"
+
+
+def calls(dtype, many: bool = False) -> dict[str, Callable[[], object]]:
+    """What a fit compiles, by step name (``SHARES``), on a tiny network whose argument types are those of a
+    real fit (Numba specialises on types only, never on sizes or values). The kernel groups compile the
+    per-chunk kernels with the argument types the passes give them, so the passes load them from the cache."""
     from astromlp.nn.training import TrainConfig, train, train_many  # training calls prepare: import on use
 
     rng = np.random.default_rng(0)
@@ -51,31 +69,84 @@ def steps(dtype, many: bool = False) -> list[tuple[str, Callable[[], object]]]:
         return Network.create(3, [LayerSpec(4, "relu")], 2, "squared_error", rng=rng, dtype=np.dtype(dtype))
 
     config = TrainConfig(Adam(), batch_size=4, max_epochs=1, l2=1e-4)
-    found = [("forward pass", lambda: net().forward(X)),
-             ("loss and gradient", lambda: net().loss_and_gradient(X, Y, w)),
-             ("training epoch", lambda: train(net(), X, Y, w, config, 0, validation=(X, Y, w)))]
+    found = {"layer kernels": lambda: _compile(_chunk_kernels(net(), X, Y, w)[0]),
+             "backward kernels": lambda: _compile(_chunk_kernels(net(), X, Y, w)[1]),
+             "update rules": lambda: _compile(_chunk_kernels(net(), X, Y, w)[2]),
+             "forward pass": lambda: net().forward(X),
+             "loss and gradient": lambda: net().loss_and_gradient(X, Y, w),
+             "training epoch": lambda: train(net(), X, Y, w, config, 0, validation=(X, Y, w))}
     if many:
-        found.append(("multi-start epoch", lambda: train_many([net(), net()], X, Y, w, config, [0, 1])))
+        found[MANY] = lambda: train_many([net(), net()], X, Y, w, config, [0, 1])
     return found
+
+
+def steps(dtype, many: bool = False) -> list[tuple[str, Callable[[], object]]]:
+    """Every step of ``calls`` as (name, call), in an order that compiles each kernel once in one process."""
+    found = calls(dtype, many)
+    order = ["layer kernels", "backward kernels", "update rules", "forward pass", "loss and gradient",
+             "training epoch", *([MANY] if many else [])]
+    return [(name, found[name]) for name in order]
+
+
+def _chunk_kernels(net: Network, X, Y, w) -> tuple[list, list, list]:
+    """(kernel, arguments) of the forward per-chunk kernels, the backward ones, and the update, with the
+    records and scalar types of ``kernels/network.py``'s chunk loop and ``kernels/training.py``'s epoch."""
+    layout, params = net._kernel_args()
+    il, theta, n = layout.il, params.theta, X.shape[0]
+    ws = make_workspace(net.layout, n, net.chunk, net.dtype)
+    x, batch, mode, i = X.ravel(), Batch(X.ravel(), Y.ravel(), w), Pass(True, True, 0, 0), 0
+    forward = [(kernels._linear, (i, i, n, layout, params, x, ws, n, mode)),
+               (kernels._bn_partial, (i, i, i, n, il, ws, n, True)),
+               (kernels._bn_normalise, (i, i, n, layout, theta, ws, n, mode)),
+               (kernels._bn_grad_partial, (i, i, i, n, il, theta, ws, n)),
+               (kernels._bn_backward, (i, i, n, n, il, theta, ws, n))]
+    backward = [(kernels._linear_backward, (i, i, i, n, layout, theta, x, ws, n)),
+                (kernels._loss, (i, i, n, il, i, batch, 1.0, ws, n))]
+    size = theta.size
+    update = [(update_parameters, (Update(0, 0.0, 0.0, np.ones(size, bool)), Hyper(*[0.0] * len(Hyper._fields)),
+                                   theta, np.zeros((3, size), net.dtype), 1, 0.1, ws.grad_chunks, 1,
+                                   np.zeros(size, net.dtype), np.zeros((1, 3))))]
+    return forward, backward, update
+
+
+def _compile(kernels_and_args) -> None:
+    """Compile (or load from the cache) each kernel for the Numba types of its arguments, without running it."""
+    for kernel, args in kernels_and_args:
+        kernel.compile(tuple(numba.typeof(arg) for arg in args))
 
 
 def prepare(dtype, many: bool = False) -> None:
     """Before a fit: when NOTICE_VARIABLE is "1" and the kernels it needs are not cached, print NOTICE and
-    compile them step by step under a progress bar (stderr); otherwise nothing (the fit loads or compiles)."""
+    compile them under a progress bar (stderr), shared with a helper process when there is a second core;
+    otherwise nothing (the fit loads or compiles)."""
     if os.environ.get(NOTICE_VARIABLE) != "1" or _state["preparing"] or is_compiled(dtype, many):
         return
-    todo = steps(dtype, many)
+    found = calls(dtype, many)
+    mine = [*SHARES["main"], *([(MANY, None)] if many else [])]
     print(f"astromlp: {NOTICE}", file=sys.stderr, flush=True)
     _state["preparing"] = True  # the steps train tiny networks, which must not come back here
     try:
-        with tqdm(total=len(todo), desc="compiling", unit="kernel", file=sys.stderr, dynamic_ncols=True,
-                  bar_format="{desc}: {n}/{total} {bar} {elapsed}{postfix}") as bar, _ticking(bar):
-            for name, call in todo:
+        with tqdm(total=len(mine) + len(SHARES["helper"]), desc="compiling", unit="step", file=sys.stderr,
+                  dynamic_ncols=True, bar_format="{desc}: {n}/{total} {bar} {elapsed}{postfix}") as bar, \
+                _ticking(bar), _helper(dtype, bar) as helper:
+            for name, after in mine:
+                helper.wait_for(after)
                 bar.set_postfix_str(name)
-                call()
+                found[name]()
+                bar.update()
+                helper.tell(name)
+            for name in helper.finish([name for name, _ in SHARES["helper"]]):
+                bar.set_postfix_str(name)
+                found[name]()
                 bar.update()
     finally:
         _state["preparing"] = False
+
+
+def _helper(dtype, bar) -> Helper:
+    """A helper process when a second core can run it; otherwise none (this process compiles everything)."""
+    on_step = lambda name: bar.update()  # noqa: E731
+    return Helper.start(dtype, on_step) if len(os.sched_getaffinity(0)) > 1 else Helper(None, on_step)
 
 
 class _ticking:

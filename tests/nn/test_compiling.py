@@ -10,8 +10,11 @@ import numpy as np
 import pytest
 
 from astromlp.nn.activations import relu
-from astromlp.nn.compiling import NOTICE, NOTICE_VARIABLE, steps
+from astromlp.nn.compile_helper import Helper
+from astromlp.nn.compiling import NOTICE, NOTICE_VARIABLE, SHARES, _chunk_kernels, steps
 from astromlp.nn.kernels.training import run_epoch
+from astromlp.nn.layers import LayerSpec
+from astromlp.nn.network import Network
 
 # prepare() compiles what a one-start float64 fit needs, then reports what the cache now holds.
 PREPARE = ("import numpy as np; from astromlp.nn.compiling import is_compiled, prepare; prepare(np.float64); "
@@ -44,7 +47,7 @@ def _cache_without_the_epoch_kernels(tmp_path) -> Path:
 def test_a_cold_cache_is_announced_once_and_only_the_needed_dtype_is_compiled(tmp_path):
     cache = _cache_without_the_epoch_kernels(tmp_path)
     first = _run(cache)
-    assert first.stderr.count(NOTICE) == 1 and "compiling: 3/3" in first.stderr
+    assert first.stderr.count(NOTICE) == 1 and "compiling: 6/6" in first.stderr
     assert first.stdout.split() == ["True", "False", "False"]  # float64 only; no float32, no multi-start twin
     again = _run(cache)
     assert again.stderr == "" and again.stdout.split() == ["True", "False", "False"]
@@ -74,3 +77,47 @@ def test_each_chunk_kernel_compiles_once_per_dtype():
         for signature in signatures:
             odd = [arg for arg in signature if isinstance(arg, types.Literal) or arg == types.uint64]
             assert not odd, (kernel.py_func.__name__, odd)
+
+
+def _known_signatures(kernel) -> set:
+    """What this process compiled of ``kernel`` and what the cache holds."""
+    return {*kernel.signatures, *(key[0] for key in kernel._cache._cache_file._load_index())}
+
+
+def test_the_plan_compiles_each_chunk_kernel_with_the_types_the_passes_give_it():
+    """The kernel groups of a first run's compile (compiled in two processes) must be the very signatures the
+    passes call, or the passes would compile every one of them again."""
+    from numba import typeof
+
+    planned = {}
+    for dtype in (np.float64, np.float32):
+        for _, call in steps(dtype):
+            call()
+        net = Network.create(3, [LayerSpec(4, "relu")], 2, "squared_error", rng=np.random.default_rng(0),
+                             dtype=np.dtype(dtype))
+        X, Y = np.zeros((8, 3), dtype), np.zeros((8, 2), dtype)
+        for group in _chunk_kernels(net, X, Y, np.ones(8, dtype)):
+            for kernel, args in group:
+                planned.setdefault(kernel, set()).add(tuple(typeof(arg) for arg in args))
+    for kernel, signatures in planned.items():
+        assert len(signatures) == 2 and _known_signatures(kernel) == signatures, kernel.py_func.__name__
+
+
+def test_the_helper_finishes_its_share_after_the_step_it_waits_for():
+    for _, call in steps(np.float64):  # warm: the helper then loads its kernels
+        call()
+    seen = []
+    with Helper.start(np.float64, on_step=seen.append) as helper:
+        first, second, third = (name for name, _ in SHARES["helper"])
+        helper.wait_for(second)
+        assert seen == [first, second]
+        helper.tell(SHARES["helper"][2][1])
+        assert helper.finish([first, second, third]) == [] and seen == [first, second, third]
+
+
+def test_a_failed_helper_leaves_its_share_to_this_process():
+    seen = []
+    with Helper.start("not-a-dtype", on_step=seen.append) as helper:
+        helper.wait_for("backward kernels")
+        left = helper.finish([name for name, _ in SHARES["helper"]])
+    assert left == [name for name, _ in SHARES["helper"]] and seen == []
