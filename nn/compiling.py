@@ -89,19 +89,20 @@ def steps(dtype, many: bool = False) -> list[tuple[str, Callable[[], object]]]:
 
 
 def _chunk_kernels(net: Network, X, Y, w) -> tuple[list, list, list]:
-    """(kernel, arguments) of the forward per-chunk kernels, the backward ones, and the update, with the
-    records and scalar types of ``kernels/network.py``'s chunk loop and ``kernels/training.py``'s epoch."""
+    """(kernel, arguments) of the forward per-chunk kernels (with the loss: the two shares then take about
+    as long), the backward ones, and the update, with the records and scalar types of ``kernels/network.py``'s
+    chunk loop and ``kernels/training.py``'s epoch."""
     layout, params = net._kernel_args()
     il, theta, n = layout.il, params.theta, X.shape[0]
     ws = make_workspace(net.layout, n, net.chunk, net.dtype)
     x, batch, mode, i = X.ravel(), Batch(X.ravel(), Y.ravel(), w), Pass(True, True, 0, 0), 0
-    forward = [(kernels._linear, (i, i, n, layout, params, x, ws, n, mode)),
+    forward = [(kernels._loss, (i, i, n, il, i, batch, 1.0, ws, n)),
+               (kernels._linear, (i, i, n, layout, params, x, ws, n, mode)),
                (kernels._bn_partial, (i, i, i, n, il, ws, n, True)),
                (kernels._bn_normalise, (i, i, n, layout, theta, ws, n, mode)),
                (kernels._bn_grad_partial, (i, i, i, n, il, theta, ws, n)),
                (kernels._bn_backward, (i, i, n, n, il, theta, ws, n))]
-    backward = [(kernels._linear_backward, (i, i, i, n, layout, theta, x, ws, n)),
-                (kernels._loss, (i, i, n, il, i, batch, 1.0, ws, n))]
+    backward = [(kernels._linear_backward, (i, i, i, n, layout, theta, x, ws, n))]
     size = theta.size
     update = [(update_parameters, (Update(0, 0.0, 0.0, np.ones(size, bool)), Hyper(*[0.0] * len(Hyper._fields)),
                                    theta, np.zeros((3, size), net.dtype), 1, 0.1, ws.grad_chunks, 1,
