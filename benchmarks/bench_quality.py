@@ -154,10 +154,27 @@ def pdf_verdicts(rows: list[Row]) -> list[str]:
                 ours, theirs = row.mean(f"{key} (mode)"), points[name].mean(key)
                 lines.append(f"PDF: {row.model} {key} of the mode {ours:.4f} vs {name} {theirs:.4f}: "
                              f"{'met' if ours <= theirs else 'NOT met'}")
+    lines += outlier_counts(pdf, points)
     single, ensemble = (pdf[n] for n in pdf if n.startswith("astromlp"))
     diff = np.array([b["crps"] - a["crps"] for a, b in zip(single.runs, ensemble.runs, strict=True)])
     lines.append(f"PDF: CRPS, ensemble minus single start, per seed: {diff.mean():+.5f} ± {diff.std():.5f} "
                  f"(single start's CRPS spread over seeds {np.std([r['crps'] for r in single.runs]):.5f})")
+    return lines
+
+
+def outlier_counts(pdf: dict[str, Row], points: dict[str, Row]) -> list[str]:
+    """Galaxies with |dz| > 0.15 per seed (the fraction times the test split's size): the ensemble's mode and
+    median against each point model, with the per-seed difference of the fractions (mean ± std)."""
+    n_test = len(split(sdss_photoz(), 0)[3])
+    ensemble = next(row for name, row in pdf.items() if name.startswith("astromlp PDF ensemble"))
+    lines = []
+    for which in ("mode", "median"):
+        ours = np.array([r[f"outlier_fraction ({which})"] for r in ensemble.runs])
+        lines.append(f"PDF: outliers per seed, {ensemble.model} {which}: {np.rint(ours * n_test).astype(int).tolist()}")
+        for name in (n for n in points if n.startswith("astromlp default") or "HistGradientBoosting" in n):
+            theirs = np.array([r["outlier_fraction"] for r in points[name].runs])
+            lines.append(f"PDF:   vs {name}: {np.rint(theirs * n_test).astype(int).tolist()}, {which} minus it per "
+                         f"seed {np.mean(ours - theirs):+.5f} ± {np.std(ours - theirs):.5f}")
     return lines
 
 

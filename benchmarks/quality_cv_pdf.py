@@ -3,6 +3,8 @@ part of one split only, with the protocol of quality_cv.py (benchmarks/quality_s
 
     python benchmarks/quality_cv_pdf.py [--starts 5] [--label-widths 1.0 0.5 2.0] [--repeats 1]
     python benchmarks/quality_cv_pdf.py --starts 3 --repeats 3 --modes   # round 8: how the mode is read
+    python benchmarks/quality_cv_pdf.py --starts 5 --repeats 3 --networks current wider widest deeper wider_deeper \
+        patience_60 patience_100 tol_0 lr_0.003 lr_0.001 wider_patience_60   # round 9: the network
 
 The seed-0 70/30 split of the SDSS galaxies is drawn and its 30 % test part is never read; the 70 % is cut into
 3 folds. On every fold one MLPDensity with the template's settings and ``--starts`` starts is fitted on two folds
@@ -15,6 +17,8 @@ CRPS difference with the first row (mean ± standard error).
 With ``--modes`` a second table scores every reading of the mode in MODE_RULES (``density.modes``) on the PDFs
 of the 1-start and the K-start ensemble candidates: sigma_NMAD, outlier fraction and count of the mode, and the
 fold-by-fold outlier-fraction difference with the plain argmax.
+With ``--networks`` (round 9) each named network of NETWORKS (the estimator's parameters changed from the current
+defaults) is fitted on the same folds and every row also gives the mode's outlier count summed over the folds.
 """
 
 from __future__ import annotations
@@ -34,6 +38,23 @@ from astromlp.reports.pdf_metrics import per_object, summarise
 
 KEYS = ("crps", "pit_ks", "coverage_68", "coverage_95", "sigma_nmad (mode)", "outlier_fraction (mode)",
         "sigma_nmad (median)", "outlier_fraction (median)")
+
+
+#: Round 9's networks: name -> MLPDensity parameters changed from the current defaults ((64, 64), learning rate
+#: 0.01, patience 30, up to 500 epochs; the point network's too).
+NETWORKS = {
+    "current": {},
+    "wider": dict(hidden_layer_sizes=(128, 128)),
+    "widest": dict(hidden_layer_sizes=(256, 256)),
+    "deeper": dict(hidden_layer_sizes=(64, 64, 64)),
+    "wider_deeper": dict(hidden_layer_sizes=(128, 128, 128)),
+    "patience_60": dict(patience=60),
+    "patience_100": dict(patience=100, max_epochs=1000),
+    "tol_0": dict(tol=0.0),
+    "lr_0.003": dict(learning_rate=3e-3),
+    "lr_0.001": dict(learning_rate=1e-3),
+    "wider_patience_60": dict(hidden_layer_sizes=(128, 128), patience=60),
+}
 
 
 def scores(data, prob: np.ndarray, edges: np.ndarray, z: np.ndarray) -> dict[str, float]:
@@ -79,26 +100,29 @@ def candidates(n_starts: int) -> dict[str, object]:
 
 
 def fold_runs(data, X, y, n_starts: int, label_width: float, repeats: int,
-              mode_runs: dict | None = None) -> dict[str, list[dict]]:
+              mode_runs: dict | None = None, network: dict | None = None) -> dict[str, list[dict]]:
     """label -> the scores on every fold, from one n_starts fit per fold; ``mode_runs`` (when given) collects
     (candidate, mode rule) -> the mode's scores on every fold, for 1 start and the n_starts ensemble."""
     runs: dict[str, list[dict]] = {}
     for k, (fit_rows, score_rows) in enumerate(folds(data, X, y, repeats)):
         scaler = StandardScaler().fit(X[fit_rows])
         model = MLPDensity(z_grid=200, label_width=label_width, n_starts=n_starts, start_selection="ensemble",
-                           random_state=SEED + k)
+                           random_state=SEED + k, **(network or {}))
         started = time.perf_counter()
         model.fit(scaler.transform(X[fit_rows]), y[fit_rows])
         seconds = time.perf_counter() - started
         per_start = model._linked(scaler.transform(X[score_rows]))  # (starts, rows, bins)
         for name, pick in candidates(n_starts).items():
             run = scores(data, pick(per_start, model.starts_), model.bin_edges_, y[score_rows])
-            runs.setdefault(name, []).append({**run, "fit s": seconds})
+            runs.setdefault(name, []).append({**run, "fit s": seconds,
+                                              "outliers": run["outlier_fraction (mode)"] * len(score_rows)})
             if mode_runs is not None and name in ("1 start", f"{n_starts} starts, ensemble"):
                 prob = pick(per_start, model.starts_)
                 for rule, found in mode_scores(data, prob, model.bin_edges_, y[score_rows]).items():
                     mode_runs.setdefault((f"label_width {label_width}, {name}", rule), []).append(found)
-        print(f"  fold {k}, label_width {label_width}: {n_starts} starts in {seconds:.0f} s", flush=True)
+        epochs = [start["epochs"] for start in model.starts_]
+        print(f"  fold {k}, label_width {label_width}, {network or 'current'}: {n_starts} starts in {seconds:.0f} s, "
+              f"epochs {epochs}", flush=True)
     return runs
 
 
@@ -108,22 +132,32 @@ def main() -> None:
     parser.add_argument("--label-widths", type=float, nargs="+", default=[1.0])
     parser.add_argument("--repeats", type=int, default=1, help="repeat the 3-fold cut with other shuffles")
     parser.add_argument("--modes", action="store_true", help="also score the readings of the mode (MODE_RULES)")
+    parser.add_argument("--networks", nargs="+", choices=list(NETWORKS), default=["current"],
+                        help="networks to compare (NETWORKS), each at every label width")
     args = parser.parse_args()
     data = sdss_photoz()
     X, _, y, _ = split(data, SEED)
     print(f"{data.name} PDFs: 3-fold CV x {args.repeats} on the {len(y)} training rows of split {SEED}")
     mode_runs = {} if args.modes else None
-    results = {f"label_width {w}, {name}": runs for w in args.label_widths
-               for name, runs in fold_runs(data, X, y, args.starts, w, args.repeats, mode_runs).items()}
+    results = {f"{net}, label_width {w}, {name}": runs for net in args.networks for w in args.label_widths
+               for name, runs in fold_runs(data, X, y, args.starts, w, args.repeats, mode_runs,
+                                           NETWORKS[net]).items()}
+    print_table(results)
+    if mode_runs:
+        print_modes(mode_runs)
+
+
+def print_table(results: dict[str, list[dict]]) -> None:
+    """One row per candidate: the mean scores over folds, the mode's outliers summed, the CRPS difference."""
     first = next(iter(results.values()))
-    header = ["candidate", *KEYS, "fit s (all starts)", "CRPS minus the first row (± s.e.)"]
+    header = ["candidate", *KEYS, "outliers, mode (all folds)", "fit s (all starts)",
+              "CRPS minus the first row (± s.e.)"]
     print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     for name, runs in results.items():
         means = [f"{np.mean([r[key] for r in runs]):.{5 if key == 'crps' else 4}f}" for key in KEYS]
-        print(f"| {name} | " + " | ".join([*means, f"{np.mean([r['fit s'] for r in runs]):.0f}"])
+        print(f"| {name} | " + " | ".join([*means, f"{sum(r['outliers'] for r in runs):.0f}",
+                                            f"{np.mean([r['fit s'] for r in runs]):.0f}"])
               + f" | {paired(runs, first)} |", flush=True)
-    if mode_runs:
-        print_modes(mode_runs)
 
 
 def print_modes(mode_runs: dict) -> None:

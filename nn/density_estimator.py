@@ -17,6 +17,8 @@ from astromlp.nn.estimators import _PARAMETERS_DOC, _BaseMLP
 _LOSS = "softmax_cross_entropy"
 
 _DENSITY_DOC = """
+    MLPDensity's own default for ``hidden_layer_sizes`` is (64, 64, 64), not (64, 64): three hidden layers had the
+    fewest outliers of the PDF's mode in cross-validation (benchmarks/quality_selection.md, round 9).
     z_grid : None, int or array-like of float, default None
         The bins of the PDF: None for 200 equal bins from min(0, smallest target) to the 99.9th percentile
         of the training targets plus 10 % of their range; an integer for that many bins over the same range;
@@ -44,14 +46,17 @@ class MLPDensity(RegressorMixin, _BaseMLP):
         "label_width": [Interval(Real, 0, None, closed="left")],
     }
 
-    def __init__(self, hidden_layer_sizes=(64, 64), *, z_grid=None, label_width=1.0, **params):
+    def __init__(self, hidden_layer_sizes=(64, 64, 64), *, z_grid=None, label_width=1.0, **params):
         super().__init__(hidden_layer_sizes, **params)
         self.z_grid = z_grid
         self.label_width = label_width
 
-    # scikit-learn reads the hyperparameters from the __init__ signature: the base ones plus the grid's two
+    # scikit-learn reads the hyperparameters from the __init__ signature: the base ones (three hidden layers, chosen
+    # by cross-validation: benchmarks/quality_selection.md, round 9) plus the grid's two
     __init__.__signature__ = inspect.signature(_BaseMLP.__init__).replace(parameters=[
-        *inspect.signature(_BaseMLP.__init__).parameters.values(),
+        inspect.signature(_BaseMLP.__init__).parameters["self"],
+        inspect.signature(_BaseMLP.__init__).parameters["hidden_layer_sizes"].replace(default=(64, 64, 64)),
+        *list(inspect.signature(_BaseMLP.__init__).parameters.values())[2:],
         inspect.Parameter("z_grid", inspect.Parameter.KEYWORD_ONLY, default=None),
         inspect.Parameter("label_width", inspect.Parameter.KEYWORD_ONLY, default=1.0)])
 

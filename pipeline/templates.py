@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from astromlp.pipeline.kinds import TASK_KINDS
 
@@ -79,7 +80,20 @@ _STARTS = {"n_starts": (1, "# independent initialisations (multi-start), the low
 def _task_model(template) -> str:
     values, why = template.model
     return why + "".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items()  # JSON scalars are TOML
-                         if key not in _STARTS)
+                         if key not in _STARTS and not _common_line(key).search(_REST))
+
+
+def _common_line(key: str) -> re.Pattern:
+    """The [model] line of `key` that every template writes (its value, then any comment); the first one follows
+    the {task_model} placeholder."""
+    return re.compile(rf"(?:^|(?<=}})){key} = [^#\n]*?(?=  #|$)", re.MULTILINE)
+
+
+def _with_kind_values(rest: str, template) -> str:
+    """The common [model] lines with the kind's own values written in their place (JSON scalars/lists are TOML)."""
+    for key, value in template.model[0].items():
+        rest = _common_line(key).sub(lambda _, key=key, value=value: f"{key} = {json.dumps(value)}", rest)
+    return rest
 
 
 def _starts(template) -> str:
@@ -98,6 +112,6 @@ def template(task: str, out: str | None = None) -> str:
               "# Runs as written on the bundled sample:  astromlp run THIS_FILE\n"
               "# Point [data] catalogs at your own files and adapt [task] and [features] to them.\n\n")
     data = "[data]\n" + _COMMON_DATA + kind.select
-    rest = _REST.format(stratify=kind.stratify, out=out_line, task_model=_task_model(kind), starts=_starts(kind),
-                        report=kind.report)
+    rest = _with_kind_values(_REST, kind).format(stratify=kind.stratify, out=out_line, task_model=_task_model(kind),
+                                                 starts=_starts(kind), report=kind.report)
     return "\n".join([header + kind.task_table, data, _FEATURES, rest])

@@ -136,3 +136,10 @@ def test_catalog_paths_are_normalised(tmp_path, entry):
     config = parse_config(text, tmp_path / "work" / "c.toml")
     assert config.catalog_paths == ((tmp_path / "data" / "sample.csv").resolve(),)
     assert ".." not in str(config.catalog_paths[0])
+
+
+def test_a_kind_value_of_a_common_model_key_is_written_in_its_place_once():
+    """photoz-pdf's three hidden layers replace the common [64, 64] line instead of adding a second key."""
+    pdf, point = template("photoz-pdf"), template("photoz")
+    assert pdf.count("hidden_layer_sizes = ") == 1 and "hidden_layer_sizes = [64, 64, 64]\n" in pdf
+    assert point.count("hidden_layer_sizes = ") == 1 and "hidden_layer_sizes = [64, 64]\n" in point

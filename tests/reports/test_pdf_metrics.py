@@ -62,3 +62,20 @@ def test_pit_outliers_are_truths_in_the_far_tails():
     values = pdf_metrics.pit(prob, edges, np.array([0.1, 0.45, 0.9]))
     np.testing.assert_allclose(values, [0.0, 0.5, 1.0])
     assert pdf_metrics.uniformity(values)["pit_outliers"] == pytest.approx(2 / 3)
+
+
+def test_pit_anderson_darling_is_qps_standardised_statistic_negative_when_calibrated():
+    """qp's AD is scipy's standardised 2-sample statistic (A2 - 1) / sigma against an evenly spaced grid; the
+    grid has no sampling noise, so a calibrated PIT scores about -0.65 on average, not 0, and mostly below 0."""
+    midpoints = (np.arange(200) + 0.5) / 200  # a perfectly uniform PIT by hand
+    ensemble = qp.Ensemble(qp.hist, data={"bins": np.array([0.0, 1.0]), "pdfs": np.ones((200, 1))})
+    reference = qp.metrics.PIT(ensemble, midpoints).evaluate_PIT_anderson_ksamp().statistic
+    ours = pdf_metrics.uniformity(midpoints)["pit_ad"]
+    assert ours == pytest.approx(reference, rel=1e-9)
+    assert ours == pytest.approx(-1.3028, abs=1e-4)  # the most uniform PIT there is scores lowest, not 0
+    rng = np.random.default_rng(1)
+    calibrated = np.array([pdf_metrics.uniformity(rng.uniform(size=1500))["pit_ad"] for _ in range(200)])
+    assert calibrated.mean() == pytest.approx(-0.66, abs=0.1)
+    assert np.mean(calibrated < 0) > 0.85
+    squeezed = pdf_metrics.uniformity(rng.uniform(0.4, 0.6, size=1500))["pit_ad"]  # PDFs far too broad
+    assert squeezed > 6.546  # scipy's 0.1 % critical value for two samples
