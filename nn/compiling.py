@@ -25,7 +25,7 @@ from astromlp.nn.network import Network
 from astromlp.nn.optimizers import Adam
 from astromlp.nn.workspace import make_workspace
 
-NOTICE = "compiling the network kernels for this machine, first run only, about a minute"
+NOTICE = "compiling the network kernels for this machine, first run only, one to two minutes"
 #: Set to "1" (the command line does) to hear about compiles; a library stays quiet unless asked.
 NOTICE_VARIABLE = "ASTROMLP_COMPILE_NOTICE"
 _state = {"preparing": False}
@@ -147,7 +147,15 @@ def prepare(dtype, many: bool = False) -> None:
 def _helper(dtype, bar) -> Helper:
     """A helper process when a second core can run it; otherwise none (this process compiles everything)."""
     on_step = lambda name: bar.update()  # noqa: E731
-    return Helper.start(dtype, on_step) if len(os.sched_getaffinity(0)) > 1 else Helper(None, on_step)
+    return Helper.start(dtype, on_step) if _cores() > 1 else Helper(None, on_step)
+
+
+def _cores() -> int:
+    """The cores this process may run on (all of the machine's where the OS cannot say, as on macOS)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
 
 
 class _ticking:

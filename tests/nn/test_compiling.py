@@ -121,3 +121,11 @@ def test_a_failed_helper_leaves_its_share_to_this_process():
         helper.wait_for("backward kernels")
         left = helper.finish([name for name, _ in SHARES["helper"]])
     assert left == [name for name, _ in SHARES["helper"]] and seen == []
+
+
+def test_the_cores_are_counted_where_the_os_cannot_give_an_affinity(monkeypatch):
+    from astromlp.nn import compiling
+
+    assert compiling._cores() == len(os.sched_getaffinity(0))
+    monkeypatch.delattr(os, "sched_getaffinity")  # as on macOS
+    assert compiling._cores() == os.cpu_count()
