@@ -16,9 +16,12 @@ from astromlp.nn.estimators import _PARAMETERS_DOC, _BaseMLP
 
 _LOSS = "softmax_cross_entropy"
 
+#: MLPDensity's own default for ``hidden_layer_sizes``: three hidden layers had the fewest outliers of the PDF's
+#: mode in cross-validation (benchmarks/quality_selection.md, round 9).
+DEFAULT_HIDDEN = (64, 64, 64)
+_BASE_SIGNATURE = inspect.signature(_BaseMLP.__init__)
+
 _DENSITY_DOC = """
-    MLPDensity's own default for ``hidden_layer_sizes`` is (64, 64, 64), not (64, 64): three hidden layers had the
-    fewest outliers of the PDF's mode in cross-validation (benchmarks/quality_selection.md, round 9).
     z_grid : None, int or array-like of float, default None
         The bins of the PDF: None for 200 equal bins from min(0, smallest target) to the 99.9th percentile
         of the training targets plus 10 % of their range; an integer for that many bins over the same range;
@@ -32,7 +35,9 @@ _DENSITY_DOC = """
 class MLPDensity(RegressorMixin, _BaseMLP):
     __doc__ = ("Multilayer-perceptron conditional density: a softmax over bins of the target, trained with "
                "cross-entropy against soft bin labels; ``start_selection='ensemble'`` averages the starts' PDFs "
-               "(a deep ensemble).\n" + _PARAMETERS_DOC.rstrip() + "\n" + _DENSITY_DOC)
+               f"(a deep ensemble). Its default ``hidden_layer_sizes`` is {DEFAULT_HIDDEN}, not (64, 64): three "
+               "hidden layers had the fewest outliers of the PDF's mode in cross-validation "
+               "(benchmarks/quality_selection.md, round 9).\n" + _PARAMETERS_DOC.rstrip() + "\n" + _DENSITY_DOC)
 
     _default_loss = _LOSS
     _is_classifier = False
@@ -46,17 +51,17 @@ class MLPDensity(RegressorMixin, _BaseMLP):
         "label_width": [Interval(Real, 0, None, closed="left")],
     }
 
-    def __init__(self, hidden_layer_sizes=(64, 64, 64), *, z_grid=None, label_width=1.0, **params):
+    def __init__(self, hidden_layer_sizes=DEFAULT_HIDDEN, *, z_grid=None, label_width=1.0, **params):
         super().__init__(hidden_layer_sizes, **params)
         self.z_grid = z_grid
         self.label_width = label_width
 
-    # scikit-learn reads the hyperparameters from the __init__ signature: the base ones (three hidden layers, chosen
-    # by cross-validation: benchmarks/quality_selection.md, round 9) plus the grid's two
-    __init__.__signature__ = inspect.signature(_BaseMLP.__init__).replace(parameters=[
-        inspect.signature(_BaseMLP.__init__).parameters["self"],
-        inspect.signature(_BaseMLP.__init__).parameters["hidden_layer_sizes"].replace(default=(64, 64, 64)),
-        *list(inspect.signature(_BaseMLP.__init__).parameters.values())[2:],
+    # scikit-learn reads the hyperparameters from the __init__ signature: the base ones (with this class's
+    # default hidden layers) plus the grid's two
+    __init__.__signature__ = _BASE_SIGNATURE.replace(parameters=[
+        _BASE_SIGNATURE.parameters["self"],
+        _BASE_SIGNATURE.parameters["hidden_layer_sizes"].replace(default=DEFAULT_HIDDEN),
+        *list(_BASE_SIGNATURE.parameters.values())[2:],
         inspect.Parameter("z_grid", inspect.Parameter.KEYWORD_ONLY, default=None),
         inspect.Parameter("label_width", inspect.Parameter.KEYWORD_ONLY, default=1.0)])
 
