@@ -1,4 +1,6 @@
-"""Parquet files read by row group through pyarrow, with units and descriptions from astropy's metadata."""
+"""Parquet files read by row group through pyarrow, with units and descriptions from astropy's metadata. A
+fixed-size list column (B numbers per row, e.g. the PDF column ``predict`` writes) is read as B scalar columns
+named as the FITS reader names a vector column's elements (``z_pdf_0``, ...), so both formats give one table."""
 
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from astromlp.catalogs.columns import ColumnInfo, check_unique
-from astromlp.catalogs.sources import conform, empty_table_error, nullable, reason
+from astromlp.catalogs.sources import conform, element_names, empty_table_error, nullable, reason
+from astromlp.catalogs.vector_columns import list_matrix
 from astromlp.errors import AstromlpError
 
 ASTROPY_META_KEY = b"table_meta_yaml"
@@ -67,6 +70,41 @@ def _meta(schema: pa.Schema, metadata: pq.FileMetaData, masks: dict[str, str]) -
     return empty.astype(numpy_ints).drop(columns=list(masks.values()))
 
 
+def _vector_elements(schema: pa.Schema) -> dict[str, list[str]]:
+    """Each fixed-size list column's element column names."""
+    taken = {name.casefold() for name in schema.names}
+    elements = {}
+    for field in schema:
+        if pa.types.is_fixed_size_list(field.type):
+            elements[field.name] = element_names(field.name, [(str(j),) for j in range(field.type.list_size)], taken)
+            taken |= {name.casefold() for name in elements[field.name]}
+    return elements
+
+
+def _split_meta(meta: pd.DataFrame, schema: pa.Schema, elements: dict[str, list[str]]) -> pd.DataFrame:
+    """``meta`` with each vector column replaced by its element columns (integers nullable: a row may be null)."""
+    split = arrow_to_pandas(_split_vectors(schema.empty_table(), elements))
+    columns = {}
+    for name in meta.columns:
+        for part in elements.get(name, [name]):
+            columns[part] = split[part].astype(nullable(split[part].dtype)) if name in elements else meta[part]
+    return pd.DataFrame(columns)
+
+
+def _split_vectors(table: pa.Table, elements: dict[str, list[str]]) -> pa.Table:
+    """``table`` with each fixed-size list column replaced by its element columns (a null row: null elements)."""
+    names, arrays = [], []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if name not in elements:
+            names.append(name)
+            arrays.append(column)
+            continue
+        values, nulls = list_matrix(column.combine_chunks())
+        names += elements[name]
+        arrays += [pa.array(values[:, j], mask=nulls) for j in range(values.shape[1])]
+    return pa.Table.from_arrays(arrays, names=names)
+
+
 @dataclass
 class ParquetSource:
     """A Parquet file; partitions follow its row groups, merged up to the requested number of rows."""
@@ -78,6 +116,7 @@ class ParquetSource:
     masks: dict[str, str]
     info: dict[str, ColumnInfo]
     meta: pd.DataFrame
+    elements: dict[str, list[str]]  # a fixed-size list column's element columns
 
     @classmethod
     def open(cls, path: Path, hdu: int | str | None = None, chunk_rows: int | None = None) -> ParquetSource:
@@ -92,15 +131,19 @@ class ParquetSource:
         check_unique(schema.names, path.name)
         header = _astropy_header(schema)
         masks = _mask_columns(header)
+        elements = _vector_elements(schema)
         meta = _meta(schema, metadata, masks)
+        if elements:
+            meta = _split_meta(meta, schema, elements)
+        origin = {element: name for name, names in elements.items() for element in names}
         attributes = {col["name"]: col for col in header.get("datatype", [])}
-        info = {name: ColumnInfo(name, str(dtype), attributes.get(name, {}).get("unit"),
-                                 attributes.get(name, {}).get("description"))
+        info = {name: ColumnInfo(name, str(dtype), attributes.get(origin.get(name, name), {}).get("unit"),
+                                 attributes.get(origin.get(name, name), {}).get("description"))
                 for name, dtype in meta.dtypes.items()}
         sizes = [metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)]
         starts = [int(s) for s in np.cumsum([0, *sizes])]
         return cls(path=path, label=path.name, n_rows=metadata.num_rows, group_starts=starts, masks=masks,
-                   info=info, meta=meta)
+                   info=info, meta=meta, elements=elements)
 
     def row_ranges(self, chunk_rows: int | None) -> list[tuple[int, int]]:
         """Whole row groups, several merged while they stay below `chunk_rows` rows."""
@@ -118,12 +161,13 @@ class ParquetSource:
         first = bisect.bisect_right(self.group_starts, start) - 1
         last = bisect.bisect_left(self.group_starts, stop)
         masks = {name: mask for name, mask in self.masks.items() if columns is None or name in columns}
-        wanted = None if columns is None else list(columns) + list(masks.values())
+        origin = {element: name for name, names in self.elements.items() for element in names}
+        wanted = None if columns is None else list(dict.fromkeys(origin.get(c, c) for c in [*columns, *masks.values()]))
         try:
             table = pq.ParquetFile(self.path).read_row_groups(range(first, last), columns=wanted)
         except (OSError, pa.ArrowException) as exc:
             raise AstromlpError(f"cannot read rows {start}-{stop} of {self.label} ({reason(exc)}); check that the "
                                 "file is complete") from None
         offset = start - self.group_starts[first]
-        frame = _apply_masks(arrow_to_pandas(table.slice(offset, stop - start)), masks)
+        frame = _apply_masks(arrow_to_pandas(_split_vectors(table.slice(offset, stop - start), self.elements)), masks)
         return conform(frame, self.meta if columns is None else self.meta[columns])

@@ -81,7 +81,7 @@ _ELEMENT_STYLES = (lambda name, suffix: "_".join((name, *suffix)),
                    lambda name, suffix: name + "".join(f"[{part}]" for part in suffix))
 
 
-def _element_names(name: str, suffixes: list[tuple[str, ...]], taken: set[str]) -> list[str]:
+def element_names(name: str, suffixes: list[tuple[str, ...]], taken: set[str]) -> list[str]:
     """Names for a column's elements that collide with no other column (case-insensitively)."""
     if suffixes == [()]:
         return [name]
@@ -106,7 +106,7 @@ def flat_columns(table: Table) -> tuple[Table, dict[str, str]]:
         if col.dtype.kind == "O" and not _is_text(col):
             continue
         parts = _parts(col)
-        names = _element_names(col.info.name, [suffix for suffix, _ in parts], taken)
+        names = element_names(col.info.name, [suffix for suffix, _ in parts], taken)
         taken |= {n.casefold() for n in names}
         for flat_name, (_, values) in zip(names, parts, strict=True):
             kind = MaskedColumn if isinstance(col, MaskedColumn) else Column

@@ -30,10 +30,17 @@ def item_dtype(dtype: object) -> np.dtype:
 def vector_values(series: pd.Series) -> np.ndarray:
     """A fixed-length list column as an (n, B) numpy array (a null row, which astromlp never writes, is NaN)."""
     length = vector_length(series.dtype)
-    lists = pa.chunked_array([pa.array(series.array)]).combine_chunks() if len(series) else None
-    if lists is None:
+    if not len(series):
         return np.zeros((0, length), item_dtype(series.dtype))
+    lists = pa.chunked_array([pa.array(series.array)]).combine_chunks()
     if lists.null_count:
         lists = lists.fill_null(pa.scalar([np.nan] * length, lists.type))
+    return list_matrix(lists)[0]
+
+
+def list_matrix(lists: pa.FixedSizeListArray) -> tuple[np.ndarray, np.ndarray | None]:
+    """An Arrow array of fixed-size lists as an (n, B) numpy array, and which rows are null (None: none)."""
+    length = lists.type.list_size
     flat = lists.values.slice(lists.offset * length, len(lists) * length)
-    return flat.to_numpy(zero_copy_only=False).reshape(len(lists), length)
+    nulls = lists.is_null().to_numpy(zero_copy_only=False) if lists.null_count else None
+    return flat.to_numpy(zero_copy_only=False).reshape(len(lists), length), nulls

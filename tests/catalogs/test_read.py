@@ -176,6 +176,40 @@ def test_vector_columns_become_numbered_scalar_columns(tmp_path):
     assert describe_columns(tmp_path / "vector.fits")["psfMag_3"].unit == "mag"
 
 
+def test_a_parquet_fixed_size_list_column_is_read_as_a_fits_vector_column_is(tmp_path):
+    """A PDF column as ``predict`` writes it (issue 19) reads back as numbers, named as in FITS, not as text."""
+    import dask.dataframe as dd
+
+    from astromlp.catalogs import write
+    from astromlp.catalogs.columns import ColumnInfo
+    from astromlp.catalogs.vector_columns import vector_array
+
+    values = np.random.default_rng(4).random((9, 4)).astype(np.float32)
+    frame = pd.DataFrame({"z": np.arange(9.0), "z_pdf": vector_array(values)})
+    info = {"z_pdf": ColumnInfo("z_pdf", "float32", description="bin probabilities")}
+    read_back = {}
+    for name in ("pdf.parquet", "pdf.fits"):
+        write(dd.from_pandas(frame, npartitions=3), tmp_path / name, info=info)
+        read_back[name] = read(tmp_path / name, chunk_rows=4).compute()
+        assert describe_columns(tmp_path / name)["z_pdf_2"].description == "bin probabilities"
+    pd.testing.assert_frame_equal(read_back["pdf.parquet"], read_back["pdf.fits"])
+    assert list(read_back["pdf.fits"].columns) == ["z", *(f"z_pdf_{j}" for j in range(4))]
+    np.testing.assert_array_equal(read_back["pdf.parquet"].filter(like="z_pdf_").to_numpy(), values)
+    picked = read(tmp_path / "pdf.parquet", columns=["z_pdf_3", "z"]).compute()
+    assert list(picked.columns) == ["z_pdf_3", "z"] and picked["z_pdf_3"].tolist() == values[:, 3].tolist()
+
+
+def test_parquet_list_columns_keep_null_rows_and_free_names(tmp_path):
+    """A null list row gives missing elements; an element name another column holds switches to name[j]."""
+    ints = pa.array([[1, 2], None, [5, 6]], pa.list_(pa.int32(), 2))
+    floats = pa.array([[0.5, 1.5], [2.5, 3.5], None], pa.list_(pa.float64(), 2))
+    pq.write_table(pa.table({"flags": ints, "mag": floats, "mag_0": [7.0, 8.0, 9.0]}), tmp_path / "lists.parquet")
+    frame = read(tmp_path / "lists.parquet").compute()
+    assert list(frame.columns) == ["flags_0", "flags_1", "mag[0]", "mag[1]", "mag_0"]
+    assert frame["flags_1"].tolist()[::2] == [2, 6] and frame["flags_1"].isna().tolist() == [False, True, False]
+    assert frame["mag[1]"].tolist()[:2] == [1.5, 3.5] and np.isnan(frame["mag[1]"].iloc[2])
+
+
 def test_astropy_ascii_table_with_null_strings_is_masked():
     frame = read(ASTROPY_FITS_DATA / "ascii.fits", chunk_rows=2).compute()
     assert frame["a"].round(3).tolist()[:3] == [10.123, 5.2, 15.61]
