@@ -132,10 +132,10 @@ def mode_scores(data, prob: np.ndarray, edges: np.ndarray, z: np.ndarray) -> dic
     return found
 
 
-def paired(runs: list[dict], other: list[dict], key: str = "crps") -> str:
+def paired(runs: list[dict], other: list[dict], key: str = "crps", decimals: int = 5) -> str:
     """Mean ± standard error over folds of the fold-by-fold difference in ``key`` (5 decimals: CRPS is small)."""
     diff = np.array([r[key] - o[key] for r, o in zip(runs, other, strict=True)])
-    return f"{diff.mean():+.5f} ± {diff.std(ddof=1) / np.sqrt(len(diff)):.5f}"
+    return f"{diff.mean():+.{decimals}f} ± {diff.std(ddof=1) / np.sqrt(len(diff)):.{decimals}f}"
 
 
 def candidates(n_starts: int) -> dict[str, object]:
@@ -210,15 +210,18 @@ def main() -> None:
 
 
 def print_table(results: dict[str, list[dict]]) -> None:
-    """One row per candidate: the mean scores over folds, the mode's outliers summed, the CRPS difference with
-    the first network's 3-start ensemble (else its first row). A kNN row equal to one printed already is left out."""
+    """One row per candidate: the mean scores over folds, the mode's outliers summed, the CRPS and outlier
+    differences with the first network's 3-start ensemble (else its first row), and the PIT KS difference with
+    the kNN PDF on the same folds and grid. A kNN row equal to one printed already is left out."""
     first = next((runs for name, runs in results.items() if name.endswith("3 starts, ensemble")),
                  next(iter(results.values())))
     header = ["candidate", *KEYS, "outliers, mode (all folds)", "fit s (all starts)",
-              "CRPS minus the first 3-start ensemble (± s.e.)"]
+              "CRPS minus the first 3-start ensemble (± s.e.)", "outliers per fold, minus it (± s.e.)",
+              "PIT KS minus the kNN PDF's (± s.e.)"]
     print("| " + " | ".join(header) + " |\n|" + "---|" * len(header))
     baselines = []
     for name, runs in results.items():
+        baseline = results[name.rsplit(", ", 2 if "starts" in name else 1)[0] + ", kNN PDF"]
         if name.endswith("kNN PDF"):
             if runs in baselines:
                 continue
@@ -226,7 +229,9 @@ def print_table(results: dict[str, list[dict]]) -> None:
         means = [f"{np.mean([r[key] for r in runs]):.{5 if key == 'crps' else 4}f}" for key in KEYS]
         print(f"| {name} | " + " | ".join([*means, f"{sum(r['outliers'] for r in runs):.0f}",
                                             f"{np.mean([r['fit s'] for r in runs]):.0f}"])
-              + f" | {paired(runs, first)} |", flush=True)
+              + f" | {paired(runs, first)} | {paired(runs, first, 'outliers', 2)} | "
+              f"{paired(runs, baseline, 'pit_ks', 4)} |",
+              flush=True)
 
 
 def print_modes(mode_runs: dict) -> None:
