@@ -12,20 +12,23 @@ from astromlp.nn.layers import CUM_COLS, W_OFF
 #: |pre-activation| beyond which a unit's output is saturated: tanh within 1 % of +-1 (atanh(0.99) = 2.647),
 #: the sigmoid within 0.01 of 0 or 1 (logit(0.99) = 4.595); its gradient is then below 2 % of its maximum.
 SATURATION = {"tanh": 2.647, "sigmoid": 4.595}
-#: Activations whose units die: zero output and zero gradient for every negative input.
-DYING = ("relu",)
+#: Activations whose units die (zero output and zero gradient on one side of zero), with the sign of each unit's
+#: live side by unit index: ReLU's above zero; bipolar ReLU's even units above zero, its odd ones below.
+DYING = {"relu": lambda units: np.ones(units),
+         "bipolar_relu": lambda units: np.where(np.arange(units) % 2 == 1, -1.0, 1.0)}
 #: Validation rows of the per-layer gradient norm: a bounded cost per epoch whatever the validation set's size.
 GRADIENT_ROWS = 256
 
 
 class UnitCounter:
-    """Accumulates, block by block of a forward pass, which ReLU units were ever active and how many
+    """Accumulates, block by block of a forward pass, which (bipolar) ReLU units were ever active and how many
     sigmoid/tanh outputs were saturated, for every hidden layer."""
 
     def __init__(self, layout):
         self.layout = layout
         self.hidden = [(l, s) for l, s in enumerate(layout.layers[:-1]) if s.pieces == 1]
-        self.active = {l: np.zeros(s.units, bool) for l, s in self.hidden if s.activation in DYING}
+        self.live_side = {l: DYING[s.activation](s.units) for l, s in self.hidden if s.activation in DYING}
+        self.active = {l: np.zeros(side.size, bool) for l, side in self.live_side.items()}
         self.saturated = {l: 0 for l, s in self.hidden if s.activation in SATURATION}
         self.rows = 0
 
@@ -36,7 +39,7 @@ class UnitCounter:
             start = self.layout.ilayout[l, CUM_COLS] * cap
             h = ws.h[start:start + n * spec.units].reshape(n, spec.units)
             if l in self.active:
-                self.active[l] |= (h > 0).any(axis=0)
+                self.active[l] |= (h * self.live_side[l] > 0).any(axis=0)
             else:
                 self.saturated[l] += int(np.count_nonzero(np.abs(h) > SATURATION[spec.activation]))
         self.rows += n

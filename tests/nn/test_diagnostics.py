@@ -26,6 +26,13 @@ def test_relu_units_with_very_negative_biases_are_dead(rng):
     assert fractions[1] == {"saturated_fraction": pytest.approx(2 / 6)}  # |10| > 2.647; |2| is not
 
 
+def test_bipolar_relu_units_die_on_their_own_side(rng):
+    """Even units live above zero, odd ones below (they output -relu(-x)): a large positive bias kills an odd unit."""
+    net = make_net([LayerSpec(4, "bipolar_relu")])
+    net.layout.segment(net.theta, 0, B_OFF)[:] = [100.0, 100.0, -100.0, -100.0]  # live, dead, dead, live
+    assert _counted(net, rng.normal(size=(30, 3)))[0] == {"dead_fraction": 0.5}
+
+
 def test_layer_gradient_norms_are_the_gradients_slices(rng):
     net = make_net([LayerSpec(5, "tanh", batch_norm=True), LayerSpec(4, "relu")], n_out=2, loss="squared_error")
     X, Y, w = rng.normal(size=(400, 3)), rng.normal(size=(400, 2)), np.ones(400)
