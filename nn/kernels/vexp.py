@@ -2,7 +2,7 @@
 that keeps a loop scalar; without Intel's SVML, Numba has no vector exp). Accurate to about 1 ulp.
 
 The polynomial's steps are multiply-adds that LLVM may fuse (``llvm.fmuladd``: one FMA where the CPU has it,
-which halves the work and the dependency chain of the 13 Horner steps; a 128x200 softmax chunk: 130 -> 50 us),
+which halves the work and the dependency chain of the 13 Horner steps; one pass over 25,600 values: 115 -> 44 us),
 and the exponent is rounded by adding 1.5 * 2^52 (its integer lands in the low mantissa bits), so no
 float-to-integer conversion, which AVX2 has no vector instruction for, remains in the loop."""
 
