@@ -44,12 +44,14 @@ def is_compiled(dtype, many: bool = False) -> bool:
 
 
 #: How a first fit's compile is shared between this process and the helper (``nn/compile_helper.py``): each
-#: process's steps in order, each with the other process's step it must wait for (None: none). The helper
-#: compiles the backward and update kernels while this process compiles the forward ones; the forward pass then
-#: links both into the parallel chunk loop, which the epoch and the helper's gradient kernel reuse.
-SHARES = {"main": [("layer kernels", None), ("forward pass", "backward kernels"),
-                   ("training epoch", "update rules")],
-          "helper": [("backward kernels", None), ("update rules", None), ("loss and gradient", "forward pass")]}
+#: process's steps in order, each with the other process's step it must wait for (None: none). This process
+#: compiles the forward per-chunk kernels and the update rules while the helper compiles the backward ones and
+#: then the parallel chunk loop that links them all; the epoch here and the helper's forward pass and gradient
+#: then reuse that loop side by side. (Numba re-optimises every kernel a kernel links: the chunk loop and each
+#: entry point over it are the long steps, and only the entry points can run in parallel.)
+SHARES = {"main": [("layer kernels", None), ("update rules", None), ("training epoch", "chunk loop")],
+          "helper": [("backward kernels", None), ("chunk loop", "layer kernels"), ("forward pass", None),
+                     ("loss and gradient", None)]}
 #: Step of several starts side by side, after the main share when a fit needs it.
 MANY = "multi-start epoch"
 
@@ -58,7 +60,7 @@ def calls(dtype, many: bool = False) -> dict[str, Callable[[], object]]:
     """What a fit compiles, by step name (``SHARES``), on a tiny network whose argument types are those of a
     real fit (Numba specialises on types only, never on sizes or values). The kernel groups compile the
     per-chunk kernels with the argument types the passes give them, so the passes load them from the cache."""
-    from astromlp.nn.training import TrainConfig, train, train_many  # training calls prepare: import on use
+    from astromlp.nn.training import TrainConfig, evaluate_loss, train, train_many  # they call prepare: import on use
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(8, 3)).astype(dtype)
@@ -72,9 +74,10 @@ def calls(dtype, many: bool = False) -> dict[str, Callable[[], object]]:
     found = {"layer kernels": lambda: _compile(_chunk_kernels(net(), X, Y, w)[0]),
              "backward kernels": lambda: _compile(_chunk_kernels(net(), X, Y, w)[1]),
              "update rules": lambda: _compile(_chunk_kernels(net(), X, Y, w)[2]),
-             "forward pass": lambda: net().forward(X),
-             "loss and gradient": lambda: net().loss_and_gradient(X, Y, w),
-             "training epoch": lambda: train(net(), X, Y, w, config, 0, validation=(X, Y, w))}
+             "chunk loop": lambda: _compile(_chunk_kernels(net(), X, Y, w)[3]),
+             "forward pass": lambda: evaluate_loss(net(), X, Y, w),  # a validation score: forward, loss, penalty
+             "loss and gradient": lambda: net().loss_and_gradient(X, Y, w),  # the epoch diagnostics' gradient
+             "training epoch": lambda: train(net(), X, Y, w, config, 0)}
     if many:
         found[MANY] = lambda: train_many([net(), net()], X, Y, w, config, [0, 1])
     return found
@@ -83,15 +86,15 @@ def calls(dtype, many: bool = False) -> dict[str, Callable[[], object]]:
 def steps(dtype, many: bool = False) -> list[tuple[str, Callable[[], object]]]:
     """Every step of ``calls`` as (name, call), in an order that compiles each kernel once in one process."""
     found = calls(dtype, many)
-    order = ["layer kernels", "backward kernels", "update rules", "forward pass", "loss and gradient",
+    order = ["layer kernels", "backward kernels", "update rules", "chunk loop", "forward pass", "loss and gradient",
              "training epoch", *([MANY] if many else [])]
     return [(name, found[name]) for name in order]
 
 
-def _chunk_kernels(net: Network, X, Y, w) -> tuple[list, list, list]:
+def _chunk_kernels(net: Network, X, Y, w) -> tuple[list, list, list, list]:
     """(kernel, arguments) of the forward per-chunk kernels (with the loss: the two shares then take about
-    as long), the backward ones, and the update, with the records and scalar types of ``kernels/network.py``'s
-    chunk loop and ``kernels/training.py``'s epoch."""
+    as long), the backward ones, the update, and the chunk loop over them, with the records and scalar types of
+    ``kernels/network.py``'s passes and ``kernels/training.py``'s epoch."""
     layout, params = net._kernel_args()
     il, theta, n = layout.il, params.theta, X.shape[0]
     ws = make_workspace(net.layout, n, net.chunk, net.dtype)
@@ -107,7 +110,8 @@ def _chunk_kernels(net: Network, X, Y, w) -> tuple[list, list, list]:
     update = [(update_parameters, (Update(0, 0.0, 0.0, np.ones(size, bool)), Hyper(*[0.0] * len(Hyper._fields)),
                                    theta, np.zeros((3, size), net.dtype), 1, 0.1, ws.grad_chunks, 1,
                                    np.zeros(size, net.dtype), np.zeros((1, 3))))]
-    return forward, backward, update
+    loop = [(kernels._for_chunks, (i, i, n, n, layout, params, batch, i, 1.0, ws, n, mode))]
+    return forward, backward, update, loop
 
 
 def _compile(kernels_and_args) -> None:
@@ -118,17 +122,19 @@ def _compile(kernels_and_args) -> None:
 
 def prepare(dtype, many: bool = False) -> None:
     """Before a fit: when NOTICE_VARIABLE is "1" and the kernels it needs are not cached, print NOTICE and
-    compile them under a progress bar (stderr), shared with a helper process when there is a second core;
-    otherwise nothing (the fit loads or compiles)."""
+    compile them under a progress bar (stderr; into a log file, one closing line instead of a redrawn bar),
+    shared with a helper process when there is a second core; otherwise nothing (the fit loads or compiles)."""
     if os.environ.get(NOTICE_VARIABLE) != "1" or _state["preparing"] or is_compiled(dtype, many):
         return
     found = calls(dtype, many)
     mine = [*SHARES["main"], *([(MANY, None)] if many else [])]
     print(f"astromlp: {NOTICE}", file=sys.stderr, flush=True)
+    interactive, started = sys.stderr.isatty(), time.perf_counter()
     _state["preparing"] = True  # the steps train tiny networks, which must not come back here
     try:
         with tqdm(total=len(mine) + len(SHARES["helper"]), desc="compiling", unit="step", file=sys.stderr,
-                  dynamic_ncols=True, bar_format="{desc}: {n}/{total} {bar} {elapsed}{postfix}") as bar, \
+                  dynamic_ncols=True, bar_format="{desc}: {n}/{total} {bar} {elapsed}{postfix}",
+                  disable=not interactive) as bar, \
                 _ticking(bar), _helper(dtype, bar) as helper:
             for name, after in mine:
                 helper.wait_for(after)
@@ -142,6 +148,8 @@ def prepare(dtype, many: bool = False) -> None:
                 bar.update()
     finally:
         _state["preparing"] = False
+    if not interactive:
+        print(f"astromlp: kernels compiled in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
 
 
 def _helper(dtype, bar) -> Helper:

@@ -1,6 +1,8 @@
 """A first run says that it compiles, compiles only the dtype it needs, and says nothing once cached."""
 
+import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -47,7 +49,7 @@ def _cache_without_the_epoch_kernels(tmp_path) -> Path:
 def test_a_cold_cache_is_announced_once_and_only_the_needed_dtype_is_compiled(tmp_path):
     cache = _cache_without_the_epoch_kernels(tmp_path)
     first = _run(cache)
-    assert first.stderr.count(NOTICE) == 1 and "compiling: 6/6" in first.stderr
+    assert first.stderr.count(NOTICE) == 1 and "kernels compiled in" in first.stderr  # a pipe: no redrawn bar
     assert first.stdout.split() == ["True", "False", "False"]  # float64 only; no float32, no multi-start twin
     again = _run(cache)
     assert again.stderr == "" and again.stdout.split() == ["True", "False", "False"]
@@ -103,16 +105,41 @@ def test_the_plan_compiles_each_chunk_kernel_with_the_types_the_passes_give_it()
         assert len(signatures) == 2 and _known_signatures(kernel) == signatures, kernel.py_func.__name__
 
 
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("terminal", [True, False])
+def test_the_progress_is_a_bar_on_a_terminal_and_one_line_in_a_log(monkeypatch, terminal):
+    from astromlp.nn import compiling
+
+    for _, call in steps(np.float64):  # warm: the steps below load their kernels
+        call()
+    err = _Terminal() if terminal else io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setenv(NOTICE_VARIABLE, "1")
+    monkeypatch.setattr(compiling, "is_compiled", lambda dtype, many=False: False)  # as on a first run
+    monkeypatch.setattr(compiling, "_cores", lambda: 1)  # no helper: every step in this process
+    compiling.prepare(np.float64)
+    text, total = err.getvalue(), len(SHARES["main"]) + len(SHARES["helper"])
+    assert text.count(NOTICE) == 1
+    if terminal:
+        assert f"compiling: {total}/{total}" in text and "compiled in" not in text
+    else:
+        assert "compiling:" not in text and re.search(r"\nastromlp: kernels compiled in \d+ s\n$", text)
+
+
 def test_the_helper_finishes_its_share_after_the_step_it_waits_for():
     for _, call in steps(np.float64):  # warm: the helper then loads its kernels
         call()
-    seen = []
+    seen, names = [], [name for name, _ in SHARES["helper"]]
+    waiting = next(k for k, (_, after) in enumerate(SHARES["helper"]) if after is not None)
     with Helper.start(np.float64, on_step=seen.append) as helper:
-        first, second, third = (name for name, _ in SHARES["helper"])
-        helper.wait_for(second)
-        assert seen == [first, second]
-        helper.tell(SHARES["helper"][2][1])
-        assert helper.finish([first, second, third]) == [] and seen == [first, second, third]
+        helper.wait_for(names[waiting - 1])
+        assert seen == names[:waiting]  # it stops at the step that waits for one of ours
+        helper.tell(SHARES["helper"][waiting][1])
+        assert helper.finish(names) == [] and seen == names
 
 
 def test_a_failed_helper_leaves_its_share_to_this_process():
