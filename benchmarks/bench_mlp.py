@@ -1,7 +1,7 @@
 """Training throughput of astromlp against scikit-learn's MLP, measured in the same run on the same CPU.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_mlp.py [--rows 20000] [--epochs 5]
-        [--nets default small large] [--dtypes float64 float32]
+        [--nets default small large] [--dtypes float64 float32] [--no-pdf | --pdf-only]
 
 (``--nets default --dtypes float64`` measures one network and compiles one dtype: enough to compare two
 builds of the kernels in a few minutes on a shared machine.)
@@ -49,6 +49,7 @@ from astromlp.nn.density_estimator import MLPDensity
 
 NETS = {"default": (10, (64, 64)), "small": (5, (32,)), "large": (20, (256, 256, 128))}
 N_CLASSES = 3
+PDF_BINS = 200  # MLPDensity's default grid
 SETTLE_SECONDS = 0.3
 ROUND_SECONDS = 0.5
 
@@ -105,16 +106,24 @@ def astromlp_rate(X, y, hidden, epochs, dtype, n_starts=1, threads=None, estimat
     return sustained_rate(lambda: model(epochs).fit(X, y), n_starts * len(X) * epochs)
 
 
-def pdf_cost(args):
+def pdf_cost(args, threads=None):
     """Per-epoch cost of the photo-z PDF (MLPDensity, 200 bins) over the point regression, default net."""
     n_in, hidden = NETS["default"]
     X, _ = _data(args.rows, n_in, "float64")
     z = np.abs(X[:, 0] + 0.3 * X[:, 1] ** 2)
-    point, pdf = best_of_alternating(args.repeats, partial(astromlp_rate, X, z, hidden, args.epochs, "float64",
-                                                           estimator=MLPRegressor),
-                                     partial(astromlp_rate, X, z, hidden, args.epochs, "float64",
-                                             estimator=MLPDensity))
+    rate = partial(astromlp_rate, X, z, hidden, args.epochs, "float64", threads=threads)
+    point, pdf = best_of_alternating(args.repeats, partial(rate, estimator=MLPRegressor),
+                                     partial(rate, estimator=MLPDensity))
     return point / pdf
+
+
+def pdf_row(args):
+    """The PDF row: its cost on every thread and on one, and the ratio of the two nets' arithmetic (the
+    floor were both at the same GFLOP/s; the point net's small layers run well below it)."""
+    n_in, hidden = NETS["default"]
+    flops = flops_per_sample(n_in, hidden, PDF_BINS) / flops_per_sample(n_in, hidden, 1)
+    return (f"photo-z PDF ({PDF_BINS}-bin softmax) epoch, default float64: {pdf_cost(args):.2f}x the point "
+            f"regression's ({pdf_cost(args, 1):.2f}x on 1 thread; {flops:.2f}x its FLOPs)")
 
 
 def matmul_peak(dtype, n=2000, repeats=5):
@@ -148,7 +157,11 @@ def main(argv=None):
     parser.add_argument("--nets", nargs="+", choices=list(NETS), default=list(NETS))
     parser.add_argument("--dtypes", nargs="+", choices=["float64", "float32"], default=["float64", "float32"])
     parser.add_argument("--no-pdf", action="store_true", help="skip the PDF row")
+    parser.add_argument("--pdf-only", action="store_true", help="only the PDF row")
     args = parser.parse_args(argv)
+    if args.pdf_only:
+        print(pdf_row(args))
+        return
     blas = {i["internal_api"] + " " + str(i.get("architecture")) for i in threadpool_info()
             if i["user_api"] == "blas"}
     print(f"BLAS: {', '.join(sorted(blas))}; cores: {os.cpu_count()}")
@@ -173,7 +186,7 @@ def main(argv=None):
                                     partial(astromlp_rate, X, y, hidden, args.epochs, "float64", n_starts=4))
     print(f"multi-start K=4 default float64: {multi:,.0f} samples/s = {multi / sk:.2f}x one scikit-learn fit")
     if not args.no_pdf:
-        print(f"photo-z PDF (200-bin softmax) epoch, default float64: {pdf_cost(args):.2f}x the point regression's")
+        print(pdf_row(args))
     cold_start_seconds()  # the first process fills the cache if it was empty
     print(f"second process, import + one epoch: {cold_start_seconds():.2f} s")
 

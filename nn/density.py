@@ -29,6 +29,10 @@ INTERVALS = {"68": 0.68, "95": 0.95}
 MODE_SMOOTHING = 0.04
 MODE_BASINS = True
 MODE_PARABOLA = True
+#: The standard normal CDF (scipy's ndtr) is exactly 0 below CDF_ZERO and exactly 1 above CDF_ONE in float64:
+#: soft labels compute it only between the two.
+CDF_ZERO = -39.0
+CDF_ONE = 9.0
 
 
 def default_edges(y: np.ndarray, n_bins: int = DEFAULT_BINS) -> np.ndarray:
@@ -67,15 +71,21 @@ def soft_labels(y: np.ndarray, edges: np.ndarray, width: float, dtype=np.float64
     y = np.asarray(y, dtype=np.float64)
     n_bins = len(edges) - 1
     index = np.clip(np.searchsorted(edges, y, side="right") - 1, 0, n_bins - 1)
+    labels = np.zeros((len(y), n_bins), dtype)
     if width == 0:
-        labels = np.zeros((len(y), n_bins), dtype)
         labels[np.arange(len(y)), index] = 1
         return labels
     # the target's position in bin units (fractional), so the kernel follows non-uniform grids bin by bin
     position = index + np.clip((y - edges[index]) / np.diff(edges)[index], 0.0, 1.0)
-    cdf = ndtr((np.arange(n_bins + 1)[None, :] - position[:, None]) / width)
-    cdf[:, 0], cdf[:, -1] = 0.0, 1.0  # the tails beyond the grid belong to the edge bins
-    return np.diff(cdf, axis=1).astype(dtype)
+    # the Gaussian's CDF at the edges of a window of bins around the target: outside it the CDF is exactly 0
+    # or 1 in float64, so the other bins get exactly 0, as they would from the CDF at every edge (4x the work)
+    span = min(n_bins, int(np.ceil((CDF_ONE - CDF_ZERO) * width)) + 1)
+    first = np.clip(np.floor(position + CDF_ZERO * width).astype(np.int64), 0, n_bins - span)
+    at = first[:, None] + np.arange(span + 1)
+    cdf = ndtr((at - position[:, None]) / width)
+    cdf[at == 0], cdf[at == n_bins] = 0.0, 1.0  # the tails beyond the grid belong to the edge bins
+    labels.reshape(-1)[(np.arange(len(y)) * n_bins)[:, None] + at[:, :-1]] = np.diff(cdf, axis=1)
+    return labels
 
 
 def cdf_at_edges(prob: np.ndarray) -> np.ndarray:

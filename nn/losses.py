@@ -106,41 +106,68 @@ def binary_cross_entropy(z, y, w, scale, dz):
 
 @_jit
 def softmax_cross_entropy(z, y, w, scale, dz):
-    """logsumexp(z) - sum_j y_j z_j, with the row maximum subtracted before exponentiating. The exponentials
-    are taken in one flat pass over the chunk, which vectorises; the per-row work comes before and after."""
+    """logsumexp(z) - sum_j y_j z_j with the row maximum m subtracted before exponentiating, as
+    sum_j y_j (m - z_j) + sum_j y_j log sum_j e^(z_j - m): both sums of non-negative terms. Every loop
+    vectorises: the exponentials in one flat pass over the chunk (for few classes as for many), the row sums
+    in four interleaved lanes (a 128x200 chunk, the photo-z PDF's: 185 -> 70-100 us on a loaded machine)."""
     n, k = z.shape
     for i in range(n):
-        m = _row_max(z, i)
+        zi, di = z[i], dz[i]
+        m = _row_max(zi)
         for j in range(k):
-            dz[i, j] = z[i, j] - m
+            di[j] = zi[j] - m
     e = dz.ravel()
     for t in range(e.size):
         e[t] = exp_nonpositive(e[t])
     total = 0.0
     for i in range(n):
-        se = 0.0
-        for j in range(k):
-            se += dz[i, j]
-        lse = _row_max(z, i) + math.log(se)
-        s = 0.0
-        sy = 0.0
-        for j in range(k):
-            s += y[i, j] * (lse - z[i, j])
-            sy += y[i, j]
+        zi, yi, di = z[i], y[i], dz[i]
+        se, sy, margin = _row_sums(di, zi, yi, _row_max(zi))
         ratio = sy / se  # sum(y) is 1 for one-hot rows; kept so soft labels get the exact gradient
         sw = scale * w[i]
         for j in range(k):
-            dz[i, j] = sw * (ratio * dz[i, j] - y[i, j])
-        total += w[i] * s
+            di[j] = sw * (ratio * di[j] - yi[j])
+        total += w[i] * (margin + sy * math.log(se))
     return total
 
 
 @_element
-def _row_max(z, i):
-    m = z[i, 0]
-    for j in range(1, z.shape[1]):
-        m = max(m, z[i, j])
+def _row_max(z):
+    """max_j z_j of one row, in four interleaved lanes (exact in any order)."""
+    k = z.size
+    k4 = k - k % 4
+    m0 = m1 = m2 = m3 = z[0]
+    for j in range(0, k4, 4):
+        m0, m1, m2, m3 = max(m0, z[j]), max(m1, z[j + 1]), max(m2, z[j + 2]), max(m3, z[j + 3])
+    m = max(max(m0, m1), max(m2, m3))
+    for j in range(k4, k):
+        m = max(m, z[j])
     return m
+
+
+@_element
+def _row_sums(e, z, y, m):
+    """(sum_j e_j, sum_j y_j, sum_j y_j (m - z_j)) of one row, each in four interleaved lanes; m - z_j in
+    float64."""
+    k = z.size
+    k4 = k - k % 4
+    top = float(m)
+    s0 = s1 = s2 = s3 = 0.0
+    t0 = t1 = t2 = t3 = 0.0
+    q0 = q1 = q2 = q3 = 0.0
+    for j in range(0, k4, 4):
+        s0, s1, s2, s3 = s0 + e[j], s1 + e[j + 1], s2 + e[j + 2], s3 + e[j + 3]
+        t0, t1, t2, t3 = t0 + y[j], t1 + y[j + 1], t2 + y[j + 2], t3 + y[j + 3]
+        q0 += y[j] * (top - z[j])
+        q1 += y[j + 1] * (top - z[j + 1])
+        q2 += y[j + 2] * (top - z[j + 2])
+        q3 += y[j + 3] * (top - z[j + 3])
+    s, t, q = (s0 + s1) + (s2 + s3), (t0 + t1) + (t2 + t3), (q0 + q1) + (q2 + q3)
+    for j in range(k4, k):
+        s += e[j]
+        t += y[j]
+        q += y[j] * (top - z[j])
+    return s, t, q
 
 
 @_jit

@@ -5,13 +5,24 @@ import zipfile
 
 import numpy as np
 import pytest
+from scipy.special import ndtr
 from scipy.stats import norm
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from astromlp.errors import AstromlpError
 from astromlp.nn import MLPDensity, load
-from astromlp.nn.density import basins, cdf_values, default_edges, modes, point_estimates, quantiles, soft_labels
+from astromlp.nn.density import (
+    CDF_ONE,
+    CDF_ZERO,
+    basins,
+    cdf_values,
+    default_edges,
+    modes,
+    point_estimates,
+    quantiles,
+    soft_labels,
+)
 from tests.nn.conftest import LayerSpec, finite_difference, make_net, relative_error
 from tests.nn.test_estimators import _expected_failures
 
@@ -30,6 +41,31 @@ def test_soft_labels_integrate_a_gaussian_of_the_given_width_over_the_bins():
     assert row[6] == pytest.approx(norm.cdf(1.5) - norm.cdf(0.5), abs=1e-12)
     assert row[5] == pytest.approx(norm.cdf(0.5) - norm.cdf(-0.5), abs=1e-12)
     assert row.sum() == pytest.approx(1.0, abs=1e-12)  # the far tails go to the edge bins
+
+
+def _labels_from_the_cdf_at_every_edge(y, edges, width):
+    """The definition: the Gaussian's CDF at every edge (the outermost edges at 0 and 1), differenced."""
+    index = np.clip(np.searchsorted(edges, y, side="right") - 1, 0, len(edges) - 2)
+    position = index + np.clip((y - edges[index]) / np.diff(edges)[index], 0.0, 1.0)
+    cdf = ndtr((np.arange(len(edges))[None, :] - position[:, None]) / width)
+    cdf[:, 0], cdf[:, -1] = 0.0, 1.0
+    return np.diff(cdf, axis=1)
+
+
+@pytest.mark.parametrize("width", [0.001, 0.3, 1.0, 4.1, 30.0])  # the last spans the whole grid
+def test_soft_labels_from_a_window_of_bins_equal_the_cdf_at_every_edge_bit_for_bit(rng, width):
+    uniform = np.linspace(0.0, 2.0, 121)
+    uneven = np.sort(np.concatenate([[0.0, 3.0], rng.uniform(0.0, 3.0, 58)]))
+    for edges, top in ((uniform, 2.0), (uneven, 3.0)):
+        y = np.concatenate([rng.uniform(-0.5, top + 0.5, 400), edges, [-1e9, 1e9]])  # on edges, far outside
+        expected = _labels_from_the_cdf_at_every_edge(y, edges, width)
+        assert np.array_equal(soft_labels(y, edges, width), expected)
+        assert np.array_equal(soft_labels(y, edges, width, np.float32), expected.astype(np.float32))
+
+
+def test_the_normal_cdf_is_exactly_zero_and_one_beyond_the_window():
+    assert ndtr(CDF_ZERO) == 0.0 and ndtr(CDF_ONE) == 1.0
+    assert ndtr(CDF_ZERO + 2) > 0.0 and ndtr(CDF_ONE - 1) < 1.0  # and the window is not wider than it needs
 
 
 def test_cross_entropy_gradient_with_soft_labels_matches_finite_differences(rng):
