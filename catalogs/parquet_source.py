@@ -20,6 +20,8 @@ from astromlp.errors import AstromlpError
 
 ASTROPY_META_KEY = b"table_meta_yaml"
 _INTEGERS = (pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(), pa.uint32(), pa.uint64())
+#: Values per row of a fixed-size list column that astromlp splits into scalar columns (a PDF has a few hundred).
+MAX_ELEMENTS = 10_000
 _NULLABLE_INTS = {arrow: nullable(np.dtype(arrow.to_pandas_dtype())) for arrow in _INTEGERS}
 
 
@@ -70,15 +72,24 @@ def _meta(schema: pa.Schema, metadata: pq.FileMetaData, masks: dict[str, str]) -
     return empty.astype(numpy_ints).drop(columns=list(masks.values()))
 
 
-def _vector_elements(schema: pa.Schema) -> dict[str, list[str]]:
-    """Each fixed-size list column's element column names."""
+def _vector_elements(schema: pa.Schema, label: str) -> dict[str, list[str]]:
+    """Each fixed-size list column's element column names (at most MAX_ELEMENTS: a file's schema may claim any)."""
     taken = {name.casefold() for name in schema.names}
     elements = {}
     for field in schema:
         if pa.types.is_fixed_size_list(field.type):
+            if field.type.list_size > MAX_ELEMENTS:
+                raise AstromlpError(f"{label} has list column {field.name!r} of {field.type.list_size:,} values per "
+                                    f"row; astromlp reads at most {MAX_ELEMENTS:,} as scalar columns: write the "
+                                    "file without it")
             elements[field.name] = element_names(field.name, [(str(j),) for j in range(field.type.list_size)], taken)
             taken |= {name.casefold() for name in elements[field.name]}
     return elements
+
+
+def _origins(elements: dict[str, list[str]]) -> dict[str, str]:
+    """element column -> its list column."""
+    return {element: name for name, names in elements.items() for element in names}
 
 
 def _split_meta(meta: pd.DataFrame, schema: pa.Schema, elements: dict[str, list[str]]) -> pd.DataFrame:
@@ -131,11 +142,11 @@ class ParquetSource:
         check_unique(schema.names, path.name)
         header = _astropy_header(schema)
         masks = _mask_columns(header)
-        elements = _vector_elements(schema)
+        elements = _vector_elements(schema, path.name)
         meta = _meta(schema, metadata, masks)
         if elements:
             meta = _split_meta(meta, schema, elements)
-        origin = {element: name for name, names in elements.items() for element in names}
+        origin = _origins(elements)
         attributes = {col["name"]: col for col in header.get("datatype", [])}
         info = {name: ColumnInfo(name, str(dtype), attributes.get(origin.get(name, name), {}).get("unit"),
                                  attributes.get(origin.get(name, name), {}).get("description"))
@@ -161,7 +172,7 @@ class ParquetSource:
         first = bisect.bisect_right(self.group_starts, start) - 1
         last = bisect.bisect_left(self.group_starts, stop)
         masks = {name: mask for name, mask in self.masks.items() if columns is None or name in columns}
-        origin = {element: name for name, names in self.elements.items() for element in names}
+        origin = _origins(self.elements)
         wanted = None if columns is None else list(dict.fromkeys(origin.get(c, c) for c in [*columns, *masks.values()]))
         try:
             table = pq.ParquetFile(self.path).read_row_groups(range(first, last), columns=wanted)

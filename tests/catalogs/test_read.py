@@ -210,6 +210,16 @@ def test_parquet_list_columns_keep_null_rows_and_free_names(tmp_path):
     assert frame["mag[1]"].tolist()[:2] == [1.5, 3.5] and np.isnan(frame["mag[1]"].iloc[2])
 
 
+def test_a_parquet_list_column_too_long_to_split_is_refused_in_one_line(tmp_path):
+    from astromlp.catalogs.parquet_source import MAX_ELEMENTS
+    from astromlp.errors import AstromlpError
+
+    wide = pa.FixedSizeListArray.from_arrays(pa.array(np.zeros(MAX_ELEMENTS + 1)), MAX_ELEMENTS + 1)
+    pq.write_table(pa.table({"id": [1], "spectrum": wide}), tmp_path / "wide.parquet")
+    with pytest.raises(AstromlpError, match=r"wide.parquet has list column 'spectrum' of 10,001 values per row"):
+        read(tmp_path / "wide.parquet")
+
+
 def test_astropy_ascii_table_with_null_strings_is_masked():
     frame = read(ASTROPY_FITS_DATA / "ascii.fits", chunk_rows=2).compute()
     assert frame["a"].round(3).tolist()[:3] == [10.123, 5.2, 15.61]
