@@ -17,7 +17,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from astromlp.catalogs.columns import ColumnInfo, check_unique
-from astromlp.catalogs.parquet_source import _astropy_header, _meta, arrow_to_pandas
+from astromlp.catalogs.parquet_source import (
+    _astropy_header,
+    _meta,
+    arrow_to_pandas,
+    column_info,
+    split_lists,
+    split_vectors,
+    stored_columns,
+)
 from astromlp.catalogs.sources import conform, empty_table_error, reason
 from astromlp.errors import AstromlpError
 
@@ -76,6 +84,7 @@ class HatsSource:
     spatial_columns: tuple[str, ...]
     info: dict[str, ColumnInfo]
     meta: pd.DataFrame
+    elements: dict[str, list[str]]  # a fixed-size list column's element columns (see parquet_source)
 
     @classmethod
     def open(cls, path: Path, hdu: int | str | None = None, chunk_rows: int | None = None) -> HatsSource:
@@ -93,16 +102,13 @@ class HatsSource:
         if sum(rows) == 0:
             raise empty_table_error(path.name)
         check_unique(schema.names, path.name)
-        meta = _meta_of(schema, base)
-        attributes = {col["name"]: col for col in _astropy_header(schema).get("datatype", [])}
-        info = {name: ColumnInfo(name, str(dtype), attributes.get(name, {}).get("unit"),
-                                 attributes.get(name, {}).get("description"))
-                for name, dtype in meta.dtypes.items()}
+        meta, elements = split_lists(schema, _meta_of(schema, base), path.name)
+        info = column_info(meta, _astropy_header(schema), elements)
         starts = [0]
         for count in rows:
             starts.append(starts[-1] + count)
         return cls(path=path, label=path.name, n_rows=starts[-1], files=files, starts=starts,
-                   pixels=[(pixel.order, pixel.pixel) for pixel in pixels], info=info, meta=meta,
+                   pixels=[(pixel.order, pixel.pixel) for pixel in pixels], info=info, meta=meta, elements=elements,
                    spatial_columns=_spatial_columns(catalog.catalog_info, list(meta.columns)))
 
     def row_ranges(self, chunk_rows: int | None) -> list[tuple[int, int]]:
@@ -114,11 +120,11 @@ class HatsSource:
         if self.starts[index] != start or self.starts[index + 1] != stop:
             raise ValueError(f"rows {start}-{stop} are not one pixel of {self.label}")
         try:
-            table = pq.read_table(self.files[index], columns=columns)
+            table = pq.read_table(self.files[index], columns=stored_columns(columns, self.elements))
         except (OSError, pa.ArrowException) as exc:
             raise AstromlpError(f"cannot read {self.files[index].name} of the HATS catalog {self.label} "
                                 f"({reason(exc)}); check that the catalog is complete") from None
-        frame = arrow_to_pandas(table.replace_schema_metadata(None))
+        frame = arrow_to_pandas(split_vectors(table.replace_schema_metadata(None), self.elements))
         return conform(frame, self.meta if columns is None else self.meta[columns])
 
 

@@ -92,9 +92,31 @@ def _origins(elements: dict[str, list[str]]) -> dict[str, str]:
     return {element: name for name, names in elements.items() for element in names}
 
 
+def split_lists(schema: pa.Schema, meta: pd.DataFrame, label: str) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """``meta`` with each fixed-size list column's element columns in its place, and the element names by list
+    column (what ``split_vectors`` does to each table read)."""
+    elements = _vector_elements(schema, label)
+    return (_split_meta(meta, schema, elements) if elements else meta), elements
+
+
+def column_info(meta: pd.DataFrame, header: dict, elements: dict[str, list[str]]) -> dict[str, ColumnInfo]:
+    """Each column's ColumnInfo, units and descriptions from astropy's header (an element: its list column's)."""
+    origin = _origins(elements)
+    attributes = {col["name"]: col for col in header.get("datatype", [])}
+    return {name: ColumnInfo(name, str(dtype), attributes.get(origin.get(name, name), {}).get("unit"),
+                             attributes.get(origin.get(name, name), {}).get("description"))
+            for name, dtype in meta.dtypes.items()}
+
+
+def stored_columns(columns: list[str] | None, elements: dict[str, list[str]]) -> list[str] | None:
+    """The file's columns that hold ``columns`` (an element is held by its list column); None: all."""
+    origin = _origins(elements)
+    return None if columns is None else list(dict.fromkeys(origin.get(c, c) for c in columns))
+
+
 def _split_meta(meta: pd.DataFrame, schema: pa.Schema, elements: dict[str, list[str]]) -> pd.DataFrame:
     """``meta`` with each vector column replaced by its element columns (integers nullable: a row may be null)."""
-    split = arrow_to_pandas(_split_vectors(schema.empty_table(), elements))
+    split = arrow_to_pandas(split_vectors(schema.empty_table(), elements))
     columns = {}
     for name in meta.columns:
         for part in elements.get(name, [name]):
@@ -102,7 +124,7 @@ def _split_meta(meta: pd.DataFrame, schema: pa.Schema, elements: dict[str, list[
     return pd.DataFrame(columns)
 
 
-def _split_vectors(table: pa.Table, elements: dict[str, list[str]]) -> pa.Table:
+def split_vectors(table: pa.Table, elements: dict[str, list[str]]) -> pa.Table:
     """``table`` with each fixed-size list column replaced by its element columns (a null row: null elements)."""
     names, arrays = [], []
     for name, column in zip(table.column_names, table.columns, strict=True):
@@ -142,15 +164,8 @@ class ParquetSource:
         check_unique(schema.names, path.name)
         header = _astropy_header(schema)
         masks = _mask_columns(header)
-        elements = _vector_elements(schema, path.name)
-        meta = _meta(schema, metadata, masks)
-        if elements:
-            meta = _split_meta(meta, schema, elements)
-        origin = _origins(elements)
-        attributes = {col["name"]: col for col in header.get("datatype", [])}
-        info = {name: ColumnInfo(name, str(dtype), attributes.get(origin.get(name, name), {}).get("unit"),
-                                 attributes.get(origin.get(name, name), {}).get("description"))
-                for name, dtype in meta.dtypes.items()}
+        meta, elements = split_lists(schema, _meta(schema, metadata, masks), path.name)
+        info = column_info(meta, header, elements)
         sizes = [metadata.row_group(g).num_rows for g in range(metadata.num_row_groups)]
         starts = [int(s) for s in np.cumsum([0, *sizes])]
         return cls(path=path, label=path.name, n_rows=metadata.num_rows, group_starts=starts, masks=masks,
@@ -172,13 +187,12 @@ class ParquetSource:
         first = bisect.bisect_right(self.group_starts, start) - 1
         last = bisect.bisect_left(self.group_starts, stop)
         masks = {name: mask for name, mask in self.masks.items() if columns is None or name in columns}
-        origin = _origins(self.elements)
-        wanted = None if columns is None else list(dict.fromkeys(origin.get(c, c) for c in [*columns, *masks.values()]))
+        wanted = None if columns is None else stored_columns([*columns, *masks.values()], self.elements)
         try:
             table = pq.ParquetFile(self.path).read_row_groups(range(first, last), columns=wanted)
         except (OSError, pa.ArrowException) as exc:
             raise AstromlpError(f"cannot read rows {start}-{stop} of {self.label} ({reason(exc)}); check that the "
                                 "file is complete") from None
         offset = start - self.group_starts[first]
-        frame = _apply_masks(arrow_to_pandas(_split_vectors(table.slice(offset, stop - start), self.elements)), masks)
+        frame = _apply_masks(arrow_to_pandas(split_vectors(table.slice(offset, stop - start), self.elements)), masks)
         return conform(frame, self.meta if columns is None else self.meta[columns])

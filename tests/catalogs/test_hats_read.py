@@ -43,6 +43,21 @@ def test_read_gives_the_source_rows_with_only_the_asked_columns(catalog, source)
     pd.testing.assert_frame_equal(_by_position(read_back), _by_position(source[COLUMNS]), check_dtype=False)
 
 
+def test_a_list_column_is_read_as_numbered_scalar_columns_as_in_parquet_and_fits(tmp_path):
+    """A PDF column (predict's fixed-size list) in a HATS catalog reads back as numbers, not text."""
+    from astromlp.catalogs.vector_columns import vector_array
+
+    frame = sdss_frame(300)[["ra", "dec", "redshift"]]
+    values = np.random.default_rng(5).random((300, 4)).astype(np.float32)
+    frame["z_pdf"] = vector_array(values)
+    read_back = _by_position(read(write_hats(frame, tmp_path / "pdf_hats", partition_rows=100)).compute())
+    expected = _by_position(pd.DataFrame({"ra": frame["ra"], "dec": frame["dec"],
+                                          **{f"z_pdf_{j}": values[:, j] for j in range(4)}}))
+    pd.testing.assert_frame_equal(read_back[expected.columns], expected)
+    picked = read(tmp_path / "pdf_hats", columns=["dec", "z_pdf_2"]).compute()
+    assert list(picked.columns) == ["dec", "z_pdf_2"] and picked["z_pdf_2"].dtype == np.float32
+
+
 def test_read_follows_lsdb_pixel_by_pixel(catalog):
     """One Dask partition per pixel, rows in lsdb's order, so a partition is one pixel of the catalog."""
     ours = read(catalog, columns=["ra", "dec", "r"])
