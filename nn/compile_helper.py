@@ -32,14 +32,14 @@ class Helper:
             threading.Thread(target=self._read, daemon=True).start()
 
     @classmethod
-    def start(cls, dtype, on_step) -> Helper:
-        """A helper compiling kernels for parameters of ``dtype``; ``on_step(name)`` is called (in this
-        thread) for each step it finishes."""
+    def start(cls, dtype, on_step, subsets: tuple[str, str] = ("common", "common")) -> Helper:
+        """A helper compiling kernels for parameters of ``dtype`` and the table rows of ``subsets`` (as in
+        ``compiling.calls``); ``on_step(name)`` is called (in this thread) for each step it finishes."""
         from astromlp.nn.compiling import NOTICE_VARIABLE
 
         env = {**os.environ, NOTICE_VARIABLE: "0"}
         try:
-            process = subprocess.Popen([sys.executable, "-m", "astromlp.nn.compile_helper", _name(dtype)],
+            process = subprocess.Popen([sys.executable, "-m", "astromlp.nn.compile_helper", _name(dtype), *subsets],
                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                        env=env, text=True)
         except OSError:
@@ -107,12 +107,12 @@ def _name(dtype) -> str:
     return dtype if isinstance(dtype, str) else np.dtype(dtype).name
 
 
-def main(dtype: str) -> None:
+def main(dtype: str, network: str = "common", update: str = "common") -> None:
     """The helper: run ``SHARES["helper"]`` in order, each after the first process's step it waits for;
     print each finished step's name. Stops when the first process closes stdin before a step it waits for."""
     from astromlp.nn.compiling import SHARES, calls
 
-    found = calls(dtype)
+    found = calls(dtype, subsets=(network, update))
     told: set[str] = set()
     for name, after in SHARES["helper"]:
         while after is not None and after not in told:
@@ -125,4 +125,4 @@ def main(dtype: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:])

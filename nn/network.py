@@ -13,6 +13,7 @@ from astromlp.nn.kernels.interface import Batch, Layout, Params, Pass
 from astromlp.nn.kernels.network import batch_gradient, forward, reduce_chunks
 from astromlp.nn.layers import CUM_COLS, LayerSpec, NetworkLayout, build_layout, network_specs
 from astromlp.nn.losses import LOSS_CODES
+from astromlp.nn.table_rows import NETWORK_ROWS, network_subset
 from astromlp.nn.threads import kernel_threads
 from astromlp.nn.workspace import make_workspace
 
@@ -53,7 +54,12 @@ class Network:
         writeable arrays: Numba types a read-only array (a memory-mapped model, say) apart, and would compile
         every kernel again for it."""
         il = self.layout.ilayout
-        return Layout(il if il.flags.writeable else il.copy(), self.layout.flayout.astype(self.dtype))
+        return Layout(il if il.flags.writeable else il.copy(), self.layout.flayout.astype(self.dtype),
+                      NETWORK_ROWS[self.row_subset()])
+
+    def row_subset(self) -> str:
+        """The table rows its kernels compile: "common" or "all" (``nn/table_rows.py``)."""
+        return network_subset((spec.activation for spec in self.layout.layers), self.loss)
 
     def _kernel_args(self) -> tuple[Layout, Params]:
         if not (self.theta.flags.writeable and self.running_mean.flags.writeable):  # e.g. memory-mapped

@@ -12,6 +12,7 @@ import numpy as np
 from astromlp.nn.kernels.interface import Hyper
 from astromlp.nn.kernels.training import apply_update
 from astromlp.nn.kernels.updates import UPDATE_CODES
+from astromlp.nn.table_rows import UPDATE_ROWS, update_subset
 
 
 class Optimizer:
@@ -19,10 +20,12 @@ class Optimizer:
 
     rule = ""  # the name of the row of kernels/updates.UPDATE_TABLE that updates
     code = -1
+    rows = None  # the update-rule rows its kernels compile (``nn/table_rows.py``)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         cls.code = UPDATE_CODES[cls.rule]
+        cls.rows = UPDATE_ROWS[update_subset(cls.rule)]
 
     def __init__(self, learning_rate: float = 1e-3, *, beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, momentum: float = 0.9, weight_decay: float = 0.0, rho: float = 0.9):
@@ -46,8 +49,8 @@ class Optimizer:
         self.t += 1
         rate = self.learning_rate if lr is None else lr
         step = np.array(grad, dtype=np.result_type(grad, theta))  # the kernel leaves the step there
-        return float(np.sqrt(apply_update(self.code, theta, step, self.state, self.hyper, self.t, rate, mask,
-                                          float(l1), 0, theta.size)))
+        return float(np.sqrt(apply_update(self.rows, self.code, theta, step, self.state, self.hyper, self.t, rate,
+                                          mask, float(l1), 0, theta.size)))
 
 
 class SGD(Optimizer):

@@ -22,6 +22,7 @@ from astromlp.nn.losses import LOSS_CODES
 from astromlp.nn.network import Network
 from astromlp.nn.optimizers import Optimizer
 from astromlp.nn.schedules import Constant
+from astromlp.nn.table_rows import update_subset
 from astromlp.nn.threads import kernel_threads
 from astromlp.nn.workspace import make_workspace, stacked
 
@@ -72,8 +73,9 @@ def evaluate_loss(net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray, l1:
     ``on_block`` as in ``Network.forward``."""
     z = net.forward(X, on_block=on_block)
     dz = np.empty_like(z)
-    total = loss_chunk(LOSS_CODES[net.loss], z, np.ascontiguousarray(Y, net.dtype).reshape(z.shape),
-                       np.ascontiguousarray(w, net.dtype), 1.0, dz)
+    Y = np.ascontiguousarray(Y, net.dtype).reshape(z.shape)
+    total = loss_chunk(net.kernel_layout().rows, LOSS_CODES[net.loss], z, Y, np.ascontiguousarray(w, net.dtype), 1.0,
+                       dz)
     pen = add_penalty(net.theta, np.zeros_like(net.theta), net.layout.weight_mask, l1, l2, 0, net.theta.size)
     return float(total / w.sum() + pen)
 
@@ -178,7 +180,7 @@ def train_many(nets: list[Network], X: np.ndarray, Y: np.ndarray, w: np.ndarray,
     if validation is not None:
         Xv, Yv, wv = validation
         validation = (Xv, np.ascontiguousarray(Yv, net0.dtype).reshape(len(Xv), -1), wv)
-    prepare(net0.dtype, many=len(nets) > 1)
+    prepare(net0.dtype, many=len(nets) > 1, subsets=(net0.row_subset(), update_subset(config.optimizer.rule)))
     starts, stack = _make_starts(nets, config, seeds)
     batch = max(1, min(config.batch_size, X.shape[0]))
     buf = _Buffers(net0, batch, Y.shape[1], len(nets))
@@ -220,7 +222,7 @@ def _run_epoch(starts: list[_Start], stack, epoch: int, data, batch: int, buf: _
     opt = starts[0].opt
     plans = [s.begin(epoch, data[0].shape[0]) if s.active else (np.arange(data[0].shape[0]), 0.0) for s in starts]
     shared = (net.kernel_layout(), Epoch(*data, batch, net.chunk, LOSS_CODES[net.loss], epoch * STEPS_PER_EPOCH),
-              Update(opt.code, float(cfg.l1), float(cfg.l2), net.layout.weight_mask), opt.hyper)
+              Update(opt.code, float(cfg.l1), float(cfg.l2), net.layout.weight_mask, opt.rows), opt.hyper)
     if len(starts) == 1:
         s = starts[0]
         # Python numbers as the types the stacked records hold, so that 0 and 0.0 never compile twice

@@ -1,7 +1,6 @@
 """Numba kernels that apply a row of the activation table to a whole array (see ``nn/activations.py``): with the
-layer's one parameter (``activate``), or with one parameter per element (``activate_sloped``)."""
-
-from numba import literal_unroll
+layer's one parameter (``activate``), or with one parameter per element (``activate_sloped``). Each compiles the
+rows of its ``rows`` argument only (``kernels/rows.py``)."""
 
 from astromlp.nn.activations import (
     DERIVATIVE_TABLE,
@@ -10,6 +9,7 @@ from astromlp.nn.activations import (
     VALUE_TABLE,
 )
 from astromlp.nn.kernels.jit import kernel
+from astromlp.nn.kernels.rows import row_dispatch
 
 
 @kernel(inline="always")
@@ -58,43 +58,34 @@ def _map_sloped_derivative(f, h, a, da, dh, s, mask, masked):
         dhf[i] = daf[i] * m * f(hf[i], af[i] / m, sf[i]) if m != 0 else 0.0 * daf[i]
 
 
-@kernel()
-def activate(code, h, a, alpha):
-    """a = f(h) elementwise, for the activation with kernel index ``code``; h and a are C-contiguous."""
-    k = 0
-    for f in literal_unroll(VALUE_TABLE):
-        if k == code:
-            _map_value(f, h, a, alpha)
-        k += 1
+_value_row = row_dispatch("activation", VALUE_TABLE, _map_value, returns=False)
+_derivative_row = row_dispatch("activation", DERIVATIVE_TABLE, _map_derivative, returns=False)
+_sloped_value_row = row_dispatch("sloped", SLOPED_VALUE_TABLE, _map_sloped_value, returns=False)
+_sloped_derivative_row = row_dispatch("sloped", SLOPED_DERIVATIVE_TABLE, _map_sloped_derivative, returns=False)
 
 
 @kernel()
-def activation_backward(code, h, a, da, dh, alpha, mask, masked):
+def activate(rows, code, h, a, alpha):
+    """a = f(h) elementwise, for the activation with kernel index ``code`` (among ``rows``, a ``Rows``); h and a
+    are C-contiguous."""
+    _value_row(rows, code, h, a, alpha)
+
+
+@kernel()
+def activation_backward(rows, code, h, a, da, dh, alpha, mask, masked):
     """dh = da * f'(h) elementwise, given a = f(h) from the forward pass; with ``masked``, a and da are
     those of an inverted-dropout layer whose multipliers are ``mask``, and dh = da * mask * f'(h)."""
-    k = 0
-    for f in literal_unroll(DERIVATIVE_TABLE):
-        if k == code:
-            _map_derivative(f, h, a, da, dh, alpha, mask, masked)
-        k += 1
+    _derivative_row(rows, code, h, a, da, dh, alpha, mask, masked)
 
 
 @kernel()
-def activate_sloped(code, h, a, s):
+def activate_sloped(rows, code, h, a, s):
     """a = f(h, s) elementwise for the sloped activation with kernel index ``code``; ``s`` (h's shape) holds
     each element's parameter."""
-    k = 0
-    for f in literal_unroll(SLOPED_VALUE_TABLE):
-        if k == code:
-            _map_sloped_value(f, h, a, s)
-        k += 1
+    _sloped_value_row(rows, code, h, a, s)
 
 
 @kernel()
-def activation_backward_sloped(code, h, a, da, dh, s, mask, masked):
+def activation_backward_sloped(rows, code, h, a, da, dh, s, mask, masked):
     """``activation_backward`` for a sloped activation, with each element's parameter in ``s``."""
-    k = 0
-    for f in literal_unroll(SLOPED_DERIVATIVE_TABLE):
-        if k == code:
-            _map_sloped_derivative(f, h, a, da, dh, s, mask, masked)
-        k += 1
+    _sloped_derivative_row(rows, code, h, a, da, dh, s, mask, masked)

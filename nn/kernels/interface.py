@@ -10,8 +10,8 @@ from collections import namedtuple
 from numba.extending import overload
 
 #: The network as the kernels see it: integer and float layer tables (columns in ``nn/layers.py``; ``fl`` cast
-#: to the parameter dtype).
-Layout = namedtuple("Layout", ["il", "fl"])
+#: to the parameter dtype), and the activation and loss rows its kernels compile (a ``kernels/rows.Rows``).
+Layout = namedtuple("Layout", ["il", "fl", "rows"])
 
 #: A forward pass: training (dropout, RReLU's random slopes, batch statistics) or evaluation, whether batch norm
 #: updates its running statistics, and the random draws' seed and step (``network._uniform``).
@@ -36,9 +36,10 @@ Batch = namedtuple("Batch", ["x", "y", "w"])
 Hyper = namedtuple("Hyper", ["beta1", "beta2", "eps", "momentum", "weight_decay", "rho"])
 
 #: How every start of a fit updates (with a ``Hyper``): the code of its row of ``UPDATE_TABLE`` (``rule``), the
-#: elastic-net penalty l1 |w| + l2/2 w^2 (l2 in the gradient, l1 as the rule's proximal step), and the bool mask
-#: of the weights (the parameters that the penalty and weight decay touch).
-Update = namedtuple("Update", ["rule", "l1", "l2", "weight_mask"])
+#: elastic-net penalty l1 |w| + l2/2 w^2 (l2 in the gradient, l1 as the rule's proximal step), the bool mask
+#: of the weights (the parameters that the penalty and weight decay touch), and the rules its kernels compile
+#: (a ``kernels/rows.Rows``).
+Update = namedtuple("Update", ["rule", "l1", "l2", "weight_mask", "rows"])
 
 #: What an epoch shares across starts: the training set (rows, targets, weights), batch size, rows per chunk,
 #: the loss's row of ``KERNEL_TABLE`` and the first minibatch's dropout step.

@@ -16,12 +16,13 @@ again: three copies of the chunk pass cost a quarter of a first run's compile ti
 import math
 
 import numpy as np
-from numba import literal_unroll, prange
+from numba import prange
 
 from astromlp.nn.activations import SLOPES, d_slope_leaky_relu
 from astromlp.nn.kernels.elementwise import activate, activate_sloped, activation_backward, activation_backward_sloped
 from astromlp.nn.kernels.interface import Batch, Pass
 from astromlp.nn.kernels.jit import kernel
+from astromlp.nn.kernels.rows import row_dispatch
 from astromlp.nn.kernels.splitmix import GOLDEN, mix
 from astromlp.nn.layers import (
     ACT,
@@ -161,11 +162,11 @@ def _finish(l, r0, r1, layout, theta, ws, cap, mode):
                 arg[i, j] = best
                 a[i, j] = h[i, j * pieces + best]
     elif il[l, SLOPE] == _FIXED:
-        activate(il[l, ACT], h, a, fl[l, ALPHA])
+        activate(layout.rows, il[l, ACT], h, a, fl[l, ALPHA])
     else:
         s = _rows(ws.slope, il[l, CUM_UNITS] * cap, r0, r1, units)
         _fill_slopes(l, r0, s, layout, theta, mode)
-        activate_sloped(il[l, ACT], h, a, s)
+        activate_sloped(layout.rows, il[l, ACT], h, a, s)
     rate = fl[l, DROPOUT]
     if mode.training and rate > 0:
         m = _rows(mbuf, il[l, CUM_UNITS] * cap, r0, r1, units)
@@ -304,25 +305,28 @@ def _forward_batch(layout, params, batch, n, chunk, ws, mode):
             _for_chunks(np.int64(_BN_NORMALISE), l, n, chunk, layout, params, batch, np.int64(0), 0.0, ws, cap, mode)
 
 
-@kernel()
-def loss_chunk(code, z, y, w, scale, dz):
-    """Row ``code`` of the loss table applied to one chunk: returns sum w L, writes dz."""
-    k = 0
-    total = 0.0
-    for f in literal_unroll(KERNEL_TABLE):
-        if k == code:
-            total = f(z, y, w, scale, dz)
-        k += 1
-    return total
+@kernel(inline="always")
+def _call(f, z, y, w, scale, dz):
+    return f(z, y, w, scale, dz)
+
+
+_loss_row = row_dispatch("loss", KERNEL_TABLE, _call, returns=True)
 
 
 @kernel()
-def _loss(c, r0, r1, il, loss_code, batch, scale, ws, cap):
+def loss_chunk(rows, code, z, y, w, scale, dz):
+    """Row ``code`` of the loss table (among ``rows``) applied to one chunk: returns sum w L, writes dz."""
+    return _loss_row(rows, code, z, y, w, scale, dz)
+
+
+@kernel()
+def _loss(c, r0, r1, layout, loss_code, batch, scale, ws, cap):
+    il = layout.il
     hbuf, dhbuf, closs, ybuf, wbuf = ws.h, ws.dh, ws.loss_chunks, batch.y, batch.w
     last = il.shape[0] - 1
     k = il[last, N_UNITS]
     base = il[last, CUM_COLS] * cap
-    closs[c] = loss_chunk(loss_code, _rows(hbuf, base, r0, r1, k), _rows(ybuf, 0, r0, r1, k),
+    closs[c] = loss_chunk(layout.rows, loss_code, _rows(hbuf, base, r0, r1, k), _rows(ybuf, 0, r0, r1, k),
                           wbuf[r0:r1], scale, _rows(dhbuf, base, r0, r1, k))
 
 
@@ -399,11 +403,11 @@ def _linear_backward(l, c, r0, r1, layout, theta, xbuf, ws, cap):
                     dh[i, j * pieces + k] = g if k == arg[i, j] else 0.0
     elif il[p, SLOPE] == _FIXED:
         h = _rows(ws.h, il[p, CUM_COLS] * cap, r0, r1, _cols(il, p))
-        activation_backward(il[p, ACT], h, a, da, dh, fl[p, ALPHA], m, masked)
+        activation_backward(layout.rows, il[p, ACT], h, a, da, dh, fl[p, ALPHA], m, masked)
     else:
         h = _rows(ws.h, il[p, CUM_COLS] * cap, r0, r1, _cols(il, p))
         s = _rows(ws.slope, il[p, CUM_UNITS] * cap, r0, r1, units)
-        activation_backward_sloped(il[p, ACT], h, a, da, dh, s, m, masked)
+        activation_backward_sloped(layout.rows, il[p, ACT], h, a, da, dh, s, m, masked)
         if il[p, SLOPE] == _LEARNED:
             _slope_gradient(h, da, m, masked, grow[il[p, P_OFF]:il[p, P_OFF] + units])
 
@@ -424,7 +428,7 @@ def _chunk_pass(c, r0, r1, layout, params, batch, loss_code, scale, ws, cap, mod
     il = layout.il
     for l in range(il.shape[0]):
         _linear(l, r0, r1, layout, params, batch.x, ws, cap, mode)
-    _loss(c, r0, r1, il, loss_code, batch, scale, ws, cap)
+    _loss(c, r0, r1, layout, loss_code, batch, scale, ws, cap)
     for l in range(il.shape[0] - 1, -1, -1):
         _linear_backward(l, c, r0, r1, layout, params.theta, batch.x, ws, cap)
 
@@ -500,7 +504,7 @@ def _chunk_op(op, l, c, r0, r1, n, layout, params, batch, loss_code, scale, ws, 
     elif op == _CHUNK_PASS:
         _chunk_pass(c, r0, r1, layout, params, batch, loss_code, scale, ws, cap, mode)
     elif op == _LOSS:
-        _loss(c, r0, r1, il, loss_code, batch, scale, ws, cap)
+        _loss(c, r0, r1, layout, loss_code, batch, scale, ws, cap)
     elif op == _BN_GRAD:
         _bn_grad_partial(l, c, r0, r1, il, theta, ws, cap)
     elif op == _BN_BACKWARD:

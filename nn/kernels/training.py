@@ -3,27 +3,29 @@
 import math
 
 import numpy as np
-from numba import literal_unroll, prange
+from numba import prange
 
 from astromlp.nn.kernels.interface import Batch, Params, Pass, row
 from astromlp.nn.kernels.jit import kernel
 from astromlp.nn.kernels.network import batch_gradient, reduce_chunks
+from astromlp.nn.kernels.rows import row_dispatch
 from astromlp.nn.kernels.twins import serial_twin
 from astromlp.nn.kernels.updates import UPDATE_TABLE, sum_squares
 
 
+@kernel(inline="always")
+def _apply_rule(rule, theta, g, state, hyper, t, lr, mask, l1, a, e):
+    return rule(theta[a:e], g[a:e], state[0, a:e], state[1, a:e], state[2, a:e], hyper, t, lr, mask[a:e], l1)
+
+
+_rule_row = row_dispatch("rule", UPDATE_TABLE, _apply_rule, returns=True)
+
+
 @kernel()
-def apply_update(code, theta, g, state, hyper, t, lr, mask, l1, a, e):
-    """Row ``code`` of the update table on parameters [a, e), with L1 ``l1`` as its proximal step; returns the
-    squared norm of the step (and leaves the step in ``g``)."""
-    k = 0
-    s2 = 0.0
-    for rule in literal_unroll(UPDATE_TABLE):
-        if k == code:
-            s2 = rule(theta[a:e], g[a:e], state[0, a:e], state[1, a:e], state[2, a:e], hyper, t, lr, mask[a:e],
-                      l1)
-        k += 1
-    return s2
+def apply_update(rows, code, theta, g, state, hyper, t, lr, mask, l1, a, e):
+    """Row ``code`` of the update table (among ``rows``) on parameters [a, e), with L1 ``l1`` as its proximal
+    step; returns the squared norm of the step (and leaves the step in ``g``)."""
+    return _rule_row(rows, code, theta, g, state, hyper, t, lr, mask, l1, a, e)
 
 
 #: Parameters per block of the parallel update; fixed, so the norms' sums never depend on the thread count
@@ -43,8 +45,8 @@ def _update_block(b, update, hyper, theta, moments, t, lr, gchunks, nc, grad, su
     reduce_chunks(gchunks, nc, grad, a, e)
     sums[b, 2] = add_penalty(theta, grad, update.weight_mask, update.l1, update.l2, a, e)
     sums[b, 0] = sum_squares(grad[a:e])
-    sums[b, 1] = apply_update(update.rule, theta, grad, moments, hyper, t, lr, update.weight_mask, update.l1,
-                              a, e)
+    sums[b, 1] = apply_update(update.rows, update.rule, theta, grad, moments, hyper, t, lr, update.weight_mask,
+                              update.l1, a, e)
 
 
 @kernel(parallel=True)

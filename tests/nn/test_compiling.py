@@ -10,17 +10,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from numba import types
 
 from astromlp.nn.activations import relu
 from astromlp.nn.compile_helper import Helper
 from astromlp.nn.compiling import NOTICE, NOTICE_VARIABLE, SHARES, _chunk_kernels, steps
+from astromlp.nn.kernels.rows import RowsType
 from astromlp.nn.kernels.training import run_epoch
 from astromlp.nn.layers import LayerSpec
 from astromlp.nn.network import Network
+from astromlp.nn.table_rows import NETWORK_ROWS, UPDATE_ROWS
 
-# prepare() compiles what a one-start float64 fit needs, then reports what the cache now holds.
+COMMON_ROW_TYPES = {NETWORK_ROWS["common"].numba_type, UPDATE_ROWS["common"].numba_type}
+
+# prepare() compiles what a one-start float64 fit of the common table rows needs, then reports what the cache now
+# holds: that, not float32, not the multi-start twin, not all the table's rows.
 PREPARE = ("import numpy as np; from astromlp.nn.compiling import is_compiled, prepare; prepare(np.float64); "
-           "print(is_compiled(np.float64), is_compiled(np.float32), is_compiled(np.float64, many=True))")
+           "print(is_compiled(np.float64), is_compiled(np.float32), is_compiled(np.float64, many=True), "
+           "is_compiled(np.float64, subsets=('all', 'all')))")
 
 
 def _run(cache, notice="1"):
@@ -50,21 +57,19 @@ def test_a_cold_cache_is_announced_once_and_only_the_needed_dtype_is_compiled(tm
     cache = _cache_without_the_epoch_kernels(tmp_path)
     first = _run(cache)
     assert first.stderr.count(NOTICE) == 1 and "kernels compiled in" in first.stderr  # a pipe: no redrawn bar
-    assert first.stdout.split() == ["True", "False", "False"]  # float64 only; no float32, no multi-start twin
+    assert first.stdout.split() == ["True", "False", "False", "False"]
     again = _run(cache)
-    assert again.stderr == "" and again.stdout.split() == ["True", "False", "False"]
+    assert again.stderr == "" and again.stdout.split() == ["True", "False", "False", "False"]
 
 
 def test_a_library_user_hears_nothing_unless_asked(tmp_path):
     quiet = _run(tmp_path, notice="0")
-    assert quiet.stderr == "" and quiet.stdout.split() == ["False", "False", "False"]
+    assert quiet.stderr == "" and quiet.stdout.split() == ["False"] * 4
 
 
 def test_each_chunk_kernel_compiles_once_per_dtype():
     """Chunk indices and offsets reach the per-chunk kernels as int64 everywhere: a literal 0 or the uint64 index
     of a parallel loop would compile each of them (and all they call) again (kernels/network.py)."""
-    from numba import types
-
     from astromlp.nn.kernels import network, training
 
     for _, call in steps(np.float64):
@@ -82,13 +87,20 @@ def test_each_chunk_kernel_compiles_once_per_dtype():
 
 
 def _known_signatures(kernel) -> set:
-    """What this process compiled of ``kernel`` and what the cache holds."""
-    return {*kernel.signatures, *(key[0] for key in kernel._cache._cache_file._load_index())}
+    """What this process compiled of ``kernel`` and what the cache holds, for the common table rows (or none)."""
+    known = {*kernel.signatures, *(key[0] for key in kernel._cache._cache_file._load_index())}
+    return {signature for signature in known if _row_types(signature) <= COMMON_ROW_TYPES}
+
+
+def _row_types(signature) -> set:
+    return {field for arg in signature if isinstance(arg, types.BaseNamedTuple) for field in arg.types
+            if isinstance(field, RowsType)}
 
 
 def test_the_plan_compiles_each_chunk_kernel_with_the_types_the_passes_give_it():
     """The kernel groups of a first run's compile (compiled in two processes) must be the very signatures the
-    passes call, or the passes would compile every one of them again."""
+    passes call, or the passes would compile every one of them again (checked with the common table rows: the
+    row subset is one type among the arguments, the same in the plan and in the passes)."""
     from numba import typeof
 
     planned = {}
@@ -98,7 +110,7 @@ def test_the_plan_compiles_each_chunk_kernel_with_the_types_the_passes_give_it()
         net = Network.create(3, [LayerSpec(4, "relu")], 2, "squared_error", rng=np.random.default_rng(0),
                              dtype=np.dtype(dtype))
         X, Y = np.zeros((8, 3), dtype), np.zeros((8, 2), dtype)
-        for group in _chunk_kernels(net, X, Y, np.ones(8, dtype)):
+        for group in _chunk_kernels(net, X, Y, np.ones(8, dtype), UPDATE_ROWS["common"]):
             for kernel, args in group:
                 planned.setdefault(kernel, set()).add(tuple(typeof(arg) for arg in args))
     for kernel, signatures in planned.items():
@@ -119,7 +131,7 @@ def test_the_progress_is_a_bar_on_a_terminal_and_one_line_in_a_log(monkeypatch, 
     err = _Terminal() if terminal else io.StringIO()
     monkeypatch.setattr(sys, "stderr", err)
     monkeypatch.setenv(NOTICE_VARIABLE, "1")
-    monkeypatch.setattr(compiling, "is_compiled", lambda dtype, many=False: False)  # as on a first run
+    monkeypatch.setattr(compiling, "is_compiled", lambda *args, **kwargs: False)  # as on a first run
     monkeypatch.setattr(compiling, "_cores", lambda: 1)  # no helper: every step in this process
     compiling.prepare(np.float64)
     text, total = err.getvalue(), len(SHARES["main"]) + len(SHARES["helper"])
