@@ -1,6 +1,6 @@
 """The first run on a machine compiles the network kernels (Numba, cached afterwards): say so once on stderr,
-with a progress bar, instead of a silent minute. Only the kernels a fit needs are compiled: its dtype, and the
-multi-start twins only for several starts side by side. Numba compiles on one core: a second process
+with a progress bar, instead of a silent minute. Only the kernels a fit needs are compiled: its dtype, its subset
+of table rows (``nn/table_rows.py``), and the multi-start twins only for several starts side by side. Numba compiles on one core: a second process
 (``nn/compile_helper.py``) compiles its share of the kernels into the same cache meanwhile (``SHARES``), so a
 first run on two cores takes the longest chain of kernels instead of their sum."""
 
@@ -26,7 +26,7 @@ from astromlp.nn.optimizers import SGD, Adam
 from astromlp.nn.table_rows import NETWORK_ROWS, UPDATE_ROWS
 from astromlp.nn.workspace import make_workspace
 
-NOTICE = "compiling the network kernels for this machine, first run only, one to two minutes"
+NOTICE = "compiling the network kernels for this machine, first run only, about a minute"
 #: Set to "1" (the command line does) to hear about compiles; a library stays quiet unless asked.
 NOTICE_VARIABLE = "ASTROMLP_COMPILE_NOTICE"
 _state = {"preparing": False}
