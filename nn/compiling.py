@@ -1,8 +1,8 @@
 """The first run on a machine compiles the network kernels (Numba, cached afterwards): say so once on stderr,
 with a progress bar, instead of a silent minute. Only the kernels a fit needs are compiled: its dtype, its subset
-of table rows (``nn/table_rows.py``), and the multi-start twins only for several starts side by side. Numba compiles on one core: a second process
-(``nn/compile_helper.py``) compiles its share of the kernels into the same cache meanwhile (``SHARES``), so a
-first run on two cores takes the longest chain of kernels instead of their sum."""
+of table rows (``nn/table_rows.py``), and the multi-start twins only for several starts side by side. Numba
+compiles on one core: a second process (``nn/compile_helper.py``) compiles its share of the kernels into the same
+cache meanwhile (``SHARES``), so a first run on two cores takes the longest chain of kernels instead of their sum."""
 
 from __future__ import annotations
 

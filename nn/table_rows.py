@@ -1,7 +1,8 @@
 """Which table rows a fit's kernels compile (``kernels/rows.py``): the common rows, which the defaults and every
 ``astromlp init`` template use (identity and ReLU layers; squared and absolute error, binary and softmax
-cross-entropy; Adam), or all of them. Two subsets only: a first run compiles the common rows alone (a fifth less
-compile), and a sweep over activations or the test suite compiles each kernel at most twice per dtype."""
+cross-entropy; Adam), or all of them. A first run compiles the common rows alone, a quarter less compile; with
+two subsets per table, a sweep over activations compiles each kernel at most twice per dtype (the epoch kernel,
+which takes the network's subset and the optimizer's, at most four times)."""
 
 from __future__ import annotations
 
