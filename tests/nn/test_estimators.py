@@ -99,7 +99,7 @@ def _wiggly(rng, n):
 def test_best_of_eight_starts_beats_the_median_start(rng):
     X, y = _wiggly(rng, 400)
     Xv, yv = _wiggly(rng, 200)
-    reg = MLPRegressor(hidden_layer_sizes=(3,), activation="tanh", random_state=0, n_starts=8, max_epochs=150,
+    reg = MLPRegressor(hidden_layer_sizes=(3,), random_state=0, n_starts=8, max_epochs=150,
                        learning_rate=1e-2, batch_size=32).fit(X, y, X_val=Xv, y_val=yv)
     losses = np.array([s["final_validation_loss"] for s in reg.starts_])
     assert len(set(np.round(losses, 6))) > 1  # the starts really land in different places

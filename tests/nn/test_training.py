@@ -83,7 +83,7 @@ def test_float32_and_float64_agree_to_float32_precision(rng):
     X, Y = _small_problem(rng)
     nets = {}
     for dtype in (np.float32, np.float64):
-        net = make_net([LayerSpec(16, "tanh"), LayerSpec(8, "relu")], n_in=6, seed=4, dtype=dtype, chunk=64)
+        net = make_net([LayerSpec(16, "relu"), LayerSpec(8, "relu")], n_in=6, seed=4, dtype=dtype, chunk=64)
         assert net.theta.dtype == dtype
         train(net, X, Y, np.ones(len(X)), _config(Adam(1e-3), batch_size=64, max_epochs=3), seed=1)
         assert net.theta.dtype == dtype and net.forward(X).dtype == dtype
@@ -165,7 +165,7 @@ def test_side_by_side_starts_equal_separate_trainings(rng):
 
     X, Y = _small_problem(rng, 700)
     Xv, Yv = _small_problem(rng, 100)
-    hidden = [LayerSpec(16, "relu", batch_norm=True), LayerSpec(8, "tanh", dropout=0.2)]
+    hidden = [LayerSpec(16, "relu", batch_norm=True), LayerSpec(8, "relu", dropout=0.2)]
     config = _config(Adam(1e-3), batch_size=100, max_epochs=4, patience=2)
     val = (Xv, Yv, np.ones(len(Xv)))
     together = [make_net(hidden, n_in=6, seed=s, chunk=32) for s in (5, 6, 7)]
