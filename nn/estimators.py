@@ -652,7 +652,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 
     def _row_weights(self, y, w, fit: bool = False):
         """Sample weights times the class weights (fixed from the training labels when `fit`)."""
-        if fit:
+        if fit and self.class_weight is None:
+            self._class_weights = None
+        elif fit:
             try:
                 self._class_weights = compute_class_weight(self.class_weight, classes=self.classes_, y=np.asarray(y))
             except ValueError as exc:  # a class named in class_weight that the labels do not have
