@@ -1,6 +1,6 @@
-"""A software prefetch (LLVM's ``llvm.prefetch``) for the epoch loop's gathers: the next minibatch's rows lie
-scattered over the training set, and the loads that wait for them cost a small network a sixth of its epoch
-when they start only once the batch is gathered."""
+"""A software prefetch (LLVM's ``llvm.prefetch``) for the epoch loop's minibatch gather: a minibatch's rows lie
+scattered over the training set, and loads that start only when their row is copied cost a small network a
+sixth of its epoch."""
 
 from llvmlite import ir
 from numba import types
