@@ -22,7 +22,7 @@ from astromlp.nn.losses import LOSS_CODES
 from astromlp.nn.network import Network
 from astromlp.nn.optimizers import Optimizer
 from astromlp.nn.schedules import Constant
-from astromlp.nn.table_rows import update_subset
+from astromlp.nn.table_rows import NETWORK_ROWS, update_subset
 from astromlp.nn.threads import kernel_threads
 from astromlp.nn.workspace import make_workspace, stacked
 
@@ -74,8 +74,8 @@ def evaluate_loss(net: Network, X: np.ndarray, Y: np.ndarray, w: np.ndarray, l1:
     z = net.forward(X, on_block=on_block)
     dz = np.empty_like(z)
     Y = np.ascontiguousarray(Y, net.dtype).reshape(z.shape)
-    total = loss_chunk(net.kernel_layout().rows, LOSS_CODES[net.loss], z, Y, np.ascontiguousarray(w, net.dtype), 1.0,
-                       dz)
+    total = loss_chunk(NETWORK_ROWS[net.row_subset()], LOSS_CODES[net.loss], z, Y, np.ascontiguousarray(w, net.dtype),
+                       1.0, dz)
     pen = add_penalty(net.theta, np.zeros_like(net.theta), net.layout.weight_mask, l1, l2, 0, net.theta.size)
     return float(total / w.sum() + pen)
 
