@@ -63,7 +63,8 @@ def photoz(table, epochs: int) -> tuple[MLPRegressor, dict]:
     X, z = features(galaxies), galaxies["redshift"].to_numpy(dtype=np.float64)
     X_train, X_test, z_train, z_test = train_test_split(X, z, test_size=0.25, random_state=0)
     scaler = StandardScaler().fit(X_train)
-    model = MLPRegressor(hidden_layer_sizes=(32, 32), loss="huber", learning_rate=3e-3, batch_size=64,
+    # The absolute error fits the median redshift: it suits sigma_NMAD and bias, and shrugs off outliers.
+    model = MLPRegressor(hidden_layer_sizes=(32, 32), loss="absolute_error", learning_rate=3e-3, batch_size=64,
                          max_epochs=epochs, patience=30, tol=0.0, n_starts=3, start_selection="ensemble",
                          random_state=0).fit(scaler.transform(X_train), z_train)
     z_pred, z_std = model.predict(scaler.transform(X_test), return_std=True)

@@ -1,8 +1,9 @@
 """Which table rows a fit's kernels compile (``kernels/rows.py``): the common rows, which the defaults and every
 ``astromlp init`` template use (identity and ReLU layers; squared and absolute error, binary and softmax
-cross-entropy; Adam), or all of them. A first run compiles the common rows alone, a quarter less compile; with
-two subsets per table, a sweep over activations compiles each kernel at most twice per dtype (the epoch kernel,
-which takes the network's subset and the optimizer's, at most four times)."""
+cross-entropy; Adam, and AdamW, Adam's regularised form that the guide recommends and the photo-z example uses),
+or all of them. A first run compiles the common rows alone, a quarter less compile; with two subsets per table, a
+sweep over activations compiles each kernel at most twice per dtype (the epoch kernel, which takes the network's
+subset and the optimizer's, at most four times)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from astromlp.nn.losses import KERNEL_TABLE, LOSS_CODES
 
 COMMON_ACTIVATIONS = ("identity", "relu")
 COMMON_LOSSES = ("squared_error", "absolute_error", "binary_cross_entropy", "softmax_cross_entropy")
-COMMON_RULES = ("adam",)
+COMMON_RULES = ("adam", "adamw")
 
 #: Network rows (activations and losses), by subset name.
 NETWORK_ROWS = {
