@@ -2,6 +2,7 @@
 otherwise, and the subset never changes a result."""
 
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,6 +26,13 @@ def test_every_template_fits_with_the_common_rows(task):
     assert update_subset(model["optimizer"]) == "common"
     for loss in [model["loss"]] if "loss" in model else DEFAULT_LOSSES:
         assert network_subset([model["activation"], "identity"], loss) == "common", loss
+
+
+def test_the_photoz_example_fits_with_the_common_rows():
+    """After the demo, the photo-z example compiles no kernel of every row (AdamW is a common row)."""
+    model = tomllib.loads((Path(__file__).parents[2] / "examples" / "photoz.toml").read_text())["model"]
+    assert model["optimizer"] == "adamw" and update_subset(model["optimizer"]) == "common"
+    assert network_subset([model["activation"], "identity"], model["loss"]) == "common"
 
 
 def test_a_row_outside_the_common_ones_compiles_them_all():
