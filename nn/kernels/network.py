@@ -2,7 +2,8 @@
 
 Chunks run in parallel (``prange``) and every sum over rows is taken per chunk, then over chunks in chunk
 order, so the result depends on the chunk size but never on the number of threads. Matrix products go
-through BLAS (``np.dot`` into preallocated views); the caller pins BLAS to one thread (see ``nn/threads.py``).
+through BLAS (``np.dot`` into preallocated views; the caller pins BLAS to one thread, see ``nn/threads.py``),
+except a thin layer's, which ``kernels/thin_products.py`` computes in vector registers.
 
 Buffers are flat 1-D arrays; a layer's rows ``[r0, r1)`` are a contiguous view (``_rows``). ``ws`` is the
 ``Workspace`` made by ``nn/workspace.py``; the other records are named in ``kernels/interface.py``.
@@ -24,6 +25,7 @@ from astromlp.nn.kernels.interface import Batch, Pass
 from astromlp.nn.kernels.jit import kernel
 from astromlp.nn.kernels.rows import row_dispatch
 from astromlp.nn.kernels.splitmix import GOLDEN, mix
+from astromlp.nn.kernels.thin_products import chunk_dot, chunk_dot_transposed
 from astromlp.nn.layers import (
     ACT,
     ALPHA,
@@ -190,10 +192,10 @@ def _linear(l, r0, r1, layout, params, xbuf, ws, cap, mode):
         a_in = _input(il, l, r0, r1, xbuf, abuf, cap)
     bn = il[l, HAS_BN] == 1
     if bn and mode.training:
-        np.dot(a_in, _weights(il, theta, l), _rows(zbuf, il[l, CUM_COLS] * cap, r0, r1, cols))
+        chunk_dot(a_in, _weights(il, theta, l), _rows(zbuf, il[l, CUM_COLS] * cap, r0, r1, cols))
         return
     h = _rows(hbuf, il[l, CUM_COLS] * cap, r0, r1, cols)
-    np.dot(a_in, _weights(il, theta, l), h)
+    chunk_dot(a_in, _weights(il, theta, l), h)
     if bn:
         g, be, s = il[l, G_OFF], il[l, BE_OFF], il[l, STAT_OFF]
         eps = fl[l, BN_EPS]
@@ -376,7 +378,7 @@ def _linear_backward(l, c, r0, r1, layout, theta, xbuf, ws, cap):
     else:
         a_in = _input(il, l, r0, r1, xbuf, abuf, cap)
     grow = gchunks[c]
-    np.dot(a_in.T, dz, grow[il[l, W_OFF]:il[l, W_OFF] + n_in * cols].reshape((n_in, cols)))
+    chunk_dot_transposed(a_in, dz, grow[il[l, W_OFF]:il[l, W_OFF] + n_in * cols].reshape((n_in, cols)))
     if il[l, HAS_BN] == 0:
         db = grow[il[l, B_OFF]:il[l, B_OFF] + cols]
         db[:] = 0.0

@@ -1,0 +1,174 @@
+"""Matrix products of a chunk of rows with a thin layer's weights, computed in vector registers instead of BLAS.
+
+A layer whose fan-in or width is small (the first layer of a photometric net, a classifier's output layer) makes
+products such as 128 x 5 x 32 or 128 x 64 x 3: a BLAS call spends more on packing and dispatch than on the
+arithmetic. Here each product is a loop over tiles of the output, 4 rows by 2 vectors (8 rows by 1 vector when the
+output is one vector wide), each tile's sums kept in registers over the whole inner dimension and written once.
+Measured on one core of this project's machines (AMD EPYC, AVX2), best of 3 x 20,000 calls:
+128 x 5 x 32 in 1.4-1.6 us against BLAS's 2.5 us, 128 x 64 x 3 in 2.2 us against 6.0 us, and the weight gradient
+of 128 rows, 5 x 32, in 1.7 us against 3.3 us; at 64 x 64, BLAS is faster (19 against 27 us), so wide layers keep it.
+
+Every sum runs over the inner dimension in order, one fused multiply-add per term: the result depends on the
+shapes only, never on threads, so chunked gradients stay bit-identical across thread counts."""
+
+import numpy as np
+
+from astromlp.nn.kernels import simd
+from astromlp.nn.kernels.jit import kernel
+
+#: A product takes the vector tiles when the smaller of the layer's fan-in and width is at most THIN and the
+#: larger at most WIDEST (the shapes where they measured faster than BLAS, in float64 and float32).
+THIN = 16
+WIDEST = 64
+
+
+@kernel(inline="always")
+def is_thin(n_in, cols):
+    return min(n_in, cols) <= THIN and max(n_in, cols) <= WIDEST
+
+
+@kernel(inline="always")
+def chunk_dot(a, b, out):
+    """out = a @ b for a chunk's rows ``a`` and a layer's weights ``b`` (2-D, C-contiguous, one dtype)."""
+    if is_thin(b.shape[0], b.shape[1]):
+        _product(out.shape[0], out.shape[1], a.shape[1], a, a.shape[1], 1, b, out)
+    else:
+        np.dot(a, b, out)
+
+
+@kernel(inline="always")
+def chunk_dot_transposed(a, b, out):
+    """out = a.T @ b: a layer's weight gradient from a chunk's inputs ``a`` and output gradients ``b``."""
+    if is_thin(a.shape[1], b.shape[1]):
+        _product(out.shape[0], out.shape[1], a.shape[0], a, 1, a.shape[1], b, out)
+    else:
+        np.dot(a.T, b, out)
+
+
+@kernel()
+def _product(m, n, k, a, a_row, a_inner, b, out):
+    """out[i, j] = sum over t < k of a.flat[i a_row + t a_inner] b[t, j], for an out of m x n and b of k x n."""
+    if n <= simd.lanes(out):
+        _narrow(m, n, k, a, a_row, a_inner, b, out)
+        return
+    width = simd.lanes(out)
+    zero = simd.zeros(out)
+    for i in range(0, m, 4):
+        # a tile's rows past the last are computed from the last row again and not written
+        r0 = i * a_row
+        r1 = min(i + 1, m - 1) * a_row
+        r2 = min(i + 2, m - 1) * a_row
+        r3 = min(i + 3, m - 1) * a_row
+        for j in range(0, n, 2 * width):
+            n0 = min(width, n - j)
+            n1 = min(width, n - j - width)
+            s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = zero
+            q = 0
+            at = j
+            if n1 == width:
+                for _ in range(k):
+                    u = simd.load(b, at)
+                    v = simd.load(b, at + width)
+                    x = simd.broadcast(a, r0 + q)
+                    s00 = simd.fma(x, u, s00)
+                    s01 = simd.fma(x, v, s01)
+                    x = simd.broadcast(a, r1 + q)
+                    s10 = simd.fma(x, u, s10)
+                    s11 = simd.fma(x, v, s11)
+                    x = simd.broadcast(a, r2 + q)
+                    s20 = simd.fma(x, u, s20)
+                    s21 = simd.fma(x, v, s21)
+                    x = simd.broadcast(a, r3 + q)
+                    s30 = simd.fma(x, u, s30)
+                    s31 = simd.fma(x, v, s31)
+                    q += a_inner
+                    at += n
+            else:
+                for _ in range(k):
+                    u = simd.load_first(b, at, n0)
+                    v = simd.load_first(b, at + width, n1)
+                    x = simd.broadcast(a, r0 + q)
+                    s00 = simd.fma(x, u, s00)
+                    s01 = simd.fma(x, v, s01)
+                    x = simd.broadcast(a, r1 + q)
+                    s10 = simd.fma(x, u, s10)
+                    s11 = simd.fma(x, v, s11)
+                    x = simd.broadcast(a, r2 + q)
+                    s20 = simd.fma(x, u, s20)
+                    s21 = simd.fma(x, v, s21)
+                    x = simd.broadcast(a, r3 + q)
+                    s30 = simd.fma(x, u, s30)
+                    s31 = simd.fma(x, v, s31)
+                    q += a_inner
+                    at += n
+            at = i * n + j
+            _write_pair(out, at, s00, s01, n0, n1)
+            if i + 1 < m:
+                _write_pair(out, at + n, s10, s11, n0, n1)
+            if i + 2 < m:
+                _write_pair(out, at + 2 * n, s20, s21, n0, n1)
+            if i + 3 < m:
+                _write_pair(out, at + 3 * n, s30, s31, n0, n1)
+
+
+@kernel()
+def _narrow(m, n, k, a, a_row, a_inner, b, out):
+    """``_product`` for an output at most one vector wide: tiles of 8 rows by one (masked) vector."""
+    zero = simd.zeros(out)
+    last = m - 1
+    for i in range(0, m, 8):
+        r0 = i * a_row
+        r1 = min(i + 1, last) * a_row
+        r2 = min(i + 2, last) * a_row
+        r3 = min(i + 3, last) * a_row
+        r4 = min(i + 4, last) * a_row
+        r5 = min(i + 5, last) * a_row
+        r6 = min(i + 6, last) * a_row
+        r7 = min(i + 7, last) * a_row
+        s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = zero
+        q = 0
+        at = 0
+        for _ in range(k):
+            u = simd.load_first(b, at, n)
+            s0 = simd.fma(simd.broadcast(a, r0 + q), u, s0)
+            s1 = simd.fma(simd.broadcast(a, r1 + q), u, s1)
+            s2 = simd.fma(simd.broadcast(a, r2 + q), u, s2)
+            s3 = simd.fma(simd.broadcast(a, r3 + q), u, s3)
+            s4 = simd.fma(simd.broadcast(a, r4 + q), u, s4)
+            s5 = simd.fma(simd.broadcast(a, r5 + q), u, s5)
+            s6 = simd.fma(simd.broadcast(a, r6 + q), u, s6)
+            s7 = simd.fma(simd.broadcast(a, r7 + q), u, s7)
+            q += a_inner
+            at += n
+        at = i * n
+        _write_row(out, at, s0, n, i < m)
+        _write_row(out, at + n, s1, n, i + 1 < m)
+        _write_row(out, at + 2 * n, s2, n, i + 2 < m)
+        _write_row(out, at + 3 * n, s3, n, i + 3 < m)
+        _write_row(out, at + 4 * n, s4, n, i + 4 < m)
+        _write_row(out, at + 5 * n, s5, n, i + 5 < m)
+        _write_row(out, at + 6 * n, s6, n, i + 6 < m)
+        _write_row(out, at + 7 * n, s7, n, i + 7 < m)
+
+
+# A masked store is slow on some CPUs (microcoded on AMD's Zen): whole vectors are stored unmasked.
+@kernel(inline="always")
+def _write_pair(out, at, first, second, n0, n1):
+    width = simd.lanes(out)
+    if n0 == width:
+        simd.store(out, at, first)
+    else:
+        simd.store_first(out, at, first, n0)
+    if n1 == width:
+        simd.store(out, at + width, second)
+    elif n1 > 0:
+        simd.store_first(out, at + width, second, n1)
+
+
+@kernel(inline="always")
+def _write_row(out, at, value, n, inside):
+    if inside:
+        if n == simd.lanes(out):
+            simd.store(out, at, value)
+        else:
+            simd.store_first(out, at, value, n)
