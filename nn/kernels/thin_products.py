@@ -11,7 +11,9 @@ of 128 rows, 5 x 32, in 1.7 us against 3.3 us; at 64 x 64, BLAS is faster (19 ag
 Every sum runs over the inner dimension in order, one fused multiply-add per term: the result depends on the
 shapes only, never on threads, so chunked gradients stay bit-identical across thread counts."""
 
+import numba
 import numpy as np
+from llvmlite import binding
 
 from astromlp.nn.kernels import simd
 from astromlp.nn.kernels.jit import kernel
@@ -22,9 +24,22 @@ THIN = 16
 WIDEST = 64
 
 
+def _host_has_vector_fma() -> bool:
+    """Whether the kernels are compiled for a CPU with AVX2 and FMA (x86-64 since about 2013). Without them LLVM
+    emulates the tiles' vectors lane by lane, slower than BLAS; with NUMBA_CPU_NAME set, for a CPU unknown here."""
+    if numba.config.CPU_NAME:
+        return False
+    features = binding.get_host_cpu_features()
+    return bool(features.get("avx2", False) and features.get("fma", False))
+
+
+#: Read once, frozen into the compiled kernels (Numba's cache keeps one copy per CPU model and feature set).
+VECTOR_TILES = _host_has_vector_fma()
+
+
 @kernel(inline="always")
 def is_thin(n_in, cols):
-    return min(n_in, cols) <= THIN and max(n_in, cols) <= WIDEST
+    return VECTOR_TILES and min(n_in, cols) <= THIN and max(n_in, cols) <= WIDEST
 
 
 @kernel(inline="always")

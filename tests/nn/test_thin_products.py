@@ -7,7 +7,16 @@ import pytest
 from numba.core.errors import TypingError
 
 from astromlp.nn.kernels import simd
-from astromlp.nn.kernels.thin_products import THIN, WIDEST, chunk_dot, chunk_dot_transposed, is_thin
+from astromlp.nn.kernels.thin_products import (
+    THIN,
+    VECTOR_TILES,
+    WIDEST,
+    _host_has_vector_fma,
+    _product,
+    chunk_dot,
+    chunk_dot_transposed,
+    is_thin,
+)
 
 # rows x fan-in x width: a full 128-row chunk of the benchmark nets' thin layers, a short last chunk, one row,
 # widths of one vector or less, and every remainder of 4 rows and of 2 vectors (float64: 4 lanes, float32: 8)
@@ -21,9 +30,20 @@ def _inside(buffer_size, offset, shape, dtype):
     return flat, flat[offset:offset + shape[0] * shape[1]].reshape(shape)
 
 
+def _tiles(a, w, out):
+    """out = a @ w through the tiles whatever the CPU (``chunk_dot`` leaves BLAS only where they pay off)."""
+    _product(out.shape[0], out.shape[1], a.shape[1], a, a.shape[1], 1, w, out)
+
+
+def _tiles_transposed(a, dz, grad):
+    _product(grad.shape[0], grad.shape[1], a.shape[0], a, 1, a.shape[1], dz, grad)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize(("rows", "n_in", "cols"), SHAPES)
-def test_products_equal_numpy_and_write_only_their_output(dtype, rows, n_in, cols):
+@pytest.mark.parametrize(("forward", "gradient"), [(chunk_dot, chunk_dot_transposed), (_tiles, _tiles_transposed)],
+                         ids=["dispatch", "tiles"])
+def test_products_equal_numpy_and_write_only_their_output(dtype, rows, n_in, cols, forward, gradient):
     rng = np.random.default_rng(rows * 1000 + n_in * 10 + cols)
     a = rng.normal(size=(rows, n_in)).astype(dtype)
     w = rng.normal(size=(n_in, cols)).astype(dtype)
@@ -31,12 +51,12 @@ def test_products_equal_numpy_and_write_only_their_output(dtype, rows, n_in, col
     tol = 2e-6 if dtype == np.float32 else 1e-14
     # outputs sit inside larger buffers, as a layer's rows do in the workspace: masked lanes must not spill over
     flat, out = _inside(rows * cols + 37, 5, (rows, cols), dtype)
-    chunk_dot(a, w, out)
+    forward(a, w, out)
     expected = a.astype(np.float64) @ w.astype(np.float64)
     assert np.allclose(out, expected, rtol=tol, atol=tol * n_in)
     assert np.isnan(flat[:5]).all() and np.isnan(flat[5 + rows * cols:]).all()
     flat, grad = _inside(n_in * cols + 37, 11, (n_in, cols), dtype)
-    chunk_dot_transposed(a, dz, grad)
+    gradient(a, dz, grad)
     expected = a.T.astype(np.float64) @ dz.astype(np.float64)
     assert np.allclose(grad, expected, rtol=tol, atol=tol * rows)
     assert np.isnan(flat[:11]).all() and np.isnan(flat[11 + n_in * cols:]).all()
@@ -59,8 +79,14 @@ def test_wide_layers_keep_blas_bit_for_bit():
 
 
 def test_which_layers_are_thin():
-    assert is_thin(5, 32) and is_thin(64, 3) and is_thin(THIN, WIDEST) and is_thin(1, 1)
+    """Thin shapes take the tiles on a CPU with vector FMA (every CPU this project's CI runs on), none elsewhere."""
+    assert [is_thin(5, 32), is_thin(64, 3), is_thin(THIN, WIDEST), is_thin(1, 1)] == [VECTOR_TILES] * 4
     assert not is_thin(THIN + 1, THIN + 1) and not is_thin(3, WIDEST + 1) and not is_thin(64, 200)
+
+
+def test_kernels_compiled_for_a_named_cpu_keep_blas(monkeypatch):
+    monkeypatch.setattr(numba.config, "CPU_NAME", "generic")
+    assert not _host_has_vector_fma()
 
 
 @numba.njit
