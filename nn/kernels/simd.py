@@ -33,9 +33,14 @@ def _float_array(array) -> bool:
     return isinstance(array, types.Array) and array.dtype in (types.float32, types.float64) and array.layout == "C"
 
 
-def _address(context, builder, arrayty, array, indexty, index):
-    data = context.make_array(arrayty)(context, builder, array).data
-    return builder.gep(data, [context.cast(builder, index, indexty, types.intp)])
+def _address(context, builder, signature, args):
+    """The address of element args[1] of array args[0]: every intrinsic here takes (array, index, ...)."""
+    data = context.make_array(signature.args[0])(context, builder, args[0]).data
+    return builder.gep(data, [context.cast(builder, args[1], signature.args[1], types.intp)])
+
+
+def _indexed(array, index) -> bool:
+    return _float_array(array) and isinstance(index, types.Integer)
 
 
 def _vector_pointer(builder, address, vty):
@@ -48,6 +53,20 @@ def _lane_mask(builder, lanes, count):
     first = builder.insert_element(ir.Constant(ir.VectorType(i64, lanes), ir.Undefined), count, ir.Constant(i32, 0))
     counts = builder.shuffle_vector(first, first, ir.Constant(ir.VectorType(i32, lanes), [0] * lanes))
     return builder.icmp_signed("<", ir.Constant(ir.VectorType(i64, lanes), list(range(lanes))), counts)
+
+
+def _overload(vty) -> str:
+    """LLVM's name suffix for a vector type in an overloaded intrinsic: v4f64, v8f32."""
+    return f"v{vty.count}f{64 if isinstance(vty.element, ir.DoubleType) else 32}"
+
+
+def _masked_access(context, builder, signature, args, vty, count_at):
+    """The vector pointer at (array, index) = args[0:2], the element alignment, and the mask of the first
+    args[count_at] lanes: the operands of ``llvm.masked.load`` and ``llvm.masked.store``."""
+    address = _address(context, builder, signature, args)
+    count = context.cast(builder, args[count_at], signature.args[count_at], types.int64)
+    align = ir.Constant(ir.IntType(32), signature.args[0].dtype.bitwidth // 8)
+    return _vector_pointer(builder, address, vty), align, _lane_mask(builder, vty.count, count)
 
 
 def _llvm_function(builder, name, result, arguments):
@@ -82,13 +101,13 @@ def zeros(typingctx, array):
 @intrinsic
 def load(typingctx, array, index):
     """The vector of elements [index, index + lanes)."""
-    if not _float_array(array) or not isinstance(index, types.Integer):
+    if not _indexed(array, index):
         return None
     vector = Vector(array.dtype)
 
     def codegen(context, builder, signature, args):
         vty = context.get_value_type(vector)
-        address = _address(context, builder, signature.args[0], args[0], signature.args[1], args[1])
+        address = _address(context, builder, signature, args)
         return builder.load(_vector_pointer(builder, address, vty), align=array.dtype.bitwidth // 8)
 
     return vector(array, index), codegen
@@ -97,19 +116,16 @@ def load(typingctx, array, index):
 @intrinsic
 def load_first(typingctx, array, index, count):
     """Elements [index, index + count) in the first lanes, zeros in the others (count may be <= 0 or > lanes)."""
-    if not _float_array(array) or not isinstance(index, types.Integer) or not isinstance(count, types.Integer):
+    if not _indexed(array, index) or not isinstance(count, types.Integer):
         return None
     vector = Vector(array.dtype)
 
     def codegen(context, builder, signature, args):
         vty = context.get_value_type(vector)
-        address = _address(context, builder, signature.args[0], args[0], signature.args[1], args[1])
-        mask = _lane_mask(builder, vector.lanes, context.cast(builder, args[2], signature.args[2], types.int64))
-        bits = array.dtype.bitwidth
-        name = f"llvm.masked.load.v{vector.lanes}f{bits}.p0v{vector.lanes}f{bits}"
-        function = _llvm_function(builder, name, vty, [vty.as_pointer(), ir.IntType(32), mask.type, vty])
-        return builder.call(function, [_vector_pointer(builder, address, vty), ir.Constant(ir.IntType(32), bits // 8),
-                                       mask, ir.Constant(vty, None)])
+        pointer, align, mask = _masked_access(context, builder, signature, args, vty, 2)
+        name = f"llvm.masked.load.{_overload(vty)}.p0{_overload(vty)}"
+        function = _llvm_function(builder, name, vty, [vty.as_pointer(), align.type, mask.type, vty])
+        return builder.call(function, [pointer, align, mask, ir.Constant(vty, None)])
 
     return vector(array, index, count), codegen
 
@@ -117,11 +133,11 @@ def load_first(typingctx, array, index, count):
 @intrinsic
 def store(typingctx, array, index, value):
     """Write the vector to elements [index, index + lanes)."""
-    if not _float_array(array) or not isinstance(index, types.Integer) or value != Vector(array.dtype):
+    if not _indexed(array, index) or value != Vector(array.dtype):
         return None
 
     def codegen(context, builder, signature, args):
-        address = _address(context, builder, signature.args[0], args[0], signature.args[1], args[1])
+        address = _address(context, builder, signature, args)
         builder.store(args[2], _vector_pointer(builder, address, args[2].type), align=array.dtype.bitwidth // 8)
         return context.get_dummy_value()
 
@@ -131,19 +147,15 @@ def store(typingctx, array, index, value):
 @intrinsic
 def store_first(typingctx, array, index, value, count):
     """Write the vector's first ``count`` lanes to elements [index, index + count)."""
-    if (not _float_array(array) or not isinstance(index, types.Integer) or value != Vector(array.dtype)
-            or not isinstance(count, types.Integer)):
+    if not _indexed(array, index) or value != Vector(array.dtype) or not isinstance(count, types.Integer):
         return None
 
     def codegen(context, builder, signature, args):
         vty = args[2].type
-        address = _address(context, builder, signature.args[0], args[0], signature.args[1], args[1])
-        mask = _lane_mask(builder, vty.count, context.cast(builder, args[3], signature.args[3], types.int64))
-        bits = array.dtype.bitwidth
-        name = f"llvm.masked.store.v{vty.count}f{bits}.p0v{vty.count}f{bits}"
-        function = _llvm_function(builder, name, ir.VoidType(), [vty, vty.as_pointer(), ir.IntType(32), mask.type])
-        builder.call(function, [args[2], _vector_pointer(builder, address, vty), ir.Constant(ir.IntType(32), bits // 8),
-                                mask])
+        pointer, align, mask = _masked_access(context, builder, signature, args, vty, 3)
+        name = f"llvm.masked.store.{_overload(vty)}.p0{_overload(vty)}"
+        function = _llvm_function(builder, name, ir.VoidType(), [vty, vty.as_pointer(), align.type, mask.type])
+        builder.call(function, [args[2], pointer, align, mask])
         return context.get_dummy_value()
 
     return types.void(array, index, value, count), codegen
@@ -152,13 +164,13 @@ def store_first(typingctx, array, index, value, count):
 @intrinsic
 def broadcast(typingctx, array, index):
     """Element ``index`` in every lane."""
-    if not _float_array(array) or not isinstance(index, types.Integer):
+    if not _indexed(array, index):
         return None
     vector = Vector(array.dtype)
 
     def codegen(context, builder, signature, args):
         vty = context.get_value_type(vector)
-        scalar = builder.load(_address(context, builder, signature.args[0], args[0], signature.args[1], args[1]))
+        scalar = builder.load(_address(context, builder, signature, args))
         i32 = ir.IntType(32)
         first = builder.insert_element(ir.Constant(vty, ir.Undefined), scalar, ir.Constant(i32, 0))
         return builder.shuffle_vector(first, first, ir.Constant(ir.VectorType(i32, vector.lanes), [0] * vector.lanes))
@@ -174,7 +186,7 @@ def fma(typingctx, a, b, c):
 
     def codegen(context, builder, signature, args):
         vty = args[0].type
-        function = _llvm_function(builder, f"llvm.fma.v{a.lanes}f{a.dtype.bitwidth}", vty, [vty, vty, vty])
+        function = _llvm_function(builder, f"llvm.fma.{_overload(vty)}", vty, [vty, vty, vty])
         return builder.call(function, args)
 
     return a(a, b, c), codegen

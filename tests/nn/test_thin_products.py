@@ -8,6 +8,7 @@ from numba.core.errors import TypingError
 
 from astromlp.nn.kernels import simd
 from astromlp.nn.kernels.thin_products import (
+    NARROW_FLOAT32,
     THIN,
     VECTOR_TILES,
     WIDEST,
@@ -15,6 +16,7 @@ from astromlp.nn.kernels.thin_products import (
     _product,
     chunk_dot,
     chunk_dot_transposed,
+    forward_takes_tiles,
     is_thin,
 )
 
@@ -82,6 +84,9 @@ def test_which_layers_are_thin():
     """Thin shapes take the tiles on a CPU with vector FMA (every CPU this project's CI runs on), none elsewhere."""
     assert [is_thin(5, 32), is_thin(64, 3), is_thin(THIN, WIDEST), is_thin(1, 1)] == [VECTOR_TILES] * 4
     assert not is_thin(THIN + 1, THIN + 1) and not is_thin(3, WIDEST + 1) and not is_thin(64, 200)
+    # a float32 forward product that fills under half of its 8 lanes stays with BLAS; in float64 (4 lanes) it does not
+    assert not forward_takes_tiles(32, NARROW_FLOAT32, 8)
+    assert [forward_takes_tiles(32, NARROW_FLOAT32 + 1, 8), forward_takes_tiles(32, 3, 4)] == [VECTOR_TILES] * 2
 
 
 def test_kernels_compiled_for_a_named_cpu_keep_blas(monkeypatch):
