@@ -47,12 +47,17 @@ def _vector_pointer(builder, address, vty):
     return builder.bitcast(address, vty.as_pointer())
 
 
+def _splat(builder, value, vty):
+    """``value`` in every lane of a vector of type ``vty``."""
+    i32 = ir.IntType(32)
+    first = builder.insert_element(ir.Constant(vty, ir.Undefined), value, ir.Constant(i32, 0))
+    return builder.shuffle_vector(first, first, ir.Constant(ir.VectorType(i32, vty.count), [0] * vty.count))
+
+
 def _lane_mask(builder, lanes, count):
     """<lanes x i1>: lane k is set when k < count."""
-    i64, i32 = ir.IntType(64), ir.IntType(32)
-    first = builder.insert_element(ir.Constant(ir.VectorType(i64, lanes), ir.Undefined), count, ir.Constant(i32, 0))
-    counts = builder.shuffle_vector(first, first, ir.Constant(ir.VectorType(i32, lanes), [0] * lanes))
-    return builder.icmp_signed("<", ir.Constant(ir.VectorType(i64, lanes), list(range(lanes))), counts)
+    indices = ir.VectorType(ir.IntType(64), lanes)
+    return builder.icmp_signed("<", ir.Constant(indices, list(range(lanes))), _splat(builder, count, indices))
 
 
 def _overload(vty) -> str:
@@ -169,11 +174,8 @@ def broadcast(typingctx, array, index):
     vector = Vector(array.dtype)
 
     def codegen(context, builder, signature, args):
-        vty = context.get_value_type(vector)
         scalar = builder.load(_address(context, builder, signature, args))
-        i32 = ir.IntType(32)
-        first = builder.insert_element(ir.Constant(vty, ir.Undefined), scalar, ir.Constant(i32, 0))
-        return builder.shuffle_vector(first, first, ir.Constant(ir.VectorType(i32, vector.lanes), [0] * vector.lanes))
+        return _splat(builder, scalar, context.get_value_type(vector))
 
     return vector(array, index), codegen
 

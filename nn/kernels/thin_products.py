@@ -56,7 +56,7 @@ def forward_takes_tiles(n_in, cols, lanes):
 def chunk_dot(a, b, out):
     """out = a @ b for a chunk's rows ``a`` and a layer's weights ``b`` (2-D, C-contiguous, one dtype)."""
     if forward_takes_tiles(b.shape[0], b.shape[1], simd.lanes(out)):
-        _product(out.shape[0], out.shape[1], a.shape[1], a, a.shape[1], 1, b, out)
+        tiles_dot(a, b, out)
     else:
         np.dot(a, b, out)
 
@@ -65,18 +65,30 @@ def chunk_dot(a, b, out):
 def chunk_dot_transposed(a, b, out):
     """out = a.T @ b: a layer's weight gradient from a chunk's inputs ``a`` and output gradients ``b``."""
     if is_thin(a.shape[1], b.shape[1]):
-        _product(out.shape[0], out.shape[1], a.shape[0], a, 1, a.shape[1], b, out)
+        tiles_dot_transposed(a, b, out)
     else:
         np.dot(a.T, b, out)
+
+
+@kernel(inline="always")
+def tiles_dot(a, b, out):
+    """out = a @ b through the tiles, whatever the shape and CPU."""
+    _product(out.shape[0], out.shape[1], a.shape[1], a, a.shape[1], 1, b, out)
+
+
+@kernel(inline="always")
+def tiles_dot_transposed(a, b, out):
+    """out = a.T @ b through the tiles, whatever the shape and CPU."""
+    _product(out.shape[0], out.shape[1], a.shape[0], a, 1, a.shape[1], b, out)
 
 
 @kernel()
 def _product(m, n, k, a, a_row, a_inner, b, out):
     """out[i, j] = sum over t < k of a.flat[i a_row + t a_inner] b[t, j], for an out of m x n and b of k x n."""
-    if n <= simd.lanes(out):
+    width = simd.lanes(out)
+    if n <= width:
         _narrow(m, n, k, a, a_row, a_inner, b, out)
         return
-    width = simd.lanes(out)
     zero = simd.zeros(out)
     for i in range(0, m, 4):
         # a tile's rows past the last are computed from the last row again and not written
@@ -167,22 +179,23 @@ def _load(b, at, count, width):
 
 # A masked store is slow on some CPUs (microcoded on AMD's Zen): whole vectors are stored unmasked.
 @kernel(inline="always")
+def _write(out, at, value, count, width):
+    """The twin of ``_load``: a whole vector, or its first ``count`` lanes."""
+    if count == width:
+        simd.store(out, at, value)
+    else:
+        simd.store_first(out, at, value, count)
+
+
+@kernel(inline="always")
 def _write_pair(out, at, first, second, n0, n1):
     width = simd.lanes(out)
-    if n0 == width:
-        simd.store(out, at, first)
-    else:
-        simd.store_first(out, at, first, n0)
-    if n1 == width:
-        simd.store(out, at + width, second)
-    elif n1 > 0:
-        simd.store_first(out, at + width, second, n1)
+    _write(out, at, first, n0, width)
+    if n1 > 0:
+        _write(out, at + width, second, n1, width)
 
 
 @kernel(inline="always")
 def _write_row(out, at, value, n, inside):
     if inside:
-        if n == simd.lanes(out):
-            simd.store(out, at, value)
-        else:
-            simd.store_first(out, at, value, n)
+        _write(out, at, value, n, simd.lanes(out))

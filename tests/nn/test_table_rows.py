@@ -2,7 +2,6 @@
 otherwise, and the subset never changes a result."""
 
 import tomllib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,6 +13,7 @@ from astromlp.nn.optimizers import SGD, Adam
 from astromlp.nn.table_rows import NETWORK_ROWS, UPDATE_ROWS, network_subset, update_subset
 from astromlp.nn.training import TrainConfig, train
 from astromlp.pipeline.templates import TASK_NAMES, template
+from tests.docs.conftest import EXAMPLES
 
 # A loss left out of a template is the estimator's default: one of these.
 DEFAULT_LOSSES = ("softmax_cross_entropy", "binary_cross_entropy", "squared_error")
@@ -30,7 +30,7 @@ def test_every_template_fits_with_the_common_rows(task):
 
 def test_the_photoz_example_fits_with_the_common_rows():
     """After the demo, the photo-z example compiles no kernel of every row (AdamW is a common row)."""
-    model = tomllib.loads((Path(__file__).parents[2] / "examples" / "photoz.toml").read_text())["model"]
+    model = tomllib.loads((EXAMPLES / "photoz.toml").read_text())["model"]
     assert model["optimizer"] == "adamw" and update_subset(model["optimizer"]) == "common"
     assert network_subset([model["activation"], "identity"], model["loss"]) == "common"
 

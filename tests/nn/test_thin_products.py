@@ -13,11 +13,12 @@ from astromlp.nn.kernels.thin_products import (
     VECTOR_TILES,
     WIDEST,
     _host_has_vector_fma,
-    _product,
     chunk_dot,
     chunk_dot_transposed,
     forward_takes_tiles,
     is_thin,
+    tiles_dot,
+    tiles_dot_transposed,
 )
 
 # rows x fan-in x width: a full 128-row chunk of the benchmark nets' thin layers, a short last chunk, one row,
@@ -32,18 +33,10 @@ def _inside(buffer_size, offset, shape, dtype):
     return flat, flat[offset:offset + shape[0] * shape[1]].reshape(shape)
 
 
-def _tiles(a, w, out):
-    """out = a @ w through the tiles whatever the CPU (``chunk_dot`` leaves BLAS only where they pay off)."""
-    _product(out.shape[0], out.shape[1], a.shape[1], a, a.shape[1], 1, w, out)
-
-
-def _tiles_transposed(a, dz, grad):
-    _product(grad.shape[0], grad.shape[1], a.shape[0], a, 1, a.shape[1], dz, grad)
-
-
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize(("rows", "n_in", "cols"), SHAPES)
-@pytest.mark.parametrize(("forward", "gradient"), [(chunk_dot, chunk_dot_transposed), (_tiles, _tiles_transposed)],
+@pytest.mark.parametrize(("forward", "gradient"),
+                         [(chunk_dot, chunk_dot_transposed), (tiles_dot, tiles_dot_transposed)],
                          ids=["dispatch", "tiles"])
 def test_products_equal_numpy_and_write_only_their_output(dtype, rows, n_in, cols, forward, gradient):
     rng = np.random.default_rng(rows * 1000 + n_in * 10 + cols)
@@ -51,6 +44,7 @@ def test_products_equal_numpy_and_write_only_their_output(dtype, rows, n_in, col
     w = rng.normal(size=(n_in, cols)).astype(dtype)
     dz = rng.normal(size=(rows, cols)).astype(dtype)
     tol = 2e-6 if dtype == np.float32 else 1e-14
+    # "tiles" checks the tiles whatever the CPU; "dispatch" leaves BLAS where they do not pay off.
     # outputs sit inside larger buffers, as a layer's rows do in the workspace: masked lanes must not spill over
     flat, out = _inside(rows * cols + 37, 5, (rows, cols), dtype)
     forward(a, w, out)
