@@ -40,6 +40,7 @@ class StartOutcome:
         return {"seed": self.seed, "final_train_loss": r.final_train_loss,
                 "final_validation_loss": r.final_validation_loss, "epochs": r.epochs,
                 "stop_reason": r.stop_reason, "diverged": r.diverged, "diverged_epoch": r.diverged_epoch,
+                "rollbacks": list(r.rollbacks),
                 "best_epoch": r.best_epoch, "seconds": r.seconds, "loss_curve": list(r.loss_curve),
                 "validation_loss_curve": list(r.validation_loss_curve), "diagnostics": list(r.diagnostics)}
 

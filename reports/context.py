@@ -9,7 +9,7 @@ import numpy as np
 from astromlp.jsonable import to_jsonable
 from astromlp.reports.findings import findings
 from astromlp.reports.kinds import report_kind
-from astromlp.reports.training_findings import diagnostic_findings, last_diagnostics
+from astromlp.reports.training_findings import diagnostic_findings, last_diagnostics, rollback_epochs
 
 BETTER_TEXT = {"higher": "higher is better", "lower": "lower is better", "zero": "closer to 0 is better"}
 VERDICT_TEXT = {
@@ -239,7 +239,8 @@ def _training(training: dict) -> dict:
     chosen = training.get("chosen_start")
     layers = last_diagnostics(starts[chosen] if chosen is not None and 0 <= chosen < len(starts) else None)
     return {
-        "starts": [{**start, "index": k, "chosen": k == chosen} for k, start in enumerate(starts)],
+        "starts": [{**start, "index": k, "chosen": k == chosen,
+                    "spikes": ", ".join(str(e + 1) for e in rollback_epochs(start))} for k, start in enumerate(starts)],
         "chosen": chosen,
         "fit_seconds": training.get("fit_seconds"),
         "sparsity": training.get("sparsity"),

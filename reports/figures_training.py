@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from astromlp.reports.svg import MUTED, NETWORK_COLOUR, log_y, new_figure, to_svg
+from astromlp.reports.training_findings import rollback_epochs
 
 VALIDATION_COLOUR = "#d95f02"
 DIVERGED_COLOUR = "#c0392b"
+ROLLBACK_COLOUR = "#7570b3"
 
 
 def loss_curves(training: dict) -> str | None:
@@ -54,6 +56,10 @@ def _plot_start(
         axes.plot(
             finite[-1] + 1, train[finite[-1]], "x", color=DIVERGED_COLOUR, ms=7, mew=2, label="diverged"
         )
+    spikes = np.asarray(rollback_epochs(start), dtype=int)
+    if len(spikes):
+        axes.plot(spikes + 1, train[spikes], "v", color=ROLLBACK_COLOUR, ms=6,
+                  label="loss spike: back to the best epoch, rate halved")
 
 
 def _curve(values) -> np.ndarray:

@@ -34,7 +34,8 @@ class EvaluationInputs:
     split {train, validation, test}, class_balance {split: {class: count}}, warnings [sentence] (shown first
     among the findings, e.g. the target column used as a feature).
     training keys (each optional): starts [{seed, loss_curve, validation_loss_curve, stop_reason, diverged,
-    epochs, final_train_loss, final_validation_loss}], chosen_start (index into starts), fit_seconds,
+    rollbacks (epochs of a loss spike), epochs, final_train_loss, final_validation_loss}], chosen_start (index
+    into starts), fit_seconds,
     sparsity {layers [{layer, weights, zero_fraction}], switched_off [input feature name]} (what L1 zeroed).
     validation (classification, optional): {"y_true": validation-split labels, "probabilities": {model:
     (n, n_classes)}}, on which the operating points' thresholds are chosen. targets: {"purity" | "completeness":

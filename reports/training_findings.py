@@ -11,6 +11,15 @@ RULES = (
 )
 
 
+def rollback_epochs(start: dict) -> list[int]:
+    """The epochs (0-based) whose loss spike sent the start back to its best weights (``nn/training.py``),
+    those of its loss curve only: a model file's record is not trusted."""
+    values, n = start.get("rollbacks"), len(start.get("loss_curve") or [])
+    if not isinstance(values, list):
+        return []
+    return [v for v in values if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < n]
+
+
 def last_diagnostics(start: dict | None) -> list[dict]:
     """The per-layer records of the start's last epoch with diagnostics (empty without validation rows)."""
     epochs = (start or {}).get("diagnostics") or []

@@ -177,3 +177,74 @@ def test_side_by_side_starts_equal_separate_trainings(rng):
         assert np.array_equal(alone.theta, together[k].theta)
         assert np.array_equal(alone.running_var, together[k].running_var)
         assert result.validation_loss_curve == results[k].validation_loss_curve
+
+
+class _OneHugeRate:
+    """Adam's usual rate but for one epoch whose rate is 300 times larger: a genuine loss spike."""
+
+    def __init__(self, spike_epoch: int):
+        self.spike_epoch = spike_epoch
+
+    def rate(self, epoch: int, loss: float) -> float:
+        return 3.0 if epoch == self.spike_epoch else 1e-2
+
+
+def _spiking_fit(rng, monkeypatch, epochs: int):
+    """Train through a spike at epoch 5 with no validation part; the weights after every epoch and the
+    learning rate and Adam step count each epoch's kernel was given."""
+    import astromlp.nn.training as training
+
+    given = []
+
+    def spy(layout, epoch, update, hyper, state, ws, scratch):
+        given.append((state.lr, state.t0))
+        return training_run_epoch(layout, epoch, update, hyper, state, ws, scratch)
+
+    training_run_epoch = training.run_epoch
+    monkeypatch.setattr(training, "run_epoch", spy)
+    X, Y = _small_problem(rng, 600)
+    net = make_net([LayerSpec(16, "relu")], n_in=6, seed=1, chunk=32)
+    weights = []
+    result = train(net, X, Y, np.ones(len(X)), _config(Adam(1e-2), batch_size=50, max_epochs=epochs,
+                                                       schedule=_OneHugeRate(5)),
+                   seed=0, on_epoch=lambda k, epoch, loss, monitored: weights.append(net.theta.copy()))
+    return result, net, weights, given
+
+
+def test_a_loss_spike_goes_back_to_the_best_weights_with_half_the_rate(rng, monkeypatch):
+    result, net, weights, given = _spiking_fit(rng, monkeypatch, epochs=9)
+    best = int(np.argmin(result.loss_curve[:5]))
+    assert result.loss_curve[5] > 10 * result.loss_curve[best]
+    assert result.rollbacks == [5] and result.epochs == 9 and not result.diverged
+    assert [lr for lr, _ in given] == [1e-2] * 5 + [3.0] + [0.5e-2] * 3
+    assert given[6][1] == 0  # Adam's moments start again
+    assert max(result.loss_curve[6:]) < 2 * result.loss_curve[best]
+    # the last epoch, spiking, is rolled back too: the fit ends on the best epoch's weights
+    result, net, weights, _ = _spiking_fit(np.random.default_rng(0), monkeypatch, epochs=6)
+    assert result.rollbacks == [5]
+    assert np.array_equal(net.theta, weights[int(np.argmin(result.loss_curve[:5]))])
+
+
+def test_without_the_spike_guard_the_spike_stays(rng, monkeypatch):
+    import astromlp.nn.training as training
+
+    monkeypatch.setattr(training, "SPIKE_FACTOR", np.inf)
+    result, net, weights, given = _spiking_fit(np.random.default_rng(0), monkeypatch, epochs=6)
+    assert result.rollbacks == [] and np.array_equal(net.theta, weights[5])
+    assert not np.array_equal(net.theta, weights[int(np.argmin(result.loss_curve[:5]))])
+
+
+def test_side_by_side_starts_roll_back_as_separate_trainings(rng):
+    from astromlp.nn.training import train_many
+
+    X, Y = _small_problem(rng, 600)
+    def config():
+        return _config(Adam(1e-2), batch_size=50, max_epochs=8, schedule=_OneHugeRate(5))
+
+    together = [make_net([LayerSpec(16, "relu")], n_in=6, seed=s, chunk=32) for s in (1, 2)]
+    results = train_many(together, X, Y, np.ones(len(X)), config(), [21, 22])
+    for k, seed in enumerate((21, 22)):
+        alone = make_net([LayerSpec(16, "relu")], n_in=6, seed=1 + k, chunk=32)
+        result = train(alone, X, Y, np.ones(len(X)), config(), seed)
+        assert result.rollbacks == results[k].rollbacks == [5]
+        assert np.array_equal(alone.theta, together[k].theta)

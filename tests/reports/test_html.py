@@ -4,6 +4,7 @@ catalog-derived string escaped."""
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 
 import numpy as np
@@ -150,3 +151,19 @@ def test_a_report_from_predictions_alone_says_what_is_missing(tmp_path):
     _, page = page_of(write_report(tmp_path, inputs, n_bootstrap=10).parent)
     assert page.ids("figure") == ["figure-predicted_vs_true", "figure-residuals_target"]
     assert "no training record" in page.all_text and page.all_text.count("not recorded") >= 5
+
+
+def test_loss_spikes_show_in_the_starts_table_and_on_the_curves(tmp_path):
+    y = np.linspace(0.0, 1.0, 50)
+    curve = [1.0, 0.5, 0.4, 6.0, 0.45, 0.3]
+    starts = [{"seed": 1, "loss_curve": curve, "rollbacks": [3]},
+              # a model file's record is not trusted: only epochs of the curve count
+              {"seed": 2, "loss_curve": curve, "rollbacks": ["<b>3</b>", 10**12, True, -1, 1]},
+              {"seed": 3, "loss_curve": curve, "rollbacks": "<b>x</b>"}]
+    inputs = EvaluationInputs("regression", "z", y, {"net": y + 0.1}, "net",
+                              training={"starts": starts, "chosen_start": 0})
+    text, page = page_of(write_report(tmp_path, inputs, n_bootstrap=10).parent)
+    rows = text.split('<section id="training">')[1].split("</table>")[0].split("<tr")[2:]
+    spikes = [re.findall(r"<td>([^<]*)</td>", row)[-1] for row in rows]  # stop reason, diverged, spikes
+    assert spikes == ["4", "2", ""] and "<b>3" not in text and "&lt;b&gt;" not in text
+    assert "loss spike: back to the best epoch, rate halved" in page.all_text
