@@ -57,8 +57,9 @@ def _plot_start(
             finite[-1] + 1, train[finite[-1]], "x", color=DIVERGED_COLOUR, ms=7, mew=2, label="diverged"
         )
     spikes = np.asarray(rollback_epochs(start), dtype=int)
+    monitored = validation if len(validation) == len(train) else train  # the curve the spike was seen on
     if len(spikes):
-        axes.plot(spikes + 1, train[spikes], "v", color=ROLLBACK_COLOUR, ms=6,
+        axes.plot(spikes + 1, monitored[spikes], "v", color=ROLLBACK_COLOUR, ms=8,
                   label="loss spike: back to the best epoch, rate halved")
 
 
