@@ -3,6 +3,12 @@ line per layer that is mostly dead or saturated, saying what to try."""
 
 from __future__ import annotations
 
+from numbers import Integral
+
+import numpy as np
+
+SEQUENCES = (list, tuple, np.ndarray)  # what a record's lists may be: JSON's, or numpy's from the Python API
+
 #: (diagnostic, fraction above which it is a finding, what it means, what to try)
 RULES = (
     ("dead_fraction", 0.5, "of ReLU units never active", "lower the learning rate or use leaky_relu"),
@@ -14,10 +20,10 @@ RULES = (
 def rollback_epochs(start: dict) -> list[int]:
     """The epochs (0-based) whose loss spike sent the start back to its best weights (``nn/training.py``),
     those of its loss curve only: a model file's record is not trusted."""
-    values, n = start.get("rollbacks"), len(start.get("loss_curve") or [])
-    if not isinstance(values, list):
+    values, curve = start.get("rollbacks"), start.get("loss_curve")
+    if not isinstance(values, SEQUENCES) or not isinstance(curve, SEQUENCES):
         return []
-    return [v for v in values if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < n]
+    return [int(v) for v in values if isinstance(v, Integral) and not isinstance(v, bool) and 0 <= v < len(curve)]
 
 
 def last_diagnostics(start: dict | None) -> list[dict]:
