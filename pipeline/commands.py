@@ -13,14 +13,16 @@ from astromlp.pipeline.kinds import TASK_KINDS
 from astromlp.pipeline.templates import TASK_NAMES, template
 
 DEMO_TASKS = tuple(name for name, kind in TASK_KINDS.items() if kind.demo)
-_scheduler = click.option("--scheduler", metavar="ADDRESS",
-                          help="tcp://HOST:PORT of a running Dask scheduler, or threads / synchronous / processes.")
-_workers = click.option("--workers", type=click.IntRange(min=1), metavar="N",
-                        help="Start a local Dask cluster of N worker processes (one thread each) for this run.")
-_quiet = click.option("--quiet", is_flag=True, help="No progress bars; print only the output paths.")
+scheduler_option = click.option(
+    "--scheduler", metavar="ADDRESS",
+    help="tcp://HOST:PORT of a running Dask scheduler, or threads / synchronous / processes.")
+workers_option = click.option(
+    "--workers", type=click.IntRange(min=1), metavar="N",
+    help="Start a local Dask cluster of N worker processes (one thread each) for this run.")
+quiet_option = click.option("--quiet", is_flag=True, help="No progress bars; print only the output paths.")
 
 
-def _options(out, resume, force, scheduler, workers, quiet):
+def run_options(out, resume, force, scheduler, workers, quiet):
     from astromlp.pipeline.runner import RunOptions
     from astromlp.pipeline.schedulers import check_scheduler
 
@@ -36,9 +38,9 @@ def _options(out, resume, force, scheduler, workers, quiet):
 @click.option("--out", type=click.Path(file_okay=False), help="Run directory (default: [run] out of CONFIG).")
 @click.option("--resume", is_flag=True, help="Reuse the finished stages whose inputs and config are unchanged.")
 @click.option("--force", is_flag=True, help="Recompute every stage of an existing run directory.")
-@_scheduler
-@_workers
-@_quiet
+@scheduler_option
+@workers_option
+@quiet_option
 def run(config, out, resume, force, scheduler, workers, quiet) -> None:
     """Train and evaluate a model as a TOML config says.
 
@@ -53,7 +55,7 @@ def run(config, out, resume, force, scheduler, workers, quiet) -> None:
     from astromlp.pipeline.runner import run as run_config
     from astromlp.pipeline.summary import summary_text
 
-    options = _options(out, resume, force, scheduler, workers, quiet)
+    options = run_options(out, resume, force, scheduler, workers, quiet)
     result = run_config(load_config(config), options)
     click.echo(result.report if quiet else summary_text(result, f"astromlp run {os.path.normpath(config)}"))
 
@@ -61,9 +63,9 @@ def run(config, out, resume, force, scheduler, workers, quiet) -> None:
 @click.command()
 @click.option("--out", type=click.Path(file_okay=False), default="astromlp-demo", show_default=True,
               help="Folder for the demo's configs and run directories.")
-@_scheduler
-@_workers
-@_quiet
+@scheduler_option
+@workers_option
+@quiet_option
 def demo(out, scheduler, workers, quiet) -> None:
     """Run both demo tasks on the bundled SDSS sample.
 
@@ -88,7 +90,7 @@ def demo(out, scheduler, workers, quiet) -> None:
     for path, text in texts.items():  # each report path once: in its summary, or alone with --quiet
         write_text(path, text)
         task = path.stem
-        options = _options(None, True, False, scheduler, workers, quiet)
+        options = run_options(None, True, False, scheduler, workers, quiet)
         result = run_config(parse_config(text, path), options)
         click.echo(f"report: {result.report}" if quiet else summary_text(result, f"demo: {task}") + "\n")
 
@@ -115,9 +117,9 @@ def _check_demo_config(path: Path, text: str) -> None:
 @click.option("--select", "select", default=None, metavar="EXPR",
               help="Predict only rows passing this condition, e.g. \"(r < 19) & (0 < z < 2)\" (the [data] select "
                    "language; false where a compared value is missing).")
-@_scheduler
-@_workers
-@_quiet
+@scheduler_option
+@workers_option
+@quiet_option
 def predict(model, catalogs, output, keep, select, scheduler, workers, quiet) -> None:
     """Apply a trained model to new catalogs.
 

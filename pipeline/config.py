@@ -350,7 +350,7 @@ def parse_config(text: str, path: Path) -> Config:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise AstromlpError(f"{path}: not valid TOML ({exc}); fix the syntax") from None
-    _reject_unknown(raw, [*SECTIONS, *FREE_TABLES], path, "section", "")
+    reject_unknown(raw, [*SECTIONS, *FREE_TABLES], path, "section", "")
     _reject_non_finite(raw, path, "")
     sections = {name: _build_section(cls, raw.get(name, {}), path, name) for name, cls in SECTIONS.items()}
     features = _features(raw.get("features"), path)
@@ -379,7 +379,7 @@ def _reject_non_finite(value: Any, path: Path, where: str) -> None:
         raise AstromlpError(f"{path}: {where} holds {value}, which is not a finite number; give a finite value")
 
 
-def _reject_unknown(table: dict, known: list[str], path: Path, what: str, where: str) -> None:
+def reject_unknown(table: dict, known: list[str], path: Path, what: str, where: str) -> None:
     for name in table:
         if name not in known:
             close = difflib.get_close_matches(name, known, n=1)
@@ -391,7 +391,7 @@ def _build_section(cls: type, table: Any, path: Path, name: str):
     if not isinstance(table, dict):
         raise AstromlpError(f"{path}: '{name}' must be a table ([{name}]), not {type(table).__name__}")
     fields = {f.name: f.metadata["rule"] for f in dataclasses.fields(cls)}
-    _reject_unknown(table, list(fields), path, "key", f"[{name}] ")
+    reject_unknown(table, list(fields), path, "key", f"[{name}] ")
     values = {}
     for key_name, rule in fields.items():
         where = f"{path}: [{name}] {key_name}"
@@ -466,7 +466,7 @@ def _model(table: Any, path: Path, task: str) -> dict[str, Any]:
     for name in table:
         if name in RESERVED_MODEL_KEYS:
             raise AstromlpError(f"{path}: [model] {name} is set by the pipeline; {RESERVED_MODEL_KEYS[name]}")
-    _reject_unknown(table, [k for k in known if k not in RESERVED_MODEL_KEYS], path, "key", "[model] ")
+    reject_unknown(table, [k for k in known if k not in RESERVED_MODEL_KEYS], path, "key", "[model] ")
     params = {name: tuple(v) if isinstance(v, list) else v for name, v in table.items()}
     check_params(task, params, f"{path}: [model]")
     return params

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from astromlp.errors import AstromlpError
-from astromlp.pipeline.commands import _options, _quiet, _scheduler, _workers
+from astromlp.pipeline.commands import quiet_option, run_options, scheduler_option, workers_option
 
 
 @click.command()
@@ -16,9 +16,9 @@ from astromlp.pipeline.commands import _options, _quiet, _scheduler, _workers
 @click.option("--out", type=click.Path(file_okay=False), help="Sweep directory (default: [run] out of CONFIG).")
 @click.option("--resume", is_flag=True, help="Keep the finished trials whose keys are unchanged; run the rest.")
 @click.option("--force", is_flag=True, help="Recompute the data stages and every trial.")
-@_scheduler
-@_workers
-@_quiet
+@scheduler_option
+@workers_option
+@quiet_option
 def sweep(config, out, resume, force, scheduler, workers, quiet) -> None:
     """Train every trial of a [sweep] config and compare them.
 
@@ -34,7 +34,7 @@ def sweep(config, out, resume, force, scheduler, workers, quiet) -> None:
     from astromlp.pipeline.sweep import run_sweep
     from astromlp.pipeline.sweep_config import load_sweep
 
-    options = _options(out, resume, force, scheduler, workers, quiet)
+    options = run_options(out, resume, force, scheduler, workers, quiet)
     result = run_sweep(load_sweep(config), options)
     if quiet:
         click.echo(result.report)

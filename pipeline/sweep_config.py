@@ -40,8 +40,8 @@ from astromlp.pipeline.config import (
     NormaliseSection,
     parse_config,
     read_config_text,
+    reject_unknown,
 )
-from astromlp.pipeline.config import _reject_unknown as reject_unknown
 from astromlp.pipeline.models import estimator_class
 from astromlp.reports.sweep import default_metric, sweep_metrics
 

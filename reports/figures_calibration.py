@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import precision_recall_curve
 
-from astromlp.reports.figures_classification import PANEL_COLUMNS, _thin
+from astromlp.reports.figures_classification import PANEL_COLUMNS, thin_points
 from astromlp.reports.svg import model_colours, new_figure, to_svg
 
 
@@ -52,7 +52,7 @@ def operating_point_curves(inputs, metrics: dict) -> str | None:
         is_class = inputs.y_true == row["class"]
         for name, cell in zip(points["models"], row["cells"], strict=True):
             purity, completeness, _ = precision_recall_curve(is_class, inputs.probabilities[name][:, k])
-            x, y = _thin(completeness, purity)
+            x, y = thin_points(completeness, purity)
             ax.plot(x, y, color=colours[name], lw=1.1, drawstyle="steps-post", label=name)
             if cell["threshold"] is not None:
                 ax.plot(cell["completeness"]["value"], cell["purity"]["value"], "o", color=colours[name], ms=6,

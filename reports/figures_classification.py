@@ -84,7 +84,7 @@ def _class_curves(inputs, key: str, points, xlabel: str, ylabel: str) -> str | N
     for ax, k in zip(axes.flat, shown, strict=False):
         is_class = inputs.y_true == inputs.classes[k]
         for name in models:
-            x, y = _thin(*points(is_class, inputs.probabilities[name][:, k]))
+            x, y = thin_points(*points(is_class, inputs.probabilities[name][:, k]))
             ax.plot(
                 x,
                 y,
@@ -100,7 +100,7 @@ def _class_curves(inputs, key: str, points, xlabel: str, ylabel: str) -> str | N
     return to_svg(figure, key)
 
 
-def _thin(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def thin_points(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """At most MAX_CURVE_POINTS evenly spaced points of a curve, ends kept, so the SVG stays small."""
     if len(x) <= MAX_CURVE_POINTS:
         return x, y

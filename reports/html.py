@@ -38,7 +38,7 @@ def interval(bounds, digits: int = 3) -> str:
     return "" if not bounds else f"[{number(bounds[0], digits)}, {number(bounds[1], digits)}]"
 
 
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("astromlp.reports", "templates"),
         autoescape=True,  # every catalog-derived string (labels, columns, file names) is escaped
@@ -56,7 +56,7 @@ def render_report(inputs: EvaluationInputs, metrics: dict) -> str:
     for figures in context["figures"].values():
         for figure in figures:
             figure["svg"] = Markup(figure["svg"])  # matplotlib wrote it, text escaped
-    return _environment().get_template("report.html.j2").render(context)
+    return environment().get_template("report.html.j2").render(context)
 
 
 def configured_bootstrap(inputs: EvaluationInputs) -> tuple[int, str]:

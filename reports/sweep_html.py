@@ -7,7 +7,7 @@ from importlib.metadata import version
 
 from markupsafe import Markup
 
-from astromlp.reports.html import _environment
+from astromlp.reports.html import environment
 from astromlp.reports.kinds import report_kind
 from astromlp.reports.sweep_figures import metric_by_value, top_loss_curves
 
@@ -40,4 +40,4 @@ def render_sweep(comparison: dict) -> str:
         "figures": [{"key": key, "svg": Markup(svg), "caption": caption} for key, svg, caption in figures],
         "astromlp_version": version("astromlp"),
     }
-    return _environment().get_template("sweep.html.j2").render(context)
+    return environment().get_template("sweep.html.j2").render(context)
