@@ -88,9 +88,9 @@ STEPS_PER_EPOCH = 1_000_003
 
 #: An epoch whose monitored loss exceeds this multiple of the best so far is a loss spike, an instability of a
 #: too-large step: training goes back to the best epoch's weights, with fresh optimizer moments and half the
-#: learning rate. An order of magnitude, set before measuring; in the 50 default photo-z fits of
-#: benchmarks/quality_selection.md (round 12) the failed fit rose 19-fold, the others at most 9.6-fold (one
-#: fit; the next 6.6), the SDSS and HTRU2 classifiers at most 1.3-fold.
+#: learning rate. An order of magnitude, set when only the failed fit (19-fold) and nine others (at most 4.3-fold)
+#: were measured; of all 50 default photo-z fits of benchmarks/quality_selection.md (round 12) the others rose
+#: at most 9.6-fold (one fit; the next 6.6), the SDSS and HTRU2 classifiers at most 1.3-fold.
 SPIKE_FACTOR = 10.0
 
 
