@@ -22,9 +22,11 @@ from astromlp.nn.kernels.thin_products import (
 )
 
 # rows x fan-in x width: a full 128-row chunk of the benchmark nets' thin layers, a short last chunk, one row,
-# widths of one vector or less, and every remainder of 4 rows and of 2 vectors (float64: 4 lanes, float32: 8)
+# widths of one vector or less, and every remainder of 4 rows and of 2 vectors (float64: 4 lanes, float32: 8); the
+# default net's 64 x 64 layer and other wide-on-both-sides layers (tiles in float32)
 SHAPES = [(128, 5, 32), (128, 32, 3), (128, 64, 3), (128, 3, 64), (128, 10, 64), (1, 1, 1), (3, 7, 5), (5, 3, 9),
-          (7, 2, 17), (130, 9, 33), (6, 1, 8), (4, 16, 16), (127, 16, 7), (9, 13, 60), (2, 64, 12)]
+          (7, 2, 17), (130, 9, 33), (6, 1, 8), (4, 16, 16), (127, 16, 7), (9, 13, 60), (2, 64, 12), (128, 64, 64),
+          (61, 33, 47)]
 
 
 def _inside(buffer_size, offset, shape, dtype):
@@ -67,7 +69,7 @@ def test_an_empty_chunk_gives_a_zero_gradient():
 def test_wide_layers_keep_blas_bit_for_bit():
     rng = np.random.default_rng(0)
     a, w, dz = rng.normal(size=(128, 64)), rng.normal(size=(64, 64)), rng.normal(size=(128, 64))
-    assert not is_thin(64, 64)
+    assert not is_thin(64, 64, 4)
     out, grad = np.empty((128, 64)), np.empty((64, 64))
     chunk_dot(a, w, out)
     chunk_dot_transposed(a, dz, grad)
@@ -76,8 +78,14 @@ def test_wide_layers_keep_blas_bit_for_bit():
 
 def test_which_layers_are_thin():
     """Thin shapes take the tiles on a CPU with vector FMA (every CPU this project's CI runs on), none elsewhere."""
-    assert [is_thin(5, 32), is_thin(64, 3), is_thin(THIN, WIDEST), is_thin(1, 1)] == [VECTOR_TILES] * 4
-    assert not is_thin(THIN + 1, THIN + 1) and not is_thin(3, WIDEST + 1) and not is_thin(64, 200)
+    for lanes in (4, 8):
+        assert [is_thin(5, 32, lanes), is_thin(64, 3, lanes), is_thin(THIN, WIDEST, lanes),
+                is_thin(1, 1, lanes)] == [VECTOR_TILES] * 4
+        assert not is_thin(3, WIDEST + 1, lanes) and not is_thin(64, 200, lanes)
+    # wide on both sides: BLAS in float64, the tiles in float32 (up to WIDEST)
+    assert not is_thin(THIN + 1, THIN + 1, 4) and not is_thin(WIDEST, WIDEST, 4)
+    assert [is_thin(THIN + 1, THIN + 1, 8), is_thin(WIDEST, WIDEST, 8)] == [VECTOR_TILES] * 2
+    assert not is_thin(WIDEST + 1, WIDEST, 8)
     # a float32 forward product that fills under half of its 8 lanes stays with BLAS; in float64 (4 lanes) it does not
     assert not forward_takes_tiles(32, NARROW_FLOAT32, 8)
     assert [forward_takes_tiles(32, NARROW_FLOAT32 + 1, 8), forward_takes_tiles(32, 3, 4)] == [VECTOR_TILES] * 2
