@@ -143,9 +143,18 @@ def _drop_inputs(r0, r1, layout, xbuf, ws, mode):
     return out
 
 
+@kernel(inline="always")
+def _bias_in_activation(il, l):
+    """Whether layer l's bias joins its activation's passes (a hidden layer with a fixed activation, no maxout,
+    no batch norm): added to h in the forward one, its gradient summed from dh in the backward one. One pass
+    over the chunk's outputs fewer each way (128 x 32 float64: 0.8 us each)."""
+    return l < il.shape[0] - 1 and il[l, PIECES] == 1 and il[l, SLOPE] == _FIXED and il[l, HAS_BN] == 0
+
+
 @kernel()
 def _finish(l, r0, r1, layout, theta, ws, cap, mode):
-    """From the pre-activation h of a hidden layer to its output a: activation or maxout, then dropout."""
+    """From the pre-activation h of a hidden layer to its output a: activation or maxout, then dropout (and
+    first h += bias, in the activation's pass, where ``_bias_in_activation`` says so)."""
     il, fl = layout.il, layout.fl
     hbuf, abuf, mbuf, ibuf = ws.h, ws.a, ws.drop, ws.argmax
     cols = _cols(il, l)
@@ -164,7 +173,8 @@ def _finish(l, r0, r1, layout, theta, ws, cap, mode):
                 arg[i, j] = best
                 a[i, j] = h[i, j * pieces + best]
     elif il[l, SLOPE] == _FIXED:
-        activate(layout.rows, il[l, ACT], h, a, fl[l, ALPHA])
+        activate(layout.rows, il[l, ACT], h, a, fl[l, ALPHA], theta[il[l, B_OFF]:il[l, B_OFF] + cols],
+                 _bias_in_activation(il, l))
     else:
         s = _rows(ws.slope, il[l, CUM_UNITS] * cap, r0, r1, units)
         _fill_slopes(l, r0, s, layout, theta, mode)
@@ -204,7 +214,7 @@ def _linear(l, r0, r1, layout, params, xbuf, ws, cap, mode):
             shift = theta[be + j] - scale * params.running_mean[s + j]
             for i in range(r1 - r0):
                 h[i, j] = h[i, j] * scale + shift
-    else:
+    elif not _bias_in_activation(il, l):
         bias = theta[il[l, B_OFF]:il[l, B_OFF] + cols]  # a slice, not theta[b + j]: only then does it vectorise
         for i in range(r1 - r0):
             for j in range(cols):
@@ -379,7 +389,7 @@ def _linear_backward(l, c, r0, r1, layout, theta, xbuf, ws, cap):
         a_in = _input(il, l, r0, r1, xbuf, abuf, cap)
     grow = gchunks[c]
     chunk_dot_transposed(a_in, dz, grow[il[l, W_OFF]:il[l, W_OFF] + n_in * cols].reshape((n_in, cols)))
-    if il[l, HAS_BN] == 0:
+    if il[l, HAS_BN] == 0 and not _bias_in_activation(il, l):
         db = grow[il[l, B_OFF]:il[l, B_OFF] + cols]
         db[:] = 0.0
         for i in range(r1 - r0):
@@ -405,7 +415,9 @@ def _linear_backward(l, c, r0, r1, layout, theta, xbuf, ws, cap):
                     dh[i, j * pieces + k] = g if k == arg[i, j] else 0.0
     elif il[p, SLOPE] == _FIXED:
         h = _rows(ws.h, il[p, CUM_COLS] * cap, r0, r1, _cols(il, p))
-        activation_backward(layout.rows, il[p, ACT], h, a, da, dh, fl[p, ALPHA], m, masked)
+        db = grow[il[p, B_OFF]:il[p, B_OFF] + units]
+        activation_backward(layout.rows, il[p, ACT], h, a, da, dh, fl[p, ALPHA], m, masked, db,
+                            _bias_in_activation(il, p))
     else:
         h = _rows(ws.h, il[p, CUM_COLS] * cap, r0, r1, _cols(il, p))
         s = _rows(ws.slope, il[p, CUM_UNITS] * cap, r0, r1, units)
