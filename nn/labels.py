@@ -2,7 +2,7 @@
 
 Integer labels over a short range (the usual 0, 1, 2 or a survey's class codes) take a counting path: for 20,000
 rows of three classes, ``np.unique`` took 590 us with its inverse (320 without) and ``np.searchsorted`` 180 us,
-against 60 and 40 us here, a tenth of a small network's whole fit between them. Other labels take numpy's sort."""
+against 60 and 40 us here (about 5 % of a small network's whole fit, 15 ms). Other labels take numpy's sort."""
 
 from __future__ import annotations
 

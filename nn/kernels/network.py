@@ -147,7 +147,7 @@ def _drop_inputs(r0, r1, layout, xbuf, ws, mode):
 def _bias_in_activation(il, l):
     """Whether layer l's bias joins its activation's passes (a hidden layer with a fixed activation, no maxout,
     no batch norm): added to h in the forward one, its gradient summed from dh in the backward one. One pass
-    over the chunk's outputs fewer each way (128 x 32 float64: 0.8 us each)."""
+    over the chunk's outputs fewer each way: 128 x 32 float64, 1.84 -> 1.15 us forward, 1.79 -> 1.37 us backward."""
     return l < il.shape[0] - 1 and il[l, PIECES] == 1 and il[l, SLOPE] == _FIXED and il[l, HAS_BN] == 0
 
 
