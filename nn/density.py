@@ -12,6 +12,7 @@ from scipy.ndimage import gaussian_filter1d
 from scipy.special import ndtr
 
 from astromlp.errors import AstromlpError
+from astromlp.nn.labels import one_hot
 
 #: Bins of the default grid, and the margin added above the 99.9th percentile of the training targets
 #: (a fraction of the targets' range), so the tail the network may predict is not cut at the last bin.
@@ -71,10 +72,9 @@ def soft_labels(y: np.ndarray, edges: np.ndarray, width: float, dtype=np.float64
     y = np.asarray(y, dtype=np.float64)
     n_bins = len(edges) - 1
     index = np.clip(np.searchsorted(edges, y, side="right") - 1, 0, n_bins - 1)
-    labels = np.zeros((len(y), n_bins), dtype)
     if width == 0:
-        labels[np.arange(len(y)), index] = 1
-        return labels
+        return one_hot(index, n_bins, dtype)
+    labels = np.zeros((len(y), n_bins), dtype)
     # the target's position in bin units (fractional), so the kernel follows non-uniform grids bin by bin
     position = index + np.clip((y - edges[index]) / np.diff(edges)[index], 0.0, 1.0)
     # the Gaussian's CDF at the edges of a window of bins around the target: outside it the CDF is exactly 0

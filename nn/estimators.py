@@ -27,7 +27,7 @@ from astromlp.nn.activations import ALIASES as ACTIVATION_ALIASES
 from astromlp.nn.calibration import CALIBRATIONS, check_temperature, fit_temperature
 from astromlp.nn.footprint import available_memory, check_fits, layout_counts, training_bytes
 from astromlp.nn.init import INITIALIZERS
-from astromlp.nn.labels import label_index, sorted_labels
+from astromlp.nn.labels import label_index, one_hot, sorted_labels
 from astromlp.nn.layers import B_OFF, BE_OFF, LayerSpec, network_specs
 from astromlp.nn.linear import check_closed_form, fit_closed_form
 from astromlp.nn.losses import ALIASES as LOSS_ALIASES
@@ -664,7 +664,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         weights = getattr(self, "_class_weights", None)
         if weights is None or self.class_weight is None:
             return w
-        return w * weights[np.searchsorted(self.classes_, np.asarray(y))].astype(w.dtype)
+        return w * weights[label_index(self.classes_, y)].astype(w.dtype)
 
     def _after_fit(self, validation) -> None:
         self.temperature_ = 1.0
@@ -738,10 +738,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         dtype = self._dtype
         if self._loss_name() == "binary_cross_entropy":
             return index.astype(dtype).reshape(-1, 1)
-        k = len(self.classes_)
-        one_hot = np.zeros((len(index), k), dtype)
-        one_hot.reshape(-1)[np.arange(0, one_hot.size, k) + index] = 1  # flat: 2.4x faster than [rows, index]
-        return one_hot
+        return one_hot(index, len(self.classes_), dtype)
 
     def _stratify(self, y):
         return y

@@ -5,7 +5,7 @@ import pytest
 
 from astromlp.errors import AstromlpError
 from astromlp.nn import MLPClassifier
-from astromlp.nn.labels import MAX_COUNTED_SPAN, label_index, sorted_labels
+from astromlp.nn.labels import MAX_COUNTED_SPAN, label_index, one_hot, sorted_labels
 
 RNG = np.random.default_rng(3)
 
@@ -45,3 +45,18 @@ def test_classifier_refuses_labels_unseen_in_fit():
     model = MLPClassifier((4,), max_epochs=1, random_state=0).fit(X, np.arange(60) % 3)
     with pytest.raises(AstromlpError, match=r"labels \[3, 7\] were not among the classes seen in fit"):
         model.partial_fit(X[:4], np.array([0, 3, 7, 1]))
+
+
+def test_one_hot_rows():
+    index = np.array([2, 0, 1, 2])
+    for dtype in (np.float64, np.float32):
+        out = one_hot(index, 4, dtype)
+        assert out.dtype == dtype
+        np.testing.assert_array_equal(out, np.eye(4, dtype=dtype)[index])
+
+
+def test_class_weights_with_an_unknown_validation_label_give_the_one_line_error():
+    X = RNG.normal(size=(60, 2))
+    model = MLPClassifier((4,), max_epochs=1, class_weight="balanced", random_state=0)
+    with pytest.raises(AstromlpError, match=r"labels \[9\] were not among the classes seen in fit"):
+        model.fit(X, np.arange(60) % 3, X_val=X[:3], y_val=np.array([0, 9, 1]))
