@@ -13,6 +13,13 @@ from astromlp.nn.kernels.rows import row_dispatch
 
 
 @kernel(inline="always")
+def _through_mask(f, h, a, da, m, p):
+    """da * m * f'(h) for an element of an inverted-dropout layer kept with multiplier m (0 when dropped): a holds
+    the dropped-out value a_pre * m, so m is undone to give f its output. ``p``: the activation's parameter."""
+    return da * m * f(h, a / m, p) if m != 0 else 0.0 * da
+
+
+@kernel(inline="always")
 def _map_value(f, h, a, alpha, bias, biased):
     if biased:  # the layer's bias added in the same pass over h
         for i in range(h.shape[0]):
@@ -42,9 +49,8 @@ def _map_derivative(f, h, a, da, dh, alpha, mask, masked, db, summed):
             dhf[i] = daf[i] * f(hf[i], af[i], alpha)
         return
     mf = mask.ravel()
-    for i in range(hf.size):  # a holds dropped-out values a_pre * m: undo m to get f(h)
-        m = mf[i]
-        dhf[i] = daf[i] * m * f(hf[i], af[i] / m, alpha) if m != 0 else 0.0 * daf[i]
+    for i in range(hf.size):
+        dhf[i] = _through_mask(f, hf[i], af[i], daf[i], mf[i], alpha)
 
 
 @kernel(inline="always")
@@ -56,8 +62,7 @@ def _map_derivative_summed(f, h, a, da, dh, alpha, mask, masked, db):
         if masked:
             mi = mask[i]
             for j in range(h.shape[1]):
-                m = mi[j]
-                g = dai[j] * m * f(hi[j], ai[j] / m, alpha) if m != 0 else 0.0 * dai[j]
+                g = _through_mask(f, hi[j], ai[j], dai[j], mi[j], alpha)
                 dhi[j] = g
                 db[j] += g
         else:
@@ -85,8 +90,7 @@ def _map_sloped_derivative(f, h, a, da, dh, s, mask, masked):
     sf = s.ravel()
     mf = mask.ravel()
     for i in range(hf.size):  # as in _map_derivative, with one parameter per element
-        m = mf[i] if masked else 1.0
-        dhf[i] = daf[i] * m * f(hf[i], af[i] / m, sf[i]) if m != 0 else 0.0 * daf[i]
+        dhf[i] = _through_mask(f, hf[i], af[i], daf[i], mf[i] if masked else 1.0, sf[i])
 
 
 _value_row = row_dispatch("activation", VALUE_TABLE, _map_value, returns=False)
