@@ -51,7 +51,7 @@ def workspace_bytes(counts: LayoutCounts, capacity: int, chunk: int, itemsize: i
             + capacity * (counts.slope_units + counts.dropped_inputs) * itemsize  # slopes, dropped-out inputs
             + 2 * max(counts.n_stats, 1) * itemsize  # batch-norm batch statistics
             + max(n_chunks, 2) * counts.max_cols * 8 + n_chunks * 8  # per-chunk partial sums and losses
-            + n_chunks * counts.n_params * itemsize)  # per-chunk gradients
+            + (n_chunks + 1) * counts.n_params * itemsize)  # per-chunk gradients, transposed weights
 
 
 def training_bytes(counts: LayoutCounts, *, batch: int, validation_rows: int, chunk: int, itemsize: int,

@@ -29,6 +29,7 @@ def make_workspace(layout: NetworkLayout, capacity: int, chunk: int, dtype) -> W
         loss_chunks=np.zeros(n_chunks, np.float64),
         slope=np.zeros(units if layout.sloped else 0, dtype),
         x_drop=np.zeros(capacity * layout.n_inputs if layout.layers[0].input_dropout > 0 else 0, dtype),
+        wt=np.zeros(layout.n_params, dtype),
     )
 
 

@@ -25,9 +25,10 @@ Params = namedtuple("Params", ["theta", "running_mean", "running_var"])
 #: dropout multipliers, maxout winners, gradients of the outputs and of the pre-activations, batch-norm batch
 #: mean and 1/std, per-chunk partial sums, per-chunk gradients and per-chunk losses; then each element's
 #: activation parameter for sloped activations (like ``a``; empty when no layer has one) and the dropped-out
-#: inputs (like the input rows; empty without input dropout).
+#: inputs (like the input rows; empty without input dropout); last, the transposed weights of the layers whose
+#: input gradient takes the vector tiles (like the parameters, each layer's W.T at its W's offset).
 Workspace = namedtuple("Workspace", ["h", "z", "a", "drop", "argmax", "da", "dh", "bn_mean", "bn_invstd",
-                                     "partial", "grad_chunks", "loss_chunks", "slope", "x_drop"])
+                                     "partial", "grad_chunks", "loss_chunks", "slope", "x_drop", "wt"])
 
 #: Rows, targets and weights: the training set (2-D ``x``, ``y``) or a minibatch gathered from it (flat).
 Batch = namedtuple("Batch", ["x", "y", "w"])

@@ -20,12 +20,18 @@ import numpy as np
 from numba import prange
 
 from astromlp.nn.activations import SLOPES, d_slope_leaky_relu
+from astromlp.nn.kernels import simd
 from astromlp.nn.kernels.elementwise import activate, activate_sloped, activation_backward, activation_backward_sloped
 from astromlp.nn.kernels.interface import Batch, Pass
 from astromlp.nn.kernels.jit import kernel
 from astromlp.nn.kernels.rows import row_dispatch
 from astromlp.nn.kernels.splitmix import GOLDEN, mix
-from astromlp.nn.kernels.thin_products import chunk_dot, chunk_dot_transposed
+from astromlp.nn.kernels.thin_products import (
+    chunk_dot,
+    chunk_dot_transposed,
+    chunk_dot_transposed_weights,
+    transposed_takes_tiles,
+)
 from astromlp.nn.layers import (
     ACT,
     ALPHA,
@@ -75,6 +81,26 @@ def _weights(il, theta, l):
     n_in = il[l, N_IN]
     cols = _cols(il, l)
     return theta[il[l, W_OFF]:il[l, W_OFF] + n_in * cols].reshape((n_in, cols))
+
+
+@kernel(inline="always")
+def _transposed(il, wt, l):
+    """Layer l's W.T in ``ws.wt`` (``transpose_weights``)."""
+    n_in = il[l, N_IN]
+    cols = _cols(il, l)
+    return wt[il[l, W_OFF]:il[l, W_OFF] + n_in * cols].reshape((cols, n_in))
+
+
+@kernel()
+def transpose_weights(il, theta, wt):
+    """W.T of every layer whose input gradient takes the tiles, into ``wt``: once per batch, for all its chunks."""
+    for l in range(1, il.shape[0]):
+        w = _weights(il, theta, l)
+        if transposed_takes_tiles(w, simd.lanes(wt)):
+            t = _transposed(il, wt, l)
+            for j in range(w.shape[1]):
+                for i in range(w.shape[0]):
+                    t[j, i] = w[i, j]
 
 
 @kernel(inline="always")
@@ -400,7 +426,7 @@ def _linear_backward(l, c, r0, r1, layout, theta, xbuf, ws, cap):
     p = l - 1
     units = il[p, N_UNITS]
     da = _rows(dabuf, il[p, CUM_UNITS] * cap, r0, r1, units)
-    np.dot(dz, _weights(il, theta, l).T, da)
+    chunk_dot_transposed_weights(dz, _weights(il, theta, l), _transposed(il, ws.wt, l), da)
     dh = _rows(dhbuf, il[p, CUM_COLS] * cap, r0, r1, _cols(il, p))
     a = _rows(abuf, il[p, CUM_UNITS] * cap, r0, r1, units)
     m = _rows(mbuf, il[p, CUM_UNITS] * cap, r0, r1, units)
@@ -483,6 +509,7 @@ def batch_gradient(layout, params, batch, n, chunk, loss_code, ws, mode):
     for i in range(n):
         wsum += wbuf[i]
     scale = 1.0 / wsum if wsum > 0 else 0.0  # a batch of zero-weight rows has zero loss and gradient
+    transpose_weights(il, params.theta, ws.wt)
     if il[:, HAS_BN].sum() == 0:  # no batch statistics to wait for: each chunk goes down and back up alone
         _for_chunks(np.int64(_CHUNK_PASS), np.int64(0), n, chunk, layout, params, batch, loss_code, scale, ws, cap,
                     mode)

@@ -39,7 +39,8 @@ def test_training_bytes_by_hand():
     """One dense 2-3-1 layout, float64, batch 4 in one chunk, no validation: 13 parameters."""
     counts = layout_counts(2, [LayerSpec(3), LayerSpec(1)])
     assert counts.n_params == 2 * 3 + 3 + 3 * 1 + 1 == 13
-    workspace = 3 * 4 * 4 * 8 + 4 * 4 * (3 * 8 + 8) + 2 * 8 + 2 * 3 * 8 + 8 + 13 * 8
+    # h, z, dh; a, dropout, da, maxout; batch-norm stats; partial sums, losses; chunk gradients, transposed weights
+    workspace = 3 * 4 * 4 * 8 + 4 * 4 * (3 * 8 + 8) + 2 * 8 + 2 * 3 * 8 + 8 + 13 * 8 + 13 * 8
     per_start = 6 * 13 * 8 + 6 * 8 + workspace
     assert training_bytes(counts, batch=4, validation_rows=0, chunk=4, itemsize=8, starts=3) == 3 * per_start
 
