@@ -15,10 +15,12 @@ from astromlp.nn.kernels.thin_products import (
     _host_has_vector_fma,
     chunk_dot,
     chunk_dot_transposed,
+    chunk_dot_transposed_weights,
     forward_takes_tiles,
     is_thin,
     tiles_dot,
     tiles_dot_transposed,
+    transposed_takes_tiles,
 )
 
 # rows x fan-in x width: a full 128-row chunk of the benchmark nets' thin layers, a short last chunk, one row,
@@ -60,6 +62,23 @@ def test_products_equal_numpy_and_write_only_their_output(dtype, rows, n_in, col
     assert np.isnan(flat[:11]).all() and np.isnan(flat[11 + n_in * cols:]).all()
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(("rows", "n_in", "cols"), SHAPES)
+def test_input_gradient_equals_numpy_and_writes_only_its_output(dtype, rows, n_in, cols):
+    """dz @ W.T, from W.T copied contiguous where the tiles take it (and not read where BLAS does)."""
+    rng = np.random.default_rng(rows * 1000 + n_in * 10 + cols)
+    w = rng.normal(size=(n_in, cols)).astype(dtype)
+    dz = rng.normal(size=(rows, cols)).astype(dtype)
+    tol = 2e-6 if dtype == np.float32 else 1e-14
+    wt = np.ascontiguousarray(w.T) if transposed_takes_tiles(w, simd.VECTOR_BYTES // dtype().itemsize) else \
+        np.full((cols, n_in), np.nan, dtype)
+    flat, out = _inside(rows * n_in + 37, 3, (rows, n_in), dtype)
+    chunk_dot_transposed_weights(dz, w, wt, out)
+    expected = dz.astype(np.float64) @ w.T.astype(np.float64)
+    assert np.allclose(out, expected, rtol=tol, atol=tol * cols)
+    assert np.isnan(flat[:3]).all() and np.isnan(flat[3 + rows * n_in:]).all()
+
+
 def test_an_empty_chunk_gives_a_zero_gradient():
     grad = np.full((5, 32), np.nan)
     chunk_dot_transposed(np.zeros((0, 5)), np.zeros((0, 32)), grad)
@@ -74,6 +93,9 @@ def test_wide_layers_keep_blas_bit_for_bit():
     chunk_dot(a, w, out)
     chunk_dot_transposed(a, dz, grad)
     assert np.array_equal(out, np.dot(a, w)) and np.array_equal(grad, np.dot(a.T, dz))
+    assert not transposed_takes_tiles(w, 4)
+    chunk_dot_transposed_weights(dz, w, np.full((64, 64), np.nan), out)  # the copy is not read
+    assert np.array_equal(out, np.dot(dz, w.T))
 
 
 def test_which_layers_are_thin():
