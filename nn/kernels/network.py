@@ -85,10 +85,8 @@ def _weights(il, theta, l):
 
 @kernel(inline="always")
 def _transposed(il, wt, l):
-    """Layer l's W.T in ``ws.wt`` (``transpose_weights``)."""
-    n_in = il[l, N_IN]
-    cols = _cols(il, l)
-    return wt[il[l, W_OFF]:il[l, W_OFF] + n_in * cols].reshape((cols, n_in))
+    """Layer l's W.T in ``ws.wt`` (``transpose_weights``): the slice ``_weights`` takes, shaped the other way."""
+    return _weights(il, wt, l).reshape((_cols(il, l), il[l, N_IN]))
 
 
 @kernel()
